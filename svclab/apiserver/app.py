@@ -1,0 +1,398 @@
+"""The API server's wire protocol: aiohttp routes, auth, Status errors, tables, watch streams.
+
+State lives in the store, behaviour in the registry and controllers; this module only speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hmac
+import json
+import logging
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from svclab.apiserver import discovery, openapi, routing
+from svclab.apiserver.codec import check_type, decode_body, dumps
+from svclab.apiserver.convert import core_event_to_events_v1
+from svclab.apiserver.patch import PatchError, apply_patch
+from svclab.apiserver.scale import scale_of
+from svclab.apiserver.tables import table_for
+from svclab.registry.core import Registry
+from svclab.resources import Resource
+from svclab.state.clock import Clock
+from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
+from svclab.state.store import Store, TooOldResourceVersion
+from svclab.validation import errors, messages
+
+log = logging.getLogger("svclab.apiserver")
+
+MAX_BODY_BYTES = 3 * 1024 * 1024
+ExecHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
+LogHandler = Callable[[str, str, dict[str, str]], str]
+
+
+def _json(value: Any, status: int = 200) -> web.Response:
+    return web.Response(body=dumps(value), status=status, content_type="application/json")
+
+
+def _error(err: errors.ApiError) -> web.Response:
+    return _json(err.status, err.code)
+
+
+def _wants_table(request: web.Request) -> bool:
+    return "as=Table" in request.headers.get("Accept", "")
+
+
+def _strip_list_item(obj: dict[str, Any]) -> dict[str, Any]:
+    item = dict(obj)
+    item.pop("apiVersion", None)
+    item.pop("kind", None)
+    return item
+
+
+class ApiServer:
+    def __init__(self, store: Store, registry: Registry, clock: Clock, token: str, server_address: str) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.token = token
+        self.server_address = server_address
+        self.exec_handler: ExecHandler | None = None
+        self.log_handler: LogHandler | None = None
+        self.extra_routes: list[web.RouteDef] = []
+        self._stopping = asyncio.Event()
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._auth, self._errors])
+        app.add_routes(self.extra_routes)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        return app
+
+    def stop_streams(self) -> None:
+        self._stopping.set()
+        self.store.close_watchers()
+
+    # ---- middleware ----------------------------------------------------------------------------
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        header = request.headers.get("Authorization", "")
+        given = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        if not given or not hmac.compare_digest(given.encode(), self.token.encode()):
+            return _error(errors.unauthorized())
+        return await handler(request)
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except errors.ApiError as err:
+            return _error(err)
+        except PatchError as err:
+            details = {"causes": err.causes} if err.causes else None
+            return _json(errors.status_dict(err.code, err.reason if err.reason is not None else _reason_for(err.code), err.message, details), err.code)
+        except web.HTTPRequestEntityTooLarge:
+            return _error(errors.too_large())
+        except (web.HTTPException, asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception as exc:  # the cluster keeps serving, whatever a request did
+            log.exception("internal error serving %s %s", request.method, request.path)
+            return _error(errors.internal_error(str(exc)))
+
+    # ---- dispatch ------------------------------------------------------------------------------
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        fixed = self._fixed_document(path)
+        if fixed is not None:
+            if request.method != "GET":
+                raise errors.method_not_allowed()
+            return _json(fixed)
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok", content_type="text/plain")
+        try:
+            group, version, rest = routing.parse(path)
+            if not rest:
+                listing = discovery.resource_list(group, version)
+                if listing is None:
+                    raise routing.NoRoute(path)
+                return _json(listing)
+            target = routing.resolve(group, version, rest)
+        except routing.NoRoute:
+            if path.startswith("/apis/") and len(path.split("/")) == 3:
+                group_doc = discovery.api_group(path.split("/")[2])
+                if group_doc is not None:
+                    return _json(group_doc)
+            raise errors.resource_not_found()
+        if target.subresource and target.subresource not in target.resource.subresources:
+            raise errors.resource_not_found()
+        return await self._serve(request, target)
+
+    def _fixed_document(self, path: str) -> dict[str, Any] | None:
+        if path == "/version":
+            return discovery.version_info()
+        if path == "/api":
+            return discovery.api_versions(self.server_address)
+        if path == "/apis":
+            return discovery.api_group_list()
+        if path == "/openapi/v3":
+            return openapi.root_document()
+        if path.startswith("/openapi/v3/"):
+            doc = openapi.group_version_document(path[len("/openapi/v3/"):])
+            if doc is None:
+                raise errors.resource_not_found()
+            return doc
+        return None
+
+    async def _serve(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
+        res, method, sub = target.resource, request.method, target.subresource
+        if sub == "exec" or sub == "attach":
+            if self.exec_handler is None or sub == "attach":
+                raise errors.bad_request(messages.UPGRADE_REQUIRED if hasattr(messages, "UPGRADE_REQUIRED") else "Upgrade request required")
+            return await self.exec_handler(request, target.namespace or "", target.name or "")
+        if sub == "log":
+            pod = self.registry.get(res, target.namespace or "", target.name or "")
+            text = self.log_handler(pod["metadata"]["namespace"], pod["metadata"]["name"], dict(request.query)) if self.log_handler else ""
+            return web.Response(text=text, content_type="text/plain")
+        if res.group == "events.k8s.io" and method not in ("GET",):
+            raise errors.method_not_supported(res, method.lower())
+        if target.name is None:
+            if method == "GET":
+                return await self._list(request, target)
+            if method == "POST":
+                return await self._create(request, target)
+            if method == "DELETE":
+                return await self._delete_collection(request, target)
+            raise errors.method_not_allowed()
+        if method == "GET":
+            return self._get(request, target)
+        if method == "PUT":
+            return await self._update(request, target)
+        if method == "PATCH":
+            return await self._patch(request, target)
+        if method == "DELETE" and not sub:
+            return await self._delete(request, target)
+        raise errors.method_not_allowed()
+
+    # ---- reads ---------------------------------------------------------------------------------
+    def _read(self, res: Resource, namespace: str, name: str) -> dict[str, Any]:
+        if res.group == "events.k8s.io":
+            core = self.store.get(_core_events(), namespace, name)
+            if core is None:
+                raise errors.not_found(res, name)
+            return core_event_to_events_v1(core)
+        return self.registry.get(res, namespace, name)
+
+    def _get(self, request: web.Request, target: routing.Target) -> web.Response:
+        res = target.resource
+        obj = self._read(res, target.namespace or "", target.name or "")
+        if target.subresource == "scale":
+            return _json(scale_of(obj))
+        if _wants_table(request):
+            return _json(table_for(res, [obj], now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta={"resourceVersion": obj["metadata"].get("resourceVersion", "")}))
+        return _json(obj)
+
+    def _selected(self, request: web.Request, target: routing.Target) -> list[dict[str, Any]]:
+        res = target.resource
+        try:
+            labels = parse_label_selector(request.query.get("labelSelector"))
+            fields = parse_field_selector(request.query.get("fieldSelector"))
+        except SelectorError as exc:
+            raise errors.bad_request(str(exc))
+        if res.group == "events.k8s.io":
+            return [core_event_to_events_v1(e) for e in self.store.list(_core_events(), target.namespace, labels, fields)]
+        return self.store.list(res, target.namespace, labels, fields)
+
+    async def _list(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
+        if request.query.get("watch") in ("true", "1"):
+            return await self._watch(request, target)
+        res = target.resource
+        items = self._selected(request, target)
+        rv = str(self.store.resource_version)
+        if _wants_table(request):
+            return _json(table_for(res, items, now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta={"resourceVersion": rv}))
+        return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": rv}, "items": [_strip_list_item(i) for i in items]})
+
+    async def _watch(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
+        res = target.resource
+        source = _core_events() if res.group == "events.k8s.io" else res
+        try:
+            labels = parse_label_selector(request.query.get("labelSelector"))
+            fields = parse_field_selector(request.query.get("fieldSelector"))
+        except SelectorError as exc:
+            raise errors.bad_request(str(exc))
+        since_text = request.query.get("resourceVersion", "")
+        initial = request.query.get("sendInitialEvents") == "true" or since_text in ("", "0")
+        since = None if initial else int(since_text) if since_text.isdigit() else None
+        try:
+            watcher = self.store.watch(source, target.namespace, labels, fields, since)
+        except TooOldResourceVersion:
+            raise errors.too_old_resource_version(int(since_text), self.store.resource_version)
+        timeout = float(request.query.get("timeoutSeconds", "1800") or 1800)
+        as_table = _wants_table(request)
+        response = web.StreamResponse(headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        await response.prepare(request)
+        first_table = [True]
+
+        async def send(kind: str, obj: dict[str, Any]) -> None:
+            if res.group == "events.k8s.io" and kind != "BOOKMARK":
+                obj = core_event_to_events_v1(obj)
+            if as_table and kind != "BOOKMARK":
+                obj = table_for(res, [obj], now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta={"resourceVersion": obj["metadata"].get("resourceVersion", "")})
+                if not first_table[0]:
+                    obj["columnDefinitions"] = []
+                first_table[0] = False
+            await response.write(dumps({"type": kind, "object": obj}))
+
+        try:
+            if initial:
+                for obj in self.store.list(source, target.namespace, labels, fields):
+                    await send("ADDED", obj)
+                if request.query.get("sendInitialEvents") == "true":
+                    bookmark = {"kind": res.kind, "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version), "annotations": {"k8s.io/initial-events-end": "true"}}}
+                    await send("BOOKMARK", bookmark)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while not self._stopping.is_set():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    event = await asyncio.wait_for(watcher.queue.get(), timeout=min(remaining, 30))
+                except asyncio.TimeoutError:
+                    continue
+                if event is None:
+                    break
+                await send(event.type, event.obj)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self.store.unwatch(watcher)
+        try:
+            await response.write_eof()
+        except (ConnectionResetError, RuntimeError):
+            pass
+        return response
+
+    # ---- writes --------------------------------------------------------------------------------
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.read()
+        if len(raw) > MAX_BODY_BYTES:
+            raise errors.too_large()
+        return decode_body(raw, request.headers.get("Content-Type", "application/json"))
+
+    def _namespace_for_write(self, request: web.Request, target: routing.Target, obj: dict[str, Any]) -> str:
+        if not target.resource.namespaced:
+            return ""
+        return target.namespace or obj.get("metadata", {}).get("namespace") or "default"
+
+    async def _create(self, request: web.Request, target: routing.Target) -> web.Response:
+        res = target.resource
+        obj = await self._body(request)
+        check_type(obj, res.api_version, res.kind)
+        if res.namespaced and target.namespace is None:
+            raise errors.method_not_allowed()
+        dry_run = request.query.get("dryRun") == "All"
+        created = self.registry.create(res, target.namespace or "", obj, dry_run=dry_run, manager=request.query.get("fieldManager", _user_agent_manager(request)))
+        return _json(created, 201)
+
+    async def _update(self, request: web.Request, target: routing.Target) -> web.Response:
+        res = target.resource
+        namespace, name = target.namespace or "", target.name or ""
+        obj = await self._body(request)
+        dry_run = request.query.get("dryRun") == "All"
+        manager = request.query.get("fieldManager", _user_agent_manager(request))
+        if target.subresource == "scale":
+            current = self.registry.get(res, namespace, name)
+            replicas = int((obj.get("spec") or {}).get("replicas", 0))
+            return _json(scale_of(self._set_replicas(res, current, replicas, dry_run, manager)))
+        check_type(obj, res.api_version, res.kind)
+        updated = self.registry.update(res, namespace, name, obj, subresource=target.subresource, dry_run=dry_run, manager=manager)
+        return _json(updated)
+
+    async def _patch(self, request: web.Request, target: routing.Target) -> web.Response:
+        res = target.resource
+        namespace, name = target.namespace or "", target.name or ""
+        raw = await request.read()
+        if len(raw) > MAX_BODY_BYTES:
+            raise errors.too_large()
+        content_type = request.headers.get("Content-Type", "")
+        dry_run = request.query.get("dryRun") == "All"
+        manager = request.query.get("fieldManager", _user_agent_manager(request))
+        if content_type.startswith("application/apply-patch"):
+            from svclab.apiserver.apply_handler import server_side_apply_request
+
+            obj, created = server_side_apply_request(self.registry, res, namespace, name, raw, manager, request.query.get("force") == "true", dry_run, self.clock)
+            return _json(obj, 201 if created else 200)
+        current = self.registry.get(res, namespace, name)
+        if target.subresource == "scale":
+            patched_scale = apply_patch(scale_of(current), raw, content_type, res)
+            replicas = int((patched_scale.get("spec") or {}).get("replicas", 0))
+            return _json(scale_of(self._set_replicas(res, current, replicas, dry_run, manager)))
+        patched = apply_patch(current, raw, content_type, res)
+        if target.subresource == "status":
+            patched = {**current, "status": patched.get("status", {})}
+        updated = self.registry.update(res, namespace, name, patched, subresource=target.subresource, dry_run=dry_run, manager=manager)
+        return _json(updated)
+
+    def _set_replicas(self, res: Resource, current: dict[str, Any], replicas: int, dry_run: bool, manager: str) -> dict[str, Any]:
+        changed = copy.deepcopy(current)
+        changed["spec"]["replicas"] = replicas
+        meta = current["metadata"]
+        return self.registry.update(res, meta.get("namespace", ""), meta["name"], changed, subresource="scale", dry_run=dry_run, manager=manager)
+
+    async def _delete_options(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.read()
+        options: dict[str, Any] = {}
+        if raw.strip():
+            options = decode_body(raw, request.headers.get("Content-Type", "application/json"))
+        for key in ("propagationPolicy", "gracePeriodSeconds", "dryRun"):
+            if key in request.query:
+                options[key] = request.query[key]
+        return options
+
+    async def _delete(self, request: web.Request, target: routing.Target) -> web.Response:
+        options = await self._delete_options(request)
+        grace = options.get("gracePeriodSeconds")
+        dry_run = options.get("dryRun") in ("All", ["All"])
+        preconditions = options.get("preconditions") or {}
+        result = self.registry.delete(
+            target.resource,
+            target.namespace or "",
+            target.name or "",
+            dry_run=dry_run,
+            propagation=options.get("propagationPolicy") or "Background",
+            grace_seconds=int(grace) if grace is not None else None,
+            uid=preconditions.get("uid"),
+        )
+        return _json(result)
+
+    async def _delete_collection(self, request: web.Request, target: routing.Target) -> web.Response:
+        res = target.resource
+        options = await self._delete_options(request)
+        items = self._selected(request, target)
+        for item in items:
+            meta = item["metadata"]
+            try:
+                self.registry.delete(res, meta.get("namespace", ""), meta["name"], propagation=options.get("propagationPolicy") or "Background")
+            except errors.ApiError:
+                continue
+        return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": [_strip_list_item(i) for i in items]})
+
+
+def _core_events() -> Resource:
+    from svclab.resources import by_plural
+
+    res = by_plural("", "events")
+    assert res is not None
+    return res
+
+
+def _user_agent_manager(request: web.Request) -> str:
+    agent = request.headers.get("User-Agent", "")
+    return agent.split("/")[0] if agent else "unknown"
+
+
+def _reason_for(code: int) -> str:
+    return {400: "BadRequest", 409: "Conflict", 415: "UnsupportedMediaType", 422: "Invalid", 500: "InternalError"}.get(code, "BadRequest")

@@ -1,0 +1,120 @@
+"""Start, stop and inspect background embedded clusters by their state directory."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import ssl
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+def default_state_dir() -> Path:
+    base = os.environ.get("SVCLAB_STATE_DIR")
+    if base:
+        return Path(base)
+    return Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "svclab" / "default"
+
+
+@dataclass
+class ClusterInfo:
+    api: str
+    dns: str
+    pid: int
+    name: str
+    state_dir: Path
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.state_dir / "kubeconfig"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is our own exited child
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_info(state_dir: Path) -> ClusterInfo | None:
+    path = state_dir / "cluster.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    info = ClusterInfo(data["api"], data["dns"], int(data["pid"]), data.get("name", "svclab"), state_dir)
+    return info if _alive(info.pid) else None
+
+
+def answers(info: ClusterInfo, timeout: float = 2.0) -> bool:
+    try:
+        token = (info.state_dir / "token").read_text().strip()
+        config = yaml.safe_load(info.kubeconfig.read_text())
+        ca = base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"]).decode()
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return False
+    request = urllib.request.Request(f"{info.api}/readyz", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=ssl.create_default_context(cadata=ca)) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str = "svclab", wait_seconds: float = 30.0) -> ClusterInfo:
+    """Start a cluster in the background (or return the running one) once it serves."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(state_dir, 0o700)
+    running = read_info(state_dir)
+    if running is not None and answers(running):
+        return running
+    (state_dir / "cluster.json").unlink(missing_ok=True)
+    log = open(state_dir / "cluster.log", "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        info = read_info(state_dir)
+        if info is not None and info.pid == process.pid and answers(info):
+            return info
+        if process.poll() is not None:
+            break
+        time.sleep(0.02)
+    process.kill()
+    tail = (state_dir / "cluster.log").read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"the embedded cluster did not start; see {state_dir / 'cluster.log'}\n{tail}")
+
+
+def down(state_dir: Path, wait_seconds: float = 10.0) -> bool:
+    """Stop the cluster of this state directory; True when one was running."""
+    info = read_info(state_dir)
+    if info is None:
+        return False
+    os.kill(info.pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline and _alive(info.pid):
+        time.sleep(0.02)
+    if _alive(info.pid):
+        os.kill(info.pid, signal.SIGKILL)
+    (state_dir / "cluster.json").unlink(missing_ok=True)
+    return True

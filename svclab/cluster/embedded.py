@@ -1,0 +1,265 @@
+"""The embedded cluster: store, registry, controllers, API server (and, with the network, DNS)
+on one asyncio loop, bound to 127.0.0.1 on free ports.
+
+Use it in-process (`with EmbeddedCluster(...) as cluster:` runs the loop in a thread) or as the
+`svclab up` daemon (`svclab.cluster.daemon`), which persists state to its state directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from svclab.apiserver.app import ApiServer
+from svclab.cluster import bootstrap
+from svclab.cluster.tls import make_certs
+from svclab.cluster.kubeconfig import embedded_kubeconfig, write_kubeconfig, write_private
+from svclab.controllers.base import Context
+from svclab.controllers.deployment import DeploymentController
+from svclab.controllers.endpointslice import EndpointsController, EndpointSliceController
+from svclab.controllers.kubelet import Kubelets
+from svclab.controllers.manager import ControllerManager
+from svclab.controllers.namespace import GarbageCollector, NamespaceController
+from svclab.controllers.replicaset import ReplicaSetController
+from svclab.controllers.statefulset import StatefulSetController
+from svclab.network.ipalloc import ClusterIPAllocator, NodePortAllocator, PodIPAllocator
+from svclab.registry.core import Registry
+from svclab.registry.services import ServiceAllocator
+from svclab.resources import by_plural
+from svclab.state.clock import Clock
+from svclab.state.store import Store
+from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
+
+STATE_FILE = "state.json"
+
+
+@dataclass
+class ClusterConfig:
+    name: str = "svclab"
+    seed: int = 0
+    pod_start_seconds: float = 0.0
+    pod_stop_seconds: float = 0.0
+    manual_clock: bool = False
+    state_dir: Path | None = None
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+
+def _res(group: str, plural: str) -> Any:
+    res = by_plural(group, plural)
+    assert res is not None
+    return res
+
+
+class EmbeddedCluster:
+    def __init__(self, config: ClusterConfig | None = None, **kwargs: Any) -> None:
+        self.config = config or ClusterConfig(**kwargs)
+        self.clock = Clock(manual=self.config.manual_clock)
+        seed = self.config.seed
+        self.rngs = {purpose: random.Random(f"{seed}/{purpose}") for purpose in ("clusterip", "nodeport", "names", "proxy", "events")}
+        self.store = Store(now=self.clock.rfc3339)
+        self.plans = bootstrap.node_plans(self.config.name)
+        self.pod_ips = {plan.name: PodIPAllocator(plan.pod_cidr) for plan in self.plans}
+        services = ServiceAllocator(
+            ClusterIPAllocator(SERVICE_CIDR, self.rngs["clusterip"]),
+            NodePortAllocator(*NODE_PORT_RANGE, self.rngs["nodeport"]),
+            SERVICE_CIDR,
+        )
+        self.registry = Registry(self.store, self.clock, self.rngs["names"], services)
+        self.ctx = Context(self.store, self.registry, self.clock, self.rngs["names"], self.config.pod_start_seconds, self.config.pod_stop_seconds)
+        self.kubelets = Kubelets(self.ctx, self.pod_ips)
+        self.manager = ControllerManager(self.ctx, [
+            NamespaceController(self.ctx),
+            GarbageCollector(self.ctx),
+            DeploymentController(self.ctx),
+            ReplicaSetController(self.ctx),
+            StatefulSetController(self.ctx),
+            self.kubelets,
+            EndpointSliceController(self.ctx),
+            EndpointsController(self.ctx),
+        ])
+        self.registry.after_write.append(self.manager.reconcile)
+        self.api = ApiServer(self.store, self.registry, self.clock, self.config.token, f"{self.plans[0].ip}:6443")
+        self.api_port = 0
+        self.dns_port = 0
+        self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._dirty = False
+        self._saver: asyncio.Task[None] | None = None
+        self.network: Any = None
+        self.certs = make_certs(self.config.name)
+
+    # ---- addresses ---------------------------------------------------------------------------
+    @property
+    def api_url(self) -> str:
+        return f"https://127.0.0.1:{self.api_port}"
+
+    @property
+    def dns_address(self) -> str:
+        return f"127.0.0.1:{self.dns_port}"
+
+    @property
+    def token(self) -> str:
+        return self.config.token
+
+    def kubeconfig(self) -> dict[str, Any]:
+        return embedded_kubeconfig(self.api_url, self.config.token, self.certs.ca_data)
+
+    @property
+    def kubeconfig_path(self) -> Path | None:
+        return self.config.state_dir / "kubeconfig" if self.config.state_dir else None
+
+    # ---- lifecycle (async) --------------------------------------------------------------------
+    async def start_async(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.manager.attach(self._loop)
+        restored = self._restore()
+        if not restored:
+            self._bootstrap()
+        self.manager.reconcile()
+        from svclab.network.runtime import ClusterNetwork
+
+        self.network = ClusterNetwork(self)
+        await self.network.start()
+        self._runner = web.AppRunner(self.api.application(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.5, ssl_context=self.certs.server_context())
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        self.api_port = sockets[0].getsockname()[1]
+        if self.config.state_dir:
+            self.store.subscribe(lambda _event: self._mark_dirty())
+            self._saver = asyncio.create_task(self._save_loop())
+            self._write_files()
+
+    async def stop_async(self) -> None:
+        self.manager.stop()
+        self.api.stop_streams()
+        if self._saver is not None:
+            self._saver.cancel()
+            self._save()
+        if self.network is not None:
+            await self.network.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _bootstrap(self) -> None:
+        namespaces, nodes, services, pods, deployments = _res("", "namespaces"), _res("", "nodes"), _res("", "services"), _res("", "pods"), _res("apps", "deployments")
+        # As kubeadm brings kind up: the control plane first, its add-ons, then the workers join.
+        for ns in bootstrap.namespaces():
+            self.registry.create(namespaces, "", ns)
+        self.store.create(nodes, bootstrap.node(self.config.name, self.plans[0]))
+        self.registry.create(services, "default", bootstrap.kubernetes_service())
+        endpoints, slice_ = bootstrap.kubernetes_endpoints(self.plans[0].ip)
+        self.store.create(_res("", "endpoints"), endpoints)
+        self.store.create(_res("discovery.k8s.io", "endpointslices"), slice_)
+        self.registry.create(services, "kube-system", bootstrap.kube_dns_service())
+        self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
+        self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
+        for plan in self.plans[1:]:
+            self.store.create(nodes, bootstrap.node(self.config.name, plan))
+        for pod in bootstrap.control_plane_pods(self.config.name, self.plans):
+            self.registry.create(pods, "kube-system", pod)
+
+    # ---- persistence --------------------------------------------------------------------------
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+
+    async def _save_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.2)
+            if self._dirty:
+                self._save()
+
+    def _save(self) -> None:
+        if not self.config.state_dir:
+            return
+        self._dirty = False
+        write_private(self.config.state_dir / STATE_FILE, json.dumps(self.store.snapshot()))
+
+    def _restore(self) -> bool:
+        if not self.config.state_dir:
+            return False
+        path = self.config.state_dir / STATE_FILE
+        if not path.exists():
+            return False
+        try:
+            snapshot = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return False
+        self.store.restore(snapshot)
+        for svc in self.store.items(_res("", "services")):
+            self.registry.services.reserve_existing(svc)
+        for pod in self.store.items(_res("", "pods")):
+            node, ip = pod["spec"].get("nodeName"), pod.get("status", {}).get("podIP")
+            if node in self.pod_ips and ip and not pod["spec"].get("hostNetwork"):
+                self.pod_ips[node].reserve(ip)
+        return True
+
+    def _write_files(self) -> None:
+        state_dir = self.config.state_dir
+        assert state_dir is not None
+        write_kubeconfig(state_dir / "kubeconfig", self.kubeconfig())
+        info = {"api": self.api_url, "dns": self.dns_address, "pid": os.getpid(), "name": self.config.name, "seed": self.config.seed}
+        write_private(state_dir / "cluster.json", json.dumps(info, indent=2) + "\n")
+
+    # ---- lifecycle (thread) --------------------------------------------------------------------
+    def start(self) -> "EmbeddedCluster":
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self.start_async())
+            except BaseException as exc:  # surfaced to the caller below
+                failure.append(exc)
+                started.set()
+                return
+            started.set()
+            loop.run_forever()
+            loop.run_until_complete(self.stop_async())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name=f"svclab-{self.config.name}", daemon=True)
+        self._thread.start()
+        started.wait()
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def call(self, func: Any, *args: Any) -> Any:
+        """Run a function on the cluster's loop (from another thread) and return its result."""
+        assert self._loop is not None
+        async def wrapper() -> Any:
+            return func(*args)
+        return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result(timeout=30)
+
+    def advance(self, seconds: float) -> None:
+        """Move cluster time on (manual clock) and let controllers catch up."""
+        def step() -> None:
+            self.clock.advance(seconds)
+            self.manager.reconcile()
+        self.call(step)
+
+    def __enter__(self) -> "EmbeddedCluster":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,134 @@
+"""Deployment controller: one ReplicaSet per pod template (pod-template-hash), old ones scaled to zero."""
+
+from __future__ import annotations
+
+import copy
+
+from svclab.controllers import events
+from svclab.controllers.base import DEPLOYMENTS, REPLICASETS, Context, Obj, is_terminating, owned_by
+from svclab.registry.names import template_hash
+
+HASH_LABEL = "pod-template-hash"
+
+
+def _template_without_hash(template: Obj) -> Obj:
+    template = copy.deepcopy(template)
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    labels.pop(HASH_LABEL, None)
+    return template
+
+
+class DeploymentController:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def sync(self) -> None:
+        for deploy in list(self.ctx.store.items(DEPLOYMENTS)):
+            if not is_terminating(deploy):
+                self._sync_one(deploy)
+
+    def _sync_one(self, deploy: Obj) -> None:
+        ns = deploy["metadata"]["namespace"]
+        name = deploy["metadata"]["name"]
+        owned = [rs for rs in self.ctx.store.items(REPLICASETS, ns) if owned_by(rs, deploy)]
+        template = deploy["spec"]["template"]
+        current = next((rs for rs in owned if _template_without_hash(rs["spec"]["template"]) == _template_without_hash(template)), None)
+        replicas = int(deploy["spec"].get("replicas", 1))
+        paused = deploy["spec"].get("paused", False)
+        if current is None and not paused:
+            pod_hash = template_hash(template)
+            new_template = copy.deepcopy(template)
+            new_template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = pod_hash
+            selector = copy.deepcopy(deploy["spec"]["selector"])
+            selector.setdefault("matchLabels", {})[HASH_LABEL] = pod_hash
+            revision = 1 + max((int(rs["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision", "0")) for rs in owned), default=0)
+            rs = {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "metadata": {
+                    "name": f"{name}-{pod_hash}",
+                    "namespace": ns,
+                    "labels": {**(template.get("metadata", {}).get("labels") or {}), HASH_LABEL: pod_hash},
+                    "annotations": {
+                        "deployment.kubernetes.io/desired-replicas": str(replicas),
+                        "deployment.kubernetes.io/max-replicas": str(replicas + _surge(deploy, replicas)),
+                        "deployment.kubernetes.io/revision": str(revision),
+                    },
+                    "ownerReferences": [self.ctx.owner_ref(deploy)],
+                },
+                "spec": {"replicas": replicas, "minReadySeconds": deploy["spec"].get("minReadySeconds", 0), "selector": selector, "template": new_template},
+            }
+            current = self.ctx.registry.create(REPLICASETS, ns, rs)
+            events.record(self.ctx, deploy, "Normal", "ScalingReplicaSet", f"Scaled up replica set {current['metadata']['name']} from 0 to {replicas}", "deployment-controller")
+            owned.append(current)
+        for rs in owned:
+            want = replicas if rs is current else 0
+            have = int(rs["spec"].get("replicas", 0))
+            if have != want and not paused:
+                scaled = copy.deepcopy(rs)
+                scaled["spec"]["replicas"] = want
+                annotations = scaled["metadata"].setdefault("annotations", {})
+                annotations["deployment.kubernetes.io/desired-replicas"] = str(replicas)
+                self.ctx.store.update(REPLICASETS, scaled)
+                verb = "up" if want > have else "down"
+                events.record(self.ctx, deploy, "Normal", "ScalingReplicaSet", f"Scaled {verb} replica set {rs['metadata']['name']} from {have} to {want}", "deployment-controller")
+        self._write_status(deploy, current, owned, replicas)
+
+    def _write_status(self, deploy: Obj, current: Obj | None, owned: list[Obj], replicas: int) -> None:
+        fresh = [self.ctx.store.peek(REPLICASETS, rs["metadata"]["namespace"], rs["metadata"]["name"]) or rs for rs in owned]
+        total = sum(rs.get("status", {}).get("replicas", 0) for rs in fresh)
+        ready = sum(rs.get("status", {}).get("readyReplicas", 0) for rs in fresh)
+        updated = 0
+        if current is not None:
+            cur = self.ctx.store.peek(REPLICASETS, current["metadata"]["namespace"], current["metadata"]["name"]) or current
+            updated = cur.get("status", {}).get("replicas", 0)
+        old_status = deploy.get("status", {})
+        now = self.ctx.clock.rfc3339()
+        available = ready >= replicas - _unavailable(deploy, replicas)
+
+        def condition(kind: str, status: bool, reason: str, message: str) -> Obj:
+            previous = next((c for c in old_status.get("conditions") or [] if c["type"] == kind), None)
+            same = previous is not None and previous["status"] == ("True" if status else "False") and previous["reason"] == reason
+            return {
+                "type": kind,
+                "status": "True" if status else "False",
+                "lastUpdateTime": previous["lastUpdateTime"] if same and previous else now,
+                "lastTransitionTime": previous["lastTransitionTime"] if previous and previous["status"] == ("True" if status else "False") else now,
+                "reason": reason,
+                "message": message,
+            }
+
+        rs_name = current["metadata"]["name"] if current else ""
+        progressed = updated == replicas and ready >= replicas
+        conditions = [
+            condition("Available", available, "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable", "Deployment has minimum availability." if available else "Deployment does not have minimum availability."),
+            condition("Progressing", True, "NewReplicaSetAvailable" if progressed else "ReplicaSetUpdated", f'ReplicaSet "{rs_name}" has successfully progressed.' if progressed else f'ReplicaSet "{rs_name}" is progressing.'),
+        ]
+        status = {
+            "observedGeneration": deploy["metadata"].get("generation", 1),
+            "replicas": total,
+            "updatedReplicas": updated,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "unavailableReplicas": max(0, replicas - ready),
+            "conditions": conditions,
+        }
+        status = {k: v for k, v in status.items() if v or k in ("observedGeneration", "conditions")}
+        self.ctx.set_status(DEPLOYMENTS, deploy, status)
+
+
+def _percent(value: object, total: int, round_up: bool) -> int:
+    if isinstance(value, str) and value.endswith("%"):
+        scaled = int(value[:-1]) * total / 100
+        return int(-(-scaled // 1)) if round_up else int(scaled)
+    return int(value) if value is not None else 0
+
+
+def _surge(deploy: Obj, replicas: int) -> int:
+    rolling = (deploy["spec"].get("strategy") or {}).get("rollingUpdate") or {}
+    return _percent(rolling.get("maxSurge", "25%"), replicas, True)
+
+
+def _unavailable(deploy: Obj, replicas: int) -> int:
+    rolling = (deploy["spec"].get("strategy") or {}).get("rollingUpdate") or {}
+    return _percent(rolling.get("maxUnavailable", "25%"), replicas, False)

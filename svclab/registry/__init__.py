@@ -1,0 +1,1 @@
+"""The registry: what the API server does to an object between the wire and the store."""
