@@ -30,6 +30,7 @@ from svclab.validation import errors, messages
 log = logging.getLogger("svclab.apiserver")
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
+DEPRECATION_WARNINGS = {"endpoints": messages.ENDPOINTS_DEPRECATED}
 ExecHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
 LogHandler = Callable[[str, str, dict[str, str]], str]
 
@@ -127,7 +128,11 @@ class ApiServer:
             raise errors.resource_not_found()
         if target.subresource and target.subresource not in target.resource.subresources:
             raise errors.resource_not_found()
-        return await self._serve(request, target)
+        response = await self._serve(request, target)
+        warning = DEPRECATION_WARNINGS.get(target.resource.key)
+        if warning and not response.prepared:
+            response.headers["Warning"] = f'299 - "{warning}"'
+        return response
 
     def _fixed_document(self, path: str) -> dict[str, Any] | None:
         if path == "/version":

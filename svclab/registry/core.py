@@ -131,7 +131,7 @@ class Registry:
         elif "status" in res.subresources or res.kind == "Namespace":
             if "status" in old:
                 obj["status"] = old["status"]
-        apply_defaults(res, obj)
+        apply_defaults(res, obj, creating=False)
         taken = self.services.allocate(res, obj, old) if res is SERVICES and _allocatable(obj) else []
         causes = validate_update(res, obj, old)
         if causes:
