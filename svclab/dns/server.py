@@ -1,0 +1,142 @@
+"""The cluster DNS server: UDP and TCP on one loopback port, on the caller's asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import time
+from typing import Any, cast
+
+import dns.message
+
+from svclab.dns import wire
+from svclab.dns.records import DEFAULT_TTL, KUBE_DNS_IP, resolve
+from svclab.dns.view import ClusterView
+
+# miekg/dns server.go defaults
+TCP_READ_TIMEOUT = 2.0
+TCP_IDLE_TIMEOUT = 8.0
+MAX_TCP_QUERIES = 128
+_BIND_ATTEMPTS = 20
+
+
+class _UDPProtocol(asyncio.DatagramProtocol):
+    def __init__(self, server: DNSServer) -> None:
+        self.server = server
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        try:
+            out = self.server.answer(data, tcp=False)
+            if out is not None and self.transport is not None:
+                self.transport.sendto(out, addr)
+        except Exception:  # a bad packet never stops the server
+            return
+
+    def error_received(self, exc: Exception) -> None:
+        return
+
+
+class DNSServer:
+    """Serves `view` the way kind's CoreDNS does; see svclab.dns.records for the answers."""
+
+    def __init__(
+        self,
+        view: ClusterView,
+        *,
+        zone: str = "cluster.local",
+        ttl: int = DEFAULT_TTL,
+        serial: int | None = None,
+        nameserver_ip: str = KUBE_DNS_IP,
+    ) -> None:
+        self.view = view
+        self.zone = zone
+        self.ttl = ttl
+        self.serial = int(time.time()) if serial is None else serial
+        self.nameserver_ip = nameserver_ip
+        self.host = ""
+        self._port = 0
+        self._udp: asyncio.DatagramTransport | None = None
+        self._tcp: asyncio.Server | None = None
+        self._conns: set[asyncio.Task[None]] = set()
+
+    @property
+    def port(self) -> int:
+        """The port UDP and TCP both listen on (0 before start)."""
+        return self._port
+
+    def respond(self, query: dns.message.Message) -> dns.message.Message:
+        return resolve(
+            query, self.view, self.zone, ttl=self.ttl, serial=self.serial, nameserver_ip=self.nameserver_ip
+        )
+
+    def answer(self, data: bytes, *, tcp: bool) -> bytes | None:
+        """Reply bytes for request bytes, None for no reply."""
+        return wire.answer(data, self.respond, tcp=tcp)
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Bind UDP and TCP on the same port (a free one when port is 0)."""
+        loop = asyncio.get_running_loop()
+        last_error: OSError | None = None
+        for _ in range(_BIND_ATTEMPTS if port == 0 else 1):
+            transport, _proto = await loop.create_datagram_endpoint(
+                lambda: _UDPProtocol(self), local_addr=(host, port)
+            )
+            bound = transport.get_extra_info("sockname")[1]
+            try:
+                self._tcp = await asyncio.start_server(self._serve_tcp, host, bound)
+            except OSError as err:  # the TCP side of that port is taken: try another
+                transport.close()
+                last_error = err
+                continue
+            self._udp = transport
+            self.host, self._port = host, bound
+            return
+        raise last_error if last_error is not None else OSError("could not bind the DNS server")
+
+    async def stop(self) -> None:
+        """Close both sockets and any open TCP connections."""
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
+        if self._tcp is not None:
+            self._tcp.close()
+            for task in list(self._conns):
+                task.cancel()
+            if self._conns:
+                await asyncio.gather(*self._conns, return_exceptions=True)
+            await self._tcp.wait_closed()
+            self._tcp = None
+        self._port = 0
+
+    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._conns.add(task)
+        try:
+            timeout = TCP_READ_TIMEOUT
+            for _ in range(MAX_TCP_QUERIES):
+                try:
+                    head = await asyncio.wait_for(reader.readexactly(2), timeout)
+                    (length,) = struct.unpack("!H", head)
+                    data = await asyncio.wait_for(reader.readexactly(length), timeout)
+                except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+                    break
+                out = self.answer(data, tcp=True)
+                if out is not None:
+                    writer.write(struct.pack("!H", len(out)) + out)
+                    await writer.drain()
+                timeout = TCP_IDLE_TIMEOUT
+        except (asyncio.CancelledError, Exception):
+            pass
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except (asyncio.CancelledError, Exception):
+                pass
+            if task is not None:
+                self._conns.discard(task)
