@@ -130,9 +130,9 @@ class EmbeddedCluster:
 
         self.network = ClusterNetwork(self)
         await self.network.start()
-        self._runner = web.AppRunner(self.api.application(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(self.api.application(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.5, ssl_context=self.certs.server_context())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.certs.server_context())
         await site.start()
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         self.api_port = sockets[0].getsockname()[1]

@@ -25,8 +25,10 @@ request/writer.go (every written reply gets the query's OPT back via SizeAndDo).
 
 There is no upstream resolver in the embedded cluster, so two decisions stand in for
 `forward`:
-- a name outside cluster.local and the reverse zones gets SERVFAIL, as CoreDNS answers
-  when forward has no healthy upstream;
+- a name outside cluster.local and the reverse zones gets what kind's upstream (Docker's
+  resolver, then the host's) answers for a name that does not exist: NXDOMAIN with the root
+  zone's SOA, no AA, RA set. A learner's `nslookup mysql-0.mysql-headless` (busybox sends a
+  dotted name as is) then prints the NXDOMAIN line a kind cluster prints;
 - a reverse name the plugin does not know falls through to forward in kind, whose
   upstream (Docker's resolver, then the host's) answers NXDOMAIN for private reverse
   zones; here that NXDOMAIN carries the reverse zone's SOA as the plugin would write it.
@@ -38,7 +40,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import dns.flags
 import dns.message
+import dns.rrset
 import dns.name
 import dns.rcode
 import dns.rdataclass
@@ -83,8 +87,7 @@ class _Server:
             return _badvers(query)
         zone = self._match_zone(q.name)
         if zone is None:
-            # forward . /etc/resolv.conf: no upstream in the embedded cluster
-            return self._error(query, dns.rcode.SERVFAIL)
+            return _upstream_nxdomain(query)
         req = Request(qname=q.name, qtype=q.rdtype, zone=dns.name.Name(q.name.labels[-len(zone.labels) :]))
         outcome = handler.serve(
             self.backend,
@@ -123,6 +126,20 @@ class _Server:
         reply = set_rcode(query, rcode)
         size_and_do(query, reply)
         return reply
+
+
+ROOT_SOA = "a.root-servers.net. nstld.verisign-grs.com. 2026112100 1800 900 604800 86400"
+
+
+def _upstream_nxdomain(query: dns.message.Message) -> dns.message.Message:
+    """forward . /etc/resolv.conf, for a name the internet does not have: NXDOMAIN from the root."""
+    reply = set_rcode(query, dns.rcode.NXDOMAIN)
+    reply.flags &= ~dns.flags.AA
+    reply.flags |= dns.flags.RA
+    soa = dns.rrset.from_text(dns.name.root, 86400, dns.rdataclass.IN, dns.rdatatype.SOA, ROOT_SOA)
+    reply.authority = [soa]
+    size_and_do(query, reply)
+    return reply
 
 
 def _badvers(query: dns.message.Message) -> dns.message.Message:

@@ -12,7 +12,7 @@ from typing import Any
 from svclab.validation import field as f
 from svclab.validation import messages as m
 from svclab.validation.errors import Cause
-from svclab.validation.govalue import go_map
+from svclab.validation.govalue import GO_NIL, go_map
 from svclab.validation.meta import (
     SelectorError,
     selector_go_value,
@@ -48,7 +48,7 @@ def _template_labels_match(spec: dict[str, Any], bad_selector_detail: str) -> li
     except SelectorError:
         return [f.invalid("spec.selector", selector_go_value(spec.get("selector")), bad_selector_detail)]
     if matched is False:
-        return [f.invalid("spec.template.metadata.labels", go_map(labels), m.SELECTOR_DOES_NOT_MATCH)]
+        return [f.invalid("spec.template.metadata.labels", go_map(labels) if labels is not None else GO_NIL, m.SELECTOR_DOES_NOT_MATCH)]
     return []
 
 

@@ -102,6 +102,13 @@ class GoInt(int):
     """
 
 
+class GoNil:
+    """A typed nil map or slice: not a nil interface, so ErrorBody JSON-marshals it to ``null``."""
+
+
+GO_NIL = GoNil()
+
+
 def error_body_value(value: Any) -> str:
     """The ``<value>`` part of ``Invalid value: <value>`` (ErrorBody's default branch).
 
@@ -109,6 +116,8 @@ def error_body_value(value: Any) -> str:
     """
     if value is None:
         return go_quote("null")
+    if isinstance(value, GoNil):
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, GoInt):

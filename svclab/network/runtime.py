@@ -1,0 +1,106 @@
+"""The cluster network: the DNS server for kube-dns, kube-proxy, pod sandboxes and probes, and
+`kubectl exec` into pods. Wired onto the embedded cluster's loop and store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from svclab.apiserver.exec_ws import serve_exec
+from svclab.dns.server import DNSServer
+from svclab.network.podenv import HttpResponse
+from svclab.network.probes import Prober
+from svclab.network.proxy import KubeProxy, Route, probe_endpoints
+from svclab.network.sandbox import Sandbox, make_sandbox
+from svclab.network.tools.netexec import netexec
+from svclab.resources import by_plural
+
+if TYPE_CHECKING:
+    from svclab.cluster.embedded import EmbeddedCluster
+
+Obj = dict[str, Any]
+_PODS = by_plural("", "pods")
+_NODES = by_plural("", "nodes")
+_NAMESPACES = by_plural("", "namespaces")
+_SERVICES = by_plural("", "services")
+_SLICES = by_plural("discovery.k8s.io", "endpointslices")
+
+
+class StoreView:
+    """The DNS server's read-only view of the cluster."""
+
+    def __init__(self, cluster: "EmbeddedCluster") -> None:
+        self.store = cluster.store
+
+    def services(self) -> Any:
+        assert _SERVICES is not None
+        return self.store.items(_SERVICES)
+
+    def endpoint_slices(self) -> Any:
+        assert _SLICES is not None
+        return self.store.items(_SLICES)
+
+    def pods(self) -> Any:
+        assert _PODS is not None
+        return self.store.items(_PODS)
+
+    def namespaces(self) -> Any:
+        assert _NAMESPACES is not None
+        return self.store.items(_NAMESPACES)
+
+
+class ClusterNetwork:
+    def __init__(self, cluster: "EmbeddedCluster") -> None:
+        self.cluster = cluster
+        view = StoreView(cluster)
+        self.dns = DNSServer(view)
+        assert _NODES is not None
+        store = cluster.store
+        self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: store.items(_NODES), cluster.rngs["proxy"], cluster.clock.time)
+        self.sandboxes: dict[str, Sandbox] = {}
+        self.prober = Prober(self)
+        cluster.kubelets.probe = self.prober
+        cluster.kubelets.on_pod_stopped.append(self._forget)
+        cluster.api.exec_handler = self._exec
+
+    @property
+    def dns_endpoint(self) -> tuple[str, int]:
+        return ("127.0.0.1", self.dns.port)
+
+    async def start(self) -> None:
+        await self.dns.start("127.0.0.1", 0)
+        self.cluster.dns_port = self.dns.port
+
+    async def stop(self) -> None:
+        await self.dns.stop()
+
+    def _forget(self, pod: Obj) -> None:
+        uid = pod["metadata"]["uid"]
+        self.sandboxes.pop(uid, None)
+        self.prober.forget(uid)
+
+    def sandbox_for(self, pod: Obj) -> Sandbox | None:
+        """The pod's sandbox, made when first needed once the pod runs (one per pod uid)."""
+        if pod.get("status", {}).get("phase") != "Running":
+            return None
+        uid = pod["metadata"]["uid"]
+        sandbox = self.sandboxes.get(uid)
+        if sandbox is None:
+            assert _SERVICES is not None
+            services = list(self.cluster.store.items(_SERVICES))
+            sandbox = self.sandboxes[uid] = make_sandbox(self, pod, services, self.cluster.clock.time())
+        return sandbox
+
+    async def serve_http(self, route: Route, client_ip: str, method: str, path: str) -> HttpResponse:
+        """The pod's HTTP app: agnhost netexec, plus 200 on its own health-check paths."""
+        pod = route.pod
+        bare = path.split("?", 1)[0]
+        named = {p.get("name"): p.get("containerPort") for c in pod["spec"].get("containers") or [] for p in c.get("ports") or []}
+        if any(named.get(port, port) == route.port and bare == probe_path for port, probe_path in probe_endpoints(pod)):
+            return HttpResponse(200, "OK", {"Content-Type": "text/plain; charset=utf-8"}, b"ok")
+        sandbox = self.sandbox_for(pod)
+        uptime = self.cluster.clock.time() - sandbox.started_at if sandbox else 0.0
+        hostname = pod["spec"].get("hostname") or pod["metadata"]["name"]
+        return await netexec(hostname, client_ip, method, path, now=self.cluster.clock.now(), uptime=uptime)
+
+    async def _exec(self, request: Any, namespace: str, name: str) -> Any:
+        return await serve_exec(request, self.cluster, namespace, name)

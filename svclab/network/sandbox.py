@@ -1,0 +1,91 @@
+"""Each running pod's sandbox: its tiny filesystem and environment, and the PodEnv the tools see."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from svclab.dns.resolvconf import resolv_conf
+from svclab.network.podenv import HttpResponse, PodFS, standard_files
+from svclab.network.tools.netexec import netexec
+from svclab.version import CLUSTER_DOMAIN
+
+if TYPE_CHECKING:
+    from svclab.network.runtime import ClusterNetwork
+
+Obj = dict[str, Any]
+
+
+def _service_env(services: list[Obj], namespace: str) -> dict[str, str]:
+    """Docker-links style variables kubelet injects (enableServiceLinks) for Services that exist."""
+    env: dict[str, str] = {}
+    for svc in services:
+        meta, spec = svc["metadata"], svc.get("spec", {})
+        if spec.get("clusterIP") in (None, "", "None"):
+            continue
+        if meta["namespace"] != namespace and not (meta["namespace"] == "default" and meta["name"] == "kubernetes"):
+            continue
+        prefix = meta["name"].upper().replace("-", "_")
+        ports = spec.get("ports") or []
+        if not ports:
+            continue
+        env[f"{prefix}_SERVICE_HOST"] = spec["clusterIP"]
+        env[f"{prefix}_SERVICE_PORT"] = str(ports[0]["port"])
+        for port in ports:
+            if port.get("name"):
+                env[f"{prefix}_SERVICE_PORT_{port['name'].upper().replace('-', '_')}"] = str(port["port"])
+            proto = port.get("protocol", "TCP")
+            base = f"{prefix}_PORT_{port['port']}_{proto}"
+            env[base] = f"{proto.lower()}://{spec['clusterIP']}:{port['port']}"
+            env[f"{base}_PROTO"] = proto.lower()
+            env[f"{base}_PORT"] = str(port["port"])
+            env[f"{base}_ADDR"] = spec["clusterIP"]
+        first = ports[0]
+        env[f"{prefix}_PORT"] = f"{first.get('protocol', 'TCP').lower()}://{spec['clusterIP']}:{first['port']}"
+    return env
+
+
+@dataclass
+class Sandbox:
+    """One pod as its processes see it; implements svclab.network.podenv.PodEnv."""
+
+    network: "ClusterNetwork"
+    name: str
+    namespace: str
+    hostname: str
+    ip: str
+    fs: PodFS
+    env: dict[str, str]
+    uid: str
+    started_at: float
+    dns_server: tuple[str, int] = ("127.0.0.1", 0)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    async def http_request(self, ip: str, port: int, method: str, path: str, headers: dict[str, str]) -> HttpResponse:
+        route = self.network.proxy.route(self.ip, ip, port)
+        return await self.network.serve_http(route, self.ip, method, path)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def make_sandbox(network: "ClusterNetwork", pod: Obj, services: list[Obj], now: float) -> Sandbox:
+    meta, spec, status = pod["metadata"], pod.get("spec", {}), pod.get("status", {})
+    hostname = spec.get("hostname") or meta["name"]
+    namespace = meta["namespace"]
+    fqdn = f"{hostname}.{spec['subdomain']}.{namespace}.svc.{CLUSTER_DOMAIN}" if spec.get("subdomain") else None
+    ip = status.get("podIP", "")
+    files = standard_files(hostname, ip, namespace, fqdn=fqdn)
+    files["/etc/resolv.conf"] = resolv_conf(namespace, spec.get("dnsPolicy", "ClusterFirst"), spec.get("dnsConfig"), host_network=bool(spec.get("hostNetwork"))).encode()
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME": hostname, "HOME": "/root"}
+    if spec.get("enableServiceLinks", True):
+        env.update(_service_env(services, namespace))
+    else:
+        env.update({k: v for k, v in _service_env(services, namespace).items() if k.startswith("KUBERNETES_")})
+    for container in spec.get("containers") or []:
+        for var in container.get("env") or []:
+            if "value" in var:
+                env[var["name"]] = str(var["value"])
+        break
+    return Sandbox(network, meta["name"], namespace, hostname, ip, PodFS(files), env, meta["uid"], now, network.dns_endpoint)

@@ -1,0 +1,224 @@
+"""The pod's stub resolver: resolv.conf, /etc/hosts, and parallel UDP queries to the cluster DNS.
+
+Queries really go to ``env.dns_server``; what tools *print* comes from /etc/resolv.conf.
+Name lookup for wget/curl/getent follows musl's getaddrinfo (src/network/lookup_name.c).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import dns.asyncbackend
+import dns.exception
+import dns.message
+import dns.rcode
+import dns.rdatatype
+
+from svclab.network.podenv import PodEnv, PodFS
+
+
+@dataclass
+class ResolvConf:
+    """The parts of /etc/resolv.conf the tools use (musl res_conf defaults)."""
+
+    nameservers: list[str] = field(default_factory=list)
+    search: list[str] = field(default_factory=list)
+    search_raw: str | None = None
+    ndots: int = 1
+    timeout: float = 5.0
+    attempts: int = 2
+
+
+def parse_resolv_conf(text: str) -> ResolvConf:
+    """Parse resolv.conf like musl's __get_resolv_conf (last search/domain line wins)."""
+    conf = ResolvConf()
+    for line in text.splitlines():
+        parts = line.split(None, 1)
+        if not parts or parts[0].startswith(("#", ";")):
+            continue
+        key, arg = parts[0], (parts[1].strip() if len(parts) > 1 else "")
+        if key == "nameserver" and arg:
+            conf.nameservers.append(arg.split()[0])
+        elif key in ("search", "domain") and arg:
+            conf.search_raw = arg
+            conf.search = arg.split()
+        elif key == "options":
+            for opt in arg.split():
+                name, _, val = opt.partition(":")
+                if name in ("ndots", "timeout", "attempts") and val.isdigit():
+                    n = int(val)
+                    if name == "ndots":
+                        conf.ndots = min(n, 15)
+                    elif name == "timeout":
+                        conf.timeout = float(min(max(n, 1), 60))
+                    else:
+                        conf.attempts = min(max(n, 1), 10)
+    return conf
+
+
+def resolv_conf(fs: PodFS) -> ResolvConf:
+    return parse_resolv_conf(fs.read_text("/etc/resolv.conf", default=""))
+
+
+def hosts_lookup(fs: PodFS, name: str) -> tuple[list[str], str]:
+    """Addresses for ``name`` in /etc/hosts (musl name_from_hosts) and the canonical name."""
+    want = name.rstrip(".").lower()
+    found: list[str] = []
+    canon = ""
+    for line in fs.read_text("/etc/hosts", default="").splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) < 2 or want not in (f.lower() for f in fields[1:]):
+            continue
+        try:
+            ipaddress.ip_address(fields[0])
+        except ValueError:
+            continue
+        if fields[0] not in found:
+            found.append(fields[0])
+        canon = canon or fields[1]
+    return found, canon
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def reverse_name(ip: str) -> str | None:
+    """in-addr.arpa / ip6.arpa name for an address, without the trailing dot."""
+    try:
+        return ipaddress.ip_address(ip).reverse_pointer
+    except ValueError:
+        return None
+
+
+async def exchange(server: tuple[str, int], queries: list[dns.message.Message], timeout: float = 5.0,
+                   attempts: int = 2, servfail_retry: bool = False
+                   ) -> AsyncIterator[tuple[int, dns.message.Message, int]]:
+    """Send all queries at once on one UDP socket; yield (index, reply, wire size) in arrival order.
+
+    Unanswered queries are resent every ``timeout / attempts`` seconds until ``timeout``
+    (busybox nslookup send_queries(), musl res_msend). With ``servfail_retry`` a SERVFAIL is
+    resent at once, at most twice per query and send round, as busybox does.
+    """
+    backend = dns.asyncbackend.get_backend("asyncio")
+    family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+    sock = await backend.make_socket(family, socket.SOCK_DGRAM)
+    wires = [q.to_wire() for q in queries]
+    pending = set(range(len(queries)))
+    retry_interval = timeout / attempts
+    start = time.monotonic()
+    try:
+        while pending and time.monotonic() - start < timeout:
+            for i in sorted(pending):
+                await sock.sendto(wires[i], server, None)
+            sent = time.monotonic()
+            servfails = 2 * len(queries) if servfail_retry else 0
+            while pending:
+                left = retry_interval - (time.monotonic() - sent)
+                if left <= 0:
+                    break
+                try:
+                    data, _addr = await sock.recvfrom(65535, left)
+                except dns.exception.Timeout:
+                    break
+                except OSError:
+                    continue
+                index = _match(queries, data, pending)
+                if index is None:
+                    continue
+                try:
+                    reply = dns.message.from_wire(data)
+                except dns.exception.DNSException:
+                    continue
+                if reply.rcode() == dns.rcode.SERVFAIL and servfails:
+                    servfails -= 1
+                    await sock.sendto(wires[index], server, None)
+                    continue
+                pending.discard(index)
+                yield index, reply, len(data)
+    finally:
+        await sock.close()
+
+
+def _match(queries: list[dns.message.Message], data: bytes, pending: set[int]) -> int | None:
+    if len(data) < 4:
+        return None
+    qid = int.from_bytes(data[:2], "big")
+    for i in sorted(pending):
+        if queries[i].id == qid:
+            return i
+    return None
+
+
+def make_query(name: str, rdtype: dns.rdatatype.RdataType | str, edns: bool = False) -> dns.message.Message:
+    """A recursive query; ids are unique per process (dnspython draws them at random)."""
+    q = dns.message.make_query(name if name.endswith(".") else name + ".", rdtype,
+                               use_edns=0 if edns else None, payload=1232)
+    return q
+
+
+@dataclass
+class Lookup:
+    """getaddrinfo's result: addresses (A first), the canonical name, or an error kind."""
+
+    addresses: list[str] = field(default_factory=list)
+    canonical: str = ""
+    error: str = ""   # "" | "NONAME" | "NODATA" | "AGAIN" | "FAIL"
+
+
+async def _name_from_dns(env: PodEnv, conf: ResolvConf, name: str, v6: bool) -> Lookup:
+    """musl name_from_dns(): A and AAAA in parallel; NXDOMAIN on either means 'try next'."""
+    types = [dns.rdatatype.A] + ([dns.rdatatype.AAAA] if v6 else [])
+    queries = [make_query(name, t) for t in types]
+    replies: dict[int, dns.message.Message] = {}
+    async for i, reply, _size in exchange(env.dns_server, queries, conf.timeout, conf.attempts):
+        replies[i] = reply
+    if len(replies) < len(queries):
+        return Lookup(error="AGAIN")
+    for i in range(len(queries)):
+        rcode = replies[i].rcode()
+        if rcode == dns.rcode.SERVFAIL:
+            return Lookup(error="AGAIN")
+        if rcode == dns.rcode.NXDOMAIN:
+            return Lookup(error="NONAME")
+        if rcode != dns.rcode.NOERROR:
+            return Lookup(error="FAIL")
+    out = Lookup(canonical=name.rstrip("."))
+    for i in range(len(queries)):
+        for rrset in replies[i].answer:
+            if rrset.rdtype == dns.rdatatype.CNAME:
+                out.canonical = rrset[0].target.to_text().rstrip(".")
+            elif rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+                out.addresses.extend(rd.address for rd in rrset)
+    if not out.addresses:
+        out.error = "NODATA"
+    return out
+
+
+async def getaddrinfo(env: PodEnv, host: str, v6: bool = True) -> Lookup:
+    """musl lookup_name(): numeric, then /etc/hosts, then DNS with the search path."""
+    if is_ip(host):
+        return Lookup(addresses=[host], canonical=host)
+    name = host.rstrip(".")
+    if not name:
+        return Lookup(error="NONAME")
+    found, canon = hosts_lookup(env.fs, name)
+    if found:
+        return Lookup(addresses=found, canonical=canon)
+    conf = resolv_conf(env.fs)
+    # musl name_from_dns_search(): search only when dots < ndots and no trailing dot;
+    # a search candidate answering NXDOMAIN moves on, anything else ends the walk.
+    if name.count(".") < conf.ndots and not host.endswith("."):
+        for domain in conf.search:
+            result = await _name_from_dns(env, conf, f"{name}.{domain.rstrip('.')}", v6)
+            if result.error != "NONAME":
+                return result
+    return await _name_from_dns(env, conf, name, v6)
