@@ -54,6 +54,57 @@ def cmd_env(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- `svclab kind up|down` and `svclab doctor` ---------------------------------------------------------
+
+
+def cmd_kind_up(args: argparse.Namespace) -> int:
+    from svclab.cluster import kind
+
+    dest = Path(args.state_dir) / f"{kind.context_name(args.name)}.kubeconfig" if args.state_dir else None
+    kind.up(dry_run=args.dry_run, name=args.name, config_path=args.config, images_path=Path(args.images) if args.images else None, dest=dest)
+    return 0
+
+
+def cmd_kind_down(args: argparse.Namespace) -> int:
+    from svclab.cluster import kind
+
+    dest = Path(args.state_dir) / f"{kind.context_name(args.name)}.kubeconfig" if args.state_dir else None
+    if kind.down(name=args.name, dest=dest):
+        print(f"kind cluster {args.name!r} deleted")
+    else:
+        print(f"no kind cluster named {args.name!r}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from svclab import doctor
+
+    report = doctor.diagnose(state_dir=Path(args.state_dir) if args.state_dir else None)
+    print(report.to_json() if args.json else report.render())
+    return 0 if report.can_run else 1
+
+
+def add_kind_and_doctor(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    kind_parser = sub.add_parser("kind", help="create or delete the kind cluster (needs Docker or podman and kind)")
+    kind_sub = kind_parser.add_subparsers(dest="kind_command", required=True)
+    state_help = "where svclab keeps its copy of the kind-<name> context (default: $SVCLAB_STATE_DIR or ~/.local/state/svclab/default)"
+    kind_up = kind_sub.add_parser("up", help="kind create cluster, load the course images, wait for Ready nodes")
+    kind_up.add_argument("--dry-run", action="store_true", help="print the exact commands and run nothing")
+    kind_up.add_argument("--name", default="svclab", help="kind cluster name (context kind-<name>)")
+    kind_up.add_argument("--config", help="kind cluster config (default: kind/cluster.yaml)")
+    kind_up.add_argument("--images", help="image list to load (default: kind/images.txt)")
+    kind_up.add_argument("--state-dir", help=state_help)
+    kind_up.set_defaults(func=cmd_kind_up)
+    kind_down = kind_sub.add_parser("down", help="kind delete cluster")
+    kind_down.add_argument("--name", default="svclab", help="kind cluster name")
+    kind_down.add_argument("--state-dir", help=state_help)
+    kind_down.set_defaults(func=cmd_kind_down)
+    doctor_parser = sub.add_parser("doctor", help="check Python, kubectl, Docker, kind and the lab port; exit 0 when the chosen backend can run")
+    doctor_parser.add_argument("--json", action="store_true", help="the report as JSON")
+    doctor_parser.add_argument("--state-dir", help="the embedded cluster's state directory to look at")
+    doctor_parser.set_defaults(func=cmd_doctor)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="svclab", description="svclab: a Kubernetes Service discovery course and its embedded cluster")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -72,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
     with_state(sub.add_parser("env", help="print `export KUBECONFIG=...` for the running cluster")).set_defaults(func=cmd_env)
+    add_kind_and_doctor(sub)
     return parser
 
 

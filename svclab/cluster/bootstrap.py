@@ -80,6 +80,7 @@ def node(cluster: str, plan: NodePlan) -> Obj:
                 "bootID": "",
                 "containerRuntimeVersion": CONTAINERD_VERSION,
                 "kernelVersion": KERNEL_VERSION,
+                "kubeProxyVersion": "",
                 "kubeletVersion": KUBERNETES_VERSION,
                 "machineID": "",
                 "operatingSystem": "linux",

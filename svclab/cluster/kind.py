@@ -116,7 +116,7 @@ class Runner:
     """Where binaries are looked up and how commands run (tests pass a PATH of fake executables)."""
 
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    python_executable: str = sys.executable
+    python_executable: str = field(default_factory=lambda: sys.executable)
     out: TextIO = field(default_factory=lambda: sys.stdout)
 
     def which(self, binary: str) -> str | None:

@@ -18,6 +18,7 @@ from svclab.state.clock import Clock
 from svclab.state.store import Store
 from svclab.validation import errors, messages
 from svclab.validation.defaults import apply_defaults
+from svclab.validation.strategy import init_ip_families, prepare_for_create, prepare_for_update
 from svclab.validation.validate import validate_create, validate_update
 
 Obj = dict[str, Any]
@@ -68,6 +69,11 @@ class Registry:
         obj["apiVersion"], obj["kind"] = res.api_version, res.kind
         self._prepare_for_create(res, obj)
         apply_defaults(res, obj)
+        prepare_for_create((res.group, res.kind), obj)
+        if res is SERVICES:
+            family_causes = init_ip_families(obj)
+            if family_causes:
+                raise errors.invalid(res, meta.get("name", ""), family_causes)
         # Store.Create runs BeginCreate (the Service IP/port allocation) before validation; an
         # invalid object gives back what was allocated for it.
         taken = self.services.allocate(res, obj) if res is SERVICES and _allocatable(obj) else []
@@ -132,11 +138,13 @@ class Registry:
             if "status" in old:
                 obj["status"] = old["status"]
         apply_defaults(res, obj, creating=False)
-        taken = self.services.allocate(res, obj, old) if res is SERVICES and _allocatable(obj) else []
+        prepare_for_update((res.group, res.kind), obj, old)
         causes = validate_update(res, obj, old)
+        if res is SERVICES and not causes:
+            causes = init_ip_families(obj, old)
         if causes:
-            self.services.release_values(taken)
             raise errors.invalid(res, name, causes)
+        taken = self.services.allocate(res, obj, old) if res is SERVICES and _allocatable(obj) else []
         if dry_run:
             self.services.release_values(taken)
             return obj

@@ -48,12 +48,6 @@ class ServiceAllocator:
             spec.pop("ipFamilies", None)
             spec.pop("ipFamilyPolicy", None)
             return
-        if old is not None and old_spec.get("clusterIP") and not spec.get("clusterIP"):
-            spec["clusterIP"] = old_spec["clusterIP"]  # patchAllocatedValues: an update keeps what was allocated
-            spec["clusterIPs"] = list(old_spec.get("clusterIPs") or [old_spec["clusterIP"]])
-        # initIPFamilyFields: a single-stack IPv4 cluster gives every non-ExternalName Service one family
-        spec.setdefault("ipFamilyPolicy", "SingleStack")
-        spec.setdefault("ipFamilies", ["IPv4"])
         if old is not None and old_spec.get("clusterIP") and _wants_cluster_ip(old_spec):
             return  # already allocated (a change is refused by validation as immutable)
         requested = spec.get("clusterIP") or (spec.get("clusterIPs") or [""])[0]
