@@ -24,14 +24,16 @@ setup: $(STAMP)
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
 
+KUBECONFIG_FILE := $(if $(filter kind,$(SVCLAB_BACKEND)),$(STATE_DIR)/kind-svclab.kubeconfig,$(STATE_DIR)/kubeconfig)
+
 lab: setup
 ifeq ($(SVCLAB_BACKEND),kind)
-	$(VENV)/bin/svclab kind up
+	$(VENV)/bin/svclab kind up --state-dir $(STATE_DIR)
 else
 	$(VENV)/bin/svclab up --state-dir $(STATE_DIR)
-	@echo "export KUBECONFIG=$(STATE_DIR)/kubeconfig  # for a terminal of your own"
 endif
-	SVCLAB_STATE_DIR=$(STATE_DIR) KUBECONFIG=$(if $(filter kind,$(SVCLAB_BACKEND)),$(HOME)/.kube/config,$(STATE_DIR)/kubeconfig) \
+	@echo "export KUBECONFIG=$(KUBECONFIG_FILE)  # for a terminal of your own"
+	SVCLAB_BACKEND=$(SVCLAB_BACKEND) SVCLAB_STATE_DIR=$(STATE_DIR) KUBECONFIG=$(KUBECONFIG_FILE) \
 	  $(VENV)/bin/jupyter lab --port $(LAB_PORT) $(if $(DISPLAY),,--no-browser) --notebook-dir notebooks
 
 down: setup
