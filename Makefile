@@ -34,7 +34,7 @@ else
 endif
 	@echo "export KUBECONFIG=$(KUBECONFIG_FILE)  # for a terminal of your own"
 	SVCLAB_BACKEND=$(SVCLAB_BACKEND) SVCLAB_STATE_DIR=$(STATE_DIR) KUBECONFIG=$(KUBECONFIG_FILE) \
-	  $(VENV)/bin/jupyter lab --port $(LAB_PORT) $(if $(DISPLAY),,--no-browser) --notebook-dir notebooks
+	  $(VENV)/bin/jupyter lab --port $(LAB_PORT) $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --notebook-dir notebooks
 
 down: setup
 	$(VENV)/bin/svclab down --state-dir $(STATE_DIR)
