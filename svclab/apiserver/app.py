@@ -20,6 +20,7 @@ from svclab.apiserver.convert import core_event_to_events_v1
 from svclab.apiserver.patch import PatchError, apply_patch
 from svclab.apiserver.scale import scale_of
 from svclab.apiserver.tables import table_for
+from svclab.apiserver.typecheck import check_types
 from svclab.registry.core import Registry
 from svclab.resources import Resource
 from svclab.state.clock import Clock
@@ -30,6 +31,7 @@ from svclab.validation import errors, messages
 log = logging.getLogger("svclab.apiserver")
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
+WATCH_POLL_SECONDS = 0.5
 DEPRECATION_WARNINGS = {"endpoints": messages.ENDPOINTS_DEPRECATED}
 ExecHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
 LogHandler = Callable[[str, str, dict[str, str]], str]
@@ -263,8 +265,10 @@ class ApiServer:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
+                if request.transport is None or request.transport.is_closing():
+                    break  # the client went away: forget the watcher now, not at the next event
                 try:
-                    event = await asyncio.wait_for(watcher.queue.get(), timeout=min(remaining, 30))
+                    event = await asyncio.wait_for(watcher.queue.get(), timeout=min(remaining, WATCH_POLL_SECONDS))
                 except asyncio.TimeoutError:
                     continue
                 if event is None:
@@ -296,6 +300,7 @@ class ApiServer:
         res = target.resource
         obj = await self._body(request)
         check_type(obj, res.api_version, res.kind)
+        check_types(obj, res.api_version, res.kind)
         if res.namespaced and target.namespace is None:
             raise errors.method_not_allowed()
         dry_run = request.query.get("dryRun") == "All"
@@ -313,6 +318,7 @@ class ApiServer:
             replicas = int((obj.get("spec") or {}).get("replicas", 0))
             return _json(scale_of(self._set_replicas(res, current, replicas, dry_run, manager)))
         check_type(obj, res.api_version, res.kind)
+        check_types(obj, res.api_version, res.kind)
         updated = self.registry.update(res, namespace, name, obj, subresource=target.subresource, dry_run=dry_run, manager=manager)
         return _json(updated)
 
@@ -336,6 +342,7 @@ class ApiServer:
             replicas = int((patched_scale.get("spec") or {}).get("replicas", 0))
             return _json(scale_of(self._set_replicas(res, current, replicas, dry_run, manager)))
         patched = apply_patch(current, raw, content_type, res)
+        check_types(patched, res.api_version, res.kind)
         if target.subresource == "status":
             patched = {**current, "status": patched.get("status", {})}
         updated = self.registry.update(res, namespace, name, patched, subresource=target.subresource, dry_run=dry_run, manager=manager)

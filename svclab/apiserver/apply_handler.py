@@ -6,6 +6,7 @@ from typing import Any
 
 from svclab.apiserver.apply import decode_apply_body, server_side_apply
 from svclab.apiserver.codec import check_type
+from svclab.apiserver.typecheck import check_types
 from svclab.registry.core import Registry
 from svclab.resources import Resource
 from svclab.state.clock import Clock
@@ -27,6 +28,7 @@ def server_side_apply_request(
         raise errors.bad_request("PATCH, application/apply-patch+yaml requests require a fieldManager")
     applied = decode_apply_body(raw)
     check_type(applied, res.api_version, res.kind)
+    check_types(applied, res.api_version, res.kind)
     meta = applied.setdefault("metadata", {})
     if meta.get("name") and meta["name"] != name:
         raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)" % (meta["name"], name))

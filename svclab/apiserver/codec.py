@@ -7,11 +7,15 @@ from typing import Any
 
 import yaml
 
+from svclab.apiserver.gojson import go_syntax_error
+from svclab.apiserver.protobuf import MEDIA_TYPE, decode_protobuf
 from svclab.validation import errors
 
 
 def decode_body(raw: bytes, content_type: str) -> dict[str, Any]:
-    """Decode a JSON or YAML object body; malformed input is a 400 with one clear line, never a 500."""
+    """Decode a JSON, YAML or Kubernetes-protobuf object body; malformed input is a 400 with one clear line, never a 500."""
+    if content_type.split(";", 1)[0].strip() == MEDIA_TYPE:
+        return decode_protobuf(raw)
     text = raw.decode("utf-8", errors="replace")
     if not text.strip():
         raise errors.bad_request("Object 'Kind' is missing in ''")
@@ -24,10 +28,13 @@ def decode_body(raw: bytes, content_type: str) -> dict[str, Any]:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise errors.bad_request(f"error converting YAML to JSON: yaml: {where}{problem}")
     else:
+        syntax = go_syntax_error(text)
+        if syntax is not None:
+            raise errors.bad_request(f"couldn't get version/kind; json parse error: {syntax}")
         try:
             value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise errors.bad_request(f"couldn't get version/kind; json parse error: {_go_json_error(exc)}")
+        except RecursionError:  # nesting deeper than Python parses: Go's decoder refuses it too
+            raise errors.bad_request("couldn't get version/kind; json parse error: exceeded max depth")
     if not isinstance(value, dict):
         raise errors.bad_request(f"couldn't get version/kind; json parse error: json: cannot unmarshal {_json_type(value)} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}")
     return value
@@ -43,13 +50,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "number"
     return "null"
-
-
-def _go_json_error(exc: json.JSONDecodeError) -> str:
-    if exc.msg.startswith("Expecting value") and exc.pos >= len(exc.doc.rstrip()):
-        return "unexpected end of JSON input"
-    char = exc.doc[exc.pos] if exc.pos < len(exc.doc) else ""
-    return f"invalid character '{char}' looking for beginning of value" if char else "unexpected end of JSON input"
 
 
 def check_type(obj: dict[str, Any], api_version: str, kind: str) -> None:

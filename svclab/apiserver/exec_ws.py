@@ -7,6 +7,8 @@ NonZeroExitCode and the code in causes; a process that cannot start is an Intern
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +62,10 @@ async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace
         raise errors.bad_request(f"pod {name} does not have a host assigned")
     sandbox = cluster.network.sandbox_for(pod)
     if sandbox is None:
-        raise errors.bad_request(f'unable to upgrade connection: container not found ("{container}")')
+        # The kubelet's answer for a container that is not running yet (streaming.WriteError: a
+        # plain-text 500), which the API server's upgrade proxy passes through; kubectl then prints
+        # `error: unable to upgrade connection: container not found ("NAME")`.
+        return web.Response(status=500, text=f'container not found ("{container}")')
     if request.headers.get("Upgrade", "").lower() != "websocket":
         raise errors.bad_request("Upgrade request required")
     ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
@@ -77,9 +82,23 @@ async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace
                 stdin += payload
             elif channel == CLOSE and payload[:1] == bytes([STDIN]):
                 break
+    image = next((c.get("image", "") for c in pod["spec"].get("containers") or [] if c["name"] == container), "")
+    # Keep reading while the command runs: aiohttp answers the client's pings only from receive(),
+    # and kubectl gives up on a connection whose pongs stop for 61 s (client-go's heartbeat); a
+    # client that goes away ends the command, as closing the stream kills the exec'd process.
+    reader = asyncio.ensure_future(_drain(ws))
+    command = asyncio.ensure_future(run(list(argv), sandbox, tools_for_image(image), stdin=bytes(stdin)))
     try:
-        image = next((c.get("image", "") for c in pod["spec"].get("containers") or [] if c["name"] == container), "")
-        result = await run(list(argv), sandbox, tools_for_image(image), stdin=bytes(stdin))
+        await asyncio.wait({reader, command}, return_when=asyncio.FIRST_COMPLETED)
+        if not command.done():
+            command.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await command
+            return ws
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        result = command.result()
         if result.stdout:
             await ws.send_bytes(bytes([STDOUT]) + result.stdout)
         if result.stderr:
@@ -89,5 +108,16 @@ async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace
     except ConnectionResetError:
         pass  # the client went away mid-command: nothing to tell it
     finally:
+        for task in (reader, command):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await ws.close()
     return ws
+
+
+async def _drain(ws: web.WebSocketResponse) -> None:
+    """Read (and drop) what the client sends until it closes: pings get their pongs this way."""
+    async for _message in ws:
+        pass

@@ -1,0 +1,125 @@
+"""Decode-time type checks: a body whose field has the wrong JSON type fails as the apiserver's typed
+decoding (sigs.k8s.io/json) fails, with Go's UnmarshalTypeError text, as a 400 — never a 500 later.
+
+The field types come from the protobuf schema (`protoschema`), which records each field's Go type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from svclab.apiserver.protoschema import MESSAGES, SCALARS, FieldSpec, message_for
+from svclab.validation import errors
+
+INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+class _TypeError(Exception):
+    pass
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _go_type(kind: str, repeated: bool = False) -> str:
+    if kind.startswith("map:"):
+        inner = kind[4:]
+        base = f"map[string]{inner if inner in SCALARS else 'v1.' + inner}"
+    elif kind in SCALARS:
+        base = "[]uint8" if kind == "bytes" else kind
+    elif kind == "IntOrString":
+        base = "intstr.IntOrString"
+    elif kind == "Quantity":
+        base = "resource.Quantity"
+    elif kind in ("Time", "MicroTime", "Duration"):
+        base = f"v1.{kind}"
+    else:
+        base = f"v1.{kind}"
+    return f"[]{base}" if repeated else base
+
+
+def _fields(message: str) -> dict[str, tuple[str, FieldSpec]]:
+    """json name -> (owning Go struct, spec), with inlined structs flattened into their parent."""
+    found: dict[str, tuple[str, FieldSpec]] = {}
+    for spec in MESSAGES[message].values():
+        if spec.inline and spec.kind in MESSAGES:
+            found.update(_fields(spec.kind))
+        else:
+            found[spec.name] = (message, spec)
+    return found
+
+
+def _scalar(value: Any, kind: str, where: str) -> None:
+    if kind == "bool" and not isinstance(value, bool):
+        raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type bool")
+    if kind in ("string", "bytes") and not isinstance(value, str):
+        raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {_go_type(kind)}")
+    if kind in INT_RANGES:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {kind}")
+        low, high = INT_RANGES[kind]
+        if isinstance(value, float) and not value.is_integer() or not low <= value <= high:
+            raise _TypeError(f"json: cannot unmarshal number {value} into Go struct field {where} of type {kind}")
+
+
+def _value(value: Any, kind: str, where: str, path: str) -> None:
+    if value is None:
+        return
+    if kind in SCALARS:
+        _scalar(value, kind, where)
+    elif kind == "IntOrString":
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go value of type int32")
+    elif kind == "Quantity":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise _TypeError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+    elif kind in ("Time", "MicroTime"):
+        if not isinstance(value, str):
+            raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type string")
+    elif kind in MESSAGES:
+        if not isinstance(value, dict):
+            raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {_go_type(kind)}")
+        _message(value, kind, path)
+
+
+def _message(obj: dict[str, Any], message: str, path: str) -> None:
+    fields = _fields(message)
+    for key, value in obj.items():
+        if key not in fields or value is None:
+            continue
+        owner, spec = fields[key]
+        field_path = f"{path}.{key}" if path else key
+        where = f"{owner}.{field_path}"
+        if spec.repeated:
+            if not isinstance(value, list):
+                raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {_go_type(spec.kind, True)}")
+            for item in value:
+                _value(item, spec.kind, where, field_path)
+        elif spec.is_map:
+            if not isinstance(value, dict):
+                raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {_go_type(spec.kind)}")
+            for item in value.values():
+                _value(item, spec.map_value, where, field_path)
+        else:
+            _value(value, spec.kind, where, field_path)
+
+
+def check_types(obj: dict[str, Any], api_version: str, kind: str) -> None:
+    """Raise a 400 BadRequest like `Service in version "v1" cannot be handled as a Service: json: ...`."""
+    message = message_for(api_version, kind)
+    if message is None:
+        return
+    try:
+        _message(obj, message, "")
+    except _TypeError as exc:
+        version = api_version.split("/")[-1]
+        raise errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: {exc}')
