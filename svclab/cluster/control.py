@@ -84,7 +84,9 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     if running is not None and answers(running):
         return running
     (state_dir / "cluster.json").unlink(missing_ok=True)
-    log = open(state_dir / "cluster.log", "ab")
+    log_path = state_dir / "cluster.log"
+    log_path.touch(mode=0o600, exist_ok=True)
+    log = open(log_path, "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name],
         stdin=subprocess.DEVNULL,

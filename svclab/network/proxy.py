@@ -5,7 +5,8 @@
   (the `recent` module, refreshed on every connection).
 - No ready endpoints -> REJECT (connection refused); terminating-but-serving endpoints are used
   only when nothing is ready, as kube-proxy's fallback does.
-- NodeIP:nodePort -> the same choice; a pod IP -> that pod when it listens on the port.
+- NodeIP:nodePort -> the same choice, on every node; any other port of a node IP is refused.
+- A pod IP -> that pod when it listens on the port.
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ class KubeProxy:
         if ip in node_ips:
             for svc in self._services():
                 for service_port in svc.get("spec", {}).get("ports") or []:
-                    if service_port.get("nodePort") == port:
+                    if service_port.get("nodePort") == port and service_port.get("protocol", "TCP") == "TCP":
                         return self._through_service(svc, service_port, client_ip)
+            # A node answers a port nothing listens on with a RST: "Connection refused".
+            raise ConnectionRefused(f"{ip}:{port}")
         for pod in self._pods():
             status = pod.get("status", {})
             if status.get("podIP") == ip and not pod.get("spec", {}).get("hostNetwork"):

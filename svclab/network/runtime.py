@@ -78,6 +78,10 @@ class ClusterNetwork:
         self.sandboxes.pop(uid, None)
         self.prober.forget(uid)
 
+    def pod_by_uid(self, uid: str) -> Obj | None:
+        assert _PODS is not None
+        return next((p for p in self.cluster.store.items(_PODS) if p["metadata"]["uid"] == uid), None)
+
     def sandbox_for(self, pod: Obj) -> Sandbox | None:
         """The pod's sandbox, made when first needed once the pod runs (one per pod uid)."""
         if pod.get("status", {}).get("phase") != "Running":

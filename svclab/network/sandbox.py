@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from svclab.dns.resolvconf import resolv_conf
-from svclab.network.podenv import HttpResponse, PodFS, standard_files
-from svclab.network.tools.netexec import netexec
+from svclab.network.podenv import ConnectionRefused, HttpResponse, PodFS, standard_files
+from svclab.network.proxy import Route, listens_on
 from svclab.version import CLUSTER_DOMAIN
 
 if TYPE_CHECKING:
@@ -63,6 +63,12 @@ class Sandbox:
     extra: dict[str, Any] = field(default_factory=dict)
 
     async def http_request(self, ip: str, port: int, method: str, path: str, headers: dict[str, str]) -> HttpResponse:
+        if ip.startswith("127.") or ip == "::1":
+            # the pod's own loopback (its network namespace), never the host's
+            pod = self.network.pod_by_uid(self.uid)
+            if pod is None or not listens_on(pod, port):
+                raise ConnectionRefused(f"{ip}:{port}")
+            return await self.network.serve_http(Route(pod, port), ip, method, path)
         route = self.network.proxy.route(self.ip, ip, port)
         return await self.network.serve_http(route, self.ip, method, path)
 
