@@ -36,6 +36,9 @@ endif
 	SVCLAB_BACKEND=$(SVCLAB_BACKEND) SVCLAB_STATE_DIR=$(STATE_DIR) KUBECONFIG=$(KUBECONFIG_FILE) \
 	  $(VENV)/bin/jupyter lab --port $(LAB_PORT) $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --notebook-dir notebooks
 
+bench: setup
+	$(PY) -m bench.run
+
 down: setup
 	$(VENV)/bin/svclab down --state-dir $(STATE_DIR)
 

@@ -8,13 +8,16 @@ from typing import Any
 import yaml
 
 from svclab.apiserver.gojson import go_syntax_error
-from svclab.apiserver.protobuf import MEDIA_TYPE, decode_protobuf
 from svclab.validation import errors
+
+PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 
 
 def decode_body(raw: bytes, content_type: str) -> dict[str, Any]:
     """Decode a JSON, YAML or Kubernetes-protobuf object body; malformed input is a 400 with one clear line, never a 500."""
-    if content_type.split(";", 1)[0].strip() == MEDIA_TYPE:
+    if content_type.split(";", 1)[0].strip() == PROTOBUF_MEDIA_TYPE:
+        from svclab.apiserver.protobuf import decode_protobuf  # only kubectl's typed commands send it
+
         return decode_protobuf(raw)
     text = raw.decode("utf-8", errors="replace")
     if not text.strip():
