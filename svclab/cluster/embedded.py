@@ -219,6 +219,7 @@ class EmbeddedCluster:
 
         def run() -> None:
             loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
             self._loop = loop
             try:
                 loop.run_until_complete(self.start_async())
@@ -229,6 +230,12 @@ class EmbeddedCluster:
             started.set()
             loop.run_forever()
             loop.run_until_complete(self.stop_async())
+            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=2))
+            loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
         self._thread = threading.Thread(target=run, name=f"svclab-{self.config.name}", daemon=True)
