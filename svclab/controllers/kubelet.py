@@ -77,7 +77,22 @@ class Kubelets:
         scheduled = copy.deepcopy(pod)
         scheduled["spec"]["nodeName"] = node["metadata"]["name"]
         status = scheduled.setdefault("status", {})
-        status["conditions"] = [{"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": self.ctx.clock.rfc3339()}]
+        stamp = self.ctx.clock.rfc3339()
+        names = " ".join(c["name"] for c in scheduled["spec"].get("containers") or [])
+        status["conditions"] = [
+            {"type": "PodReadyToStartContainers", "status": "False", "lastProbeTime": None, "lastTransitionTime": stamp},
+            {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp},
+            {"type": "Ready", "status": "False", "lastProbeTime": None, "lastTransitionTime": stamp, "reason": "ContainersNotReady", "message": f"containers with unready status: [{names}]"},
+            {"type": "ContainersReady", "status": "False", "lastProbeTime": None, "lastTransitionTime": stamp, "reason": "ContainersNotReady", "message": f"containers with unready status: [{names}]"},
+            {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp},
+        ]
+        status["hostIP"] = _internal_ip(node)
+        status["hostIPs"] = [{"ip": status["hostIP"]}]
+        status["startTime"] = stamp
+        status["containerStatuses"] = [
+            {"name": c["name"], "state": {"waiting": {"reason": "ContainerCreating"}}, "lastState": {}, "ready": False, "restartCount": 0, "image": c.get("image", ""), "imageID": "", "started": False}
+            for c in scheduled["spec"].get("containers") or []
+        ]
         self.ctx.store.update(PODS, scheduled)
         namespace = pod["metadata"].get("namespace", "")
         events.record(self.ctx, scheduled, "Normal", "Scheduled", f"Successfully assigned {namespace}/{pod['metadata']['name']} to {node['metadata']['name']}", "default-scheduler")
@@ -117,7 +132,7 @@ class Kubelets:
             "hostIPs": [{"ip": node_ip}],
             "podIP": ip,
             "podIPs": [{"ip": ip}],
-            "startTime": now,
+            "startTime": status.get("startTime", now),
         })
         containers = started["spec"].get("containers") or []
         status["containerStatuses"] = [self._container_status(pod, c, now) for c in containers]
@@ -128,7 +143,7 @@ class Kubelets:
             {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": now},
             {"type": "Ready", "status": "True" if ready else "False", "lastProbeTime": None, "lastTransitionTime": now},
             {"type": "ContainersReady", "status": "True" if ready else "False", "lastProbeTime": None, "lastTransitionTime": now},
-            {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": pod["status"]["conditions"][0]["lastTransitionTime"] if pod["status"].get("conditions") else now},
+            {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": next((c["lastTransitionTime"] for c in pod["status"].get("conditions") or [] if c["type"] == "PodScheduled"), now)},
         ]
         if not ready:
             for condition in status["conditions"][2:4]:
