@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from svclab.apiserver.gojson import go_syntax_error
+from svclab.apiserver.gojson import go_syntax_error, json_kind
 from svclab.validation import errors
 
 PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
@@ -39,20 +39,10 @@ def decode_body(raw: bytes, content_type: str) -> dict[str, Any]:
         except RecursionError:  # nesting deeper than Python parses: Go's decoder refuses it too
             raise errors.bad_request("couldn't get version/kind; json parse error: exceeded max depth")
     if not isinstance(value, dict):
-        raise errors.bad_request(f"couldn't get version/kind; json parse error: json: cannot unmarshal {_json_type(value)} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}")
+        raise errors.bad_request(f"couldn't get version/kind; json parse error: json: cannot unmarshal {json_kind(value)} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}")
     return value
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return "null"
 
 
 def check_type(obj: dict[str, Any], api_version: str, kind: str) -> None:

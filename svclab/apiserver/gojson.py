@@ -162,3 +162,18 @@ def _scan_number(text: str, i: int, bad: Any) -> tuple[int, str | None]:
             return n, bad(i, "in exponent of numeric literal")
         i = digits(i)
     return i, None
+
+
+def json_kind(value: Any) -> str:
+    """The JSON kind Go names in UnmarshalTypeError messages ("object", "array", "string", ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    return "number"

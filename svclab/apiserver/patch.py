@@ -11,7 +11,7 @@ import copy
 import json
 from typing import Any
 
-from svclab.apiserver.gojson import go_syntax_error
+from svclab.apiserver.gojson import go_syntax_error, json_kind
 from svclab.apiserver.patchmeta import Schema, schema_for
 from svclab.resources import Resource
 
@@ -77,17 +77,6 @@ def apply_patch(obj: dict, body: bytes, content_type: str, resource: Resource) -
 # --------------------------------------------------------------------------- Go encoding/json
 
 
-def _go_kind(v: Any) -> str:
-    """The JSON kind Go names in UnmarshalTypeError messages."""
-    if isinstance(v, dict):
-        return "object"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bool):
-        return "bool"
-    return "number"
 
 
 def go_loads(body: bytes) -> Any:
@@ -235,7 +224,7 @@ def _op_str(op: dict, field: str, label: str) -> str:
         raise _JPError(f"{label}: {_ErrMissing}")
     val = op[field]
     if not isinstance(val, str):
-        raise _JPError(f"json: cannot unmarshal {_go_kind(val)} into Go value of type string")
+        raise _JPError(f"json: cannot unmarshal {json_kind(val)} into Go value of type string")
     return val
 
 
@@ -346,10 +335,10 @@ def json_patch(doc: dict, body: bytes) -> dict:
     if ops is None:
         ops = []
     if not isinstance(ops, list):
-        raise PatchError(400, f"json: cannot unmarshal {_go_kind(ops)} into Go value of type jsonpatch.Patch")
+        raise PatchError(400, f"json: cannot unmarshal {json_kind(ops)} into Go value of type jsonpatch.Patch")
     for op in ops:
         if op is not None and not isinstance(op, dict):
-            raise PatchError(400, f"json: cannot unmarshal {_go_kind(op)} into Go value of type jsonpatch.Operation")
+            raise PatchError(400, f"json: cannot unmarshal {json_kind(op)} into Go value of type jsonpatch.Operation")
     if len(ops) > 10000:
         raise PatchError(413, f"Request entity too large: The allowed maximum operations in a JSON patch is 10000, got {len(ops)}")
     for op in ops:
@@ -467,7 +456,7 @@ def strategic_merge_patch(original: dict, body: bytes, schema: Schema) -> dict:
     if patch is None:
         patch = {}
     if not isinstance(patch, dict):
-        raise PatchError(400, f"json: cannot unmarshal {_go_kind(patch)} into Go value of type map[string]interface {{}}")
+        raise PatchError(400, f"json: cannot unmarshal {json_kind(patch)} into Go value of type map[string]interface {{}}")
     try:
         result = strategic_merge(original, patch, schema)
     except _GoError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from svclab.apiserver.gojson import json_kind
 from svclab.apiserver.protoschema import MESSAGES, SCALARS, FieldSpec, message_for
 from svclab.validation import errors
 
@@ -18,16 +19,6 @@ class _TypeError(Exception):
     pass
 
 
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _go_type(kind: str, repeated: bool = False) -> str:
@@ -60,12 +51,12 @@ def _fields(message: str) -> dict[str, tuple[str, FieldSpec]]:
 
 def _scalar(value: Any, kind: str, where: str) -> None:
     if kind == "bool" and not isinstance(value, bool):
-        raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type bool")
+        raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type bool")
     if kind in ("string", "bytes") and not isinstance(value, str):
-        raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {_go_type(kind)}")
+        raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type {_go_type(kind)}")
     if kind in INT_RANGES:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {kind}")
+            raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type {kind}")
         low, high = INT_RANGES[kind]
         if isinstance(value, float) and not value.is_integer() or not low <= value <= high:
             raise _TypeError(f"json: cannot unmarshal number {value} into Go struct field {where} of type {kind}")
@@ -78,16 +69,16 @@ def _value(value: Any, kind: str, where: str, path: str) -> None:
         _scalar(value, kind, where)
     elif kind == "IntOrString":
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go value of type int32")
+            raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go value of type int32")
     elif kind == "Quantity":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise _TypeError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
     elif kind in ("Time", "MicroTime"):
         if not isinstance(value, str):
-            raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type string")
+            raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type string")
     elif kind in MESSAGES:
         if not isinstance(value, dict):
-            raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {_go_type(kind)}")
+            raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type {_go_type(kind)}")
         _message(value, kind, path)
 
 
@@ -101,12 +92,12 @@ def _message(obj: dict[str, Any], message: str, path: str) -> None:
         where = f"{owner}.{field_path}"
         if spec.repeated:
             if not isinstance(value, list):
-                raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {_go_type(spec.kind, True)}")
+                raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type {_go_type(spec.kind, True)}")
             for item in value:
                 _value(item, spec.kind, where, field_path)
         elif spec.is_map:
             if not isinstance(value, dict):
-                raise _TypeError(f"json: cannot unmarshal {_json_kind(value)} into Go struct field {where} of type {_go_type(spec.kind)}")
+                raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type {_go_type(spec.kind)}")
             for item in value.values():
                 _value(item, spec.map_value, where, field_path)
         else:
