@@ -138,7 +138,8 @@ class Registry:
             if "status" in old:
                 obj["status"] = old["status"]
         apply_defaults(res, obj, creating=False)
-        prepare_for_update((res.group, res.kind), obj, old)
+        if subresource != "status":  # the status strategy keeps the spec; the main one keeps the status
+            prepare_for_update((res.group, res.kind), obj, old)
         causes = validate_update(res, obj, old)
         if res is SERVICES and not causes:
             causes = init_ip_families(obj, old)

@@ -148,3 +148,15 @@ def test_watch_streams_pod_events(api_client: client.ApiClient, ns: str) -> None
     reader.join(timeout=15)
     assert seen[0] == ("ADDED", "solo", "Pending")
     assert ("MODIFIED", "solo", "Running") in seen
+
+
+def test_status_subresource_is_separate_from_spec(api_client: client.ApiClient, ns: str) -> None:
+    """A load-balancer controller writes status.loadBalancer; a spec write cannot touch status."""
+    core = client.CoreV1Api(api_client)
+    core.create_namespaced_service(ns, client.V1Service(metadata=client.V1ObjectMeta(name="lb"), spec=client.V1ServiceSpec(type="LoadBalancer", selector={"app": "web"}, ports=[client.V1ServicePort(port=80)])))
+    core.patch_namespaced_service("lb", ns, {"status": {"loadBalancer": {"ingress": [{"ip": "6.6.6.6"}]}}})
+    assert core.read_namespaced_service("lb", ns).status.load_balancer.ingress is None
+    core.patch_namespaced_service_status("lb", ns, {"status": {"loadBalancer": {"ingress": [{"ip": "172.18.0.200"}]}}})
+    svc = core.read_namespaced_service("lb", ns)
+    assert [i.ip for i in svc.status.load_balancer.ingress] == ["172.18.0.200"]
+    assert 30000 <= svc.spec.ports[0].node_port <= 32767
