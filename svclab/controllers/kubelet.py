@@ -47,6 +47,7 @@ class Kubelets:
         self.allocators = allocators
         self.probe = probe
         self.on_pod_stopped: list[Callable[[Obj], None]] = []
+        self.on_pod_started: list[Callable[[Obj], None]] = []
 
     def sync(self) -> None:
         for pod in list(self.ctx.store.items(PODS)):
@@ -151,7 +152,9 @@ class Kubelets:
                 condition["message"] = f"containers with unready status: [{' '.join(c['name'] for c in containers)}]"
         for c in status["containerStatuses"]:
             c["ready"] = ready
-        self.ctx.store.update(PODS, started)
+        stored = self.ctx.store.update(PODS, started)
+        for hook in self.on_pod_started:
+            hook(stored)
         host = pod["spec"]["nodeName"]
         for index, container in enumerate(containers):
             path = f"spec.containers{{{container['name']}}}"

@@ -60,6 +60,7 @@ class ClusterNetwork:
         self.prober = Prober(self)
         cluster.kubelets.probe = self.prober
         cluster.kubelets.on_pod_stopped.append(self._forget)
+        cluster.kubelets.on_pod_started.append(self.sandbox_for)  # the container starts now: uptime counts from here
         cluster.api.exec_handler = self._exec
 
     @property
