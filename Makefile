@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The whole suite, and every lesson re-executed by nbval against a fresh seeded embedded cluster.
 test: setup
-	$(PY) -m pytest -q -p no:cacheprovider
+	SVCLAB_FRESH=1 SVCLAB_SEED=0 $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with notebooks/nbval-sanitize.cfg tests notebooks
 
 KUBECONFIG_FILE := $(if $(filter kind,$(SVCLAB_BACKEND)),$(STATE_DIR)/kind-svclab.kubeconfig,$(STATE_DIR)/kubeconfig)
 

@@ -21,8 +21,8 @@ from aiohttp import web
 
 from svclab.apiserver.app import ApiServer
 from svclab.cluster import bootstrap
-from svclab.cluster.tls import make_certs
-from svclab.cluster.kubeconfig import embedded_kubeconfig, write_kubeconfig, write_private
+from svclab.cluster.tls import load_or_make
+from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
 from svclab.controllers.base import Context
 from svclab.controllers.deployment import DeploymentController
 from svclab.controllers.endpointslice import EndpointsController, EndpointSliceController
@@ -40,6 +40,7 @@ from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
 
 STATE_FILE = "state.json"
+CERTS_FILE = "certs.json"
 
 
 @dataclass
@@ -64,7 +65,7 @@ class EmbeddedCluster:
         self.config = config or ClusterConfig(**kwargs)
         self.clock = Clock(manual=self.config.manual_clock)
         seed = self.config.seed
-        self.rngs = {purpose: random.Random(f"{seed}/{purpose}") for purpose in ("clusterip", "nodeport", "names", "proxy", "events")}
+        self.rngs = {purpose: random.Random(f"{seed}/{purpose}") for purpose in ("clusterip", "nodeport", "names", "proxy", "events", "dns")}
         self.store = Store(now=self.clock.rfc3339)
         self.plans = bootstrap.node_plans(self.config.name)
         self.pod_ips = {plan.name: PodIPAllocator(plan.pod_cidr) for plan in self.plans}
@@ -96,7 +97,7 @@ class EmbeddedCluster:
         self._dirty = False
         self._saver: asyncio.Task[None] | None = None
         self.network: Any = None
-        self.certs = make_certs(self.config.name)
+        self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
 
     # ---- addresses ---------------------------------------------------------------------------
     @property
@@ -132,14 +133,34 @@ class EmbeddedCluster:
         await self.network.start()
         self._runner = web.AppRunner(self.api.application(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.certs.server_context())
-        await site.start()
+        site = await self._listen(self._previous_port())
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         self.api_port = sockets[0].getsockname()[1]
         if self.config.state_dir:
             self.store.subscribe(lambda _event: self._mark_dirty())
             self._saver = asyncio.create_task(self._save_loop())
             self._write_files()
+
+    def _previous_port(self) -> int:
+        """The port this state dir's cluster had: a restart keeps it when free, so kubeconfigs stay valid."""
+        if not self.config.state_dir:
+            return 0
+        try:
+            server = read_kubeconfig(self.config.state_dir / "kubeconfig")["clusters"][0]["cluster"]["server"]
+            return int(server.rsplit(":", 1)[1])
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            return 0
+
+    async def _listen(self, port: int) -> web.TCPSite:
+        assert self._runner is not None
+        for candidate in dict.fromkeys((port, 0)):
+            site = web.TCPSite(self._runner, "127.0.0.1", candidate, ssl_context=self.certs.server_context())
+            try:
+                await site.start()
+                return site
+            except OSError:
+                continue
+        raise OSError("no free port on 127.0.0.1")
 
     async def stop_async(self) -> None:
         self.manager.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import struct
 import time
 from typing import Any, cast
@@ -10,6 +11,7 @@ from typing import Any, cast
 import dns.message
 
 from svclab.dns import wire
+from svclab.dns import loadbalance
 from svclab.dns.records import DEFAULT_TTL, KUBE_DNS_IP, resolve
 from svclab.dns.view import ClusterView
 
@@ -51,8 +53,10 @@ class DNSServer:
         ttl: int = DEFAULT_TTL,
         serial: int | None = None,
         nameserver_ip: str = KUBE_DNS_IP,
+        rng: random.Random | None = None,
     ) -> None:
         self.view = view
+        self.rng = rng  # None: answers in cluster order (no loadbalance plugin)
         self.zone = zone
         self.ttl = ttl
         self.serial = int(time.time()) if serial is None else serial
@@ -69,9 +73,10 @@ class DNSServer:
         return self._port
 
     def respond(self, query: dns.message.Message) -> dns.message.Message:
-        return resolve(
+        reply = resolve(
             query, self.view, self.zone, ttl=self.ttl, serial=self.serial, nameserver_ip=self.nameserver_ip
         )
+        return reply if self.rng is None else loadbalance.shuffle(reply, self.rng)
 
     def answer(self, data: bytes, *, tcp: bool) -> bytes | None:
         """Reply bytes for request bytes, None for no reply."""

@@ -25,6 +25,7 @@ from svclab.lab.errors import ApplyError, LabError, ManifestError, WaitTimeout
 from svclab.lab.execution import ExecOutput
 from svclab.lab.lookups import Lookup
 from svclab.lab.session import Session, kubectl_path, open_session
+from svclab.lab.extras import dns_table, wait_pods  # noqa: F401  (helpers the lessons use)
 
 __all__ = [
     "ApplyError", "ExecOutput", "LabError", "Lookup", "ManifestError", "Session", "WaitTimeout",

@@ -52,7 +52,7 @@ class ClusterNetwork:
     def __init__(self, cluster: "EmbeddedCluster") -> None:
         self.cluster = cluster
         view = StoreView(cluster)
-        self.dns = DNSServer(view)
+        self.dns = DNSServer(view, rng=cluster.rngs["dns"])  # kind's Corefile has `loadbalance`
         assert _NODES is not None
         store = cluster.store
         self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: store.items(_NODES), cluster.rngs["proxy"], cluster.clock.time)

@@ -130,3 +130,11 @@ def short_name_lookup(short: str, ns: str, addresses: list[str]) -> str:
 
 def split_words(text: str) -> list[str]:
     return re.findall(r"\S+", text)
+
+
+ADDRESS_LINE = re.compile(r"^Address: (\S+)$", re.M)
+
+
+def answered_addresses(stdout: str) -> list[str]:
+    """The A-record addresses nslookup printed, in the order CoreDNS's loadbalance shuffle gave them."""
+    return ADDRESS_LINE.findall(stdout)
