@@ -54,6 +54,7 @@ def connect(namespace: str = "default", fresh: bool = False) -> Session:
 def session() -> Session:
     if _current is None:
         return connect()
+    _current.ensure_connected()
     return _current
 
 

@@ -14,7 +14,8 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,8 @@ class Session:
     api: client.ApiClient
     cache_dir: Path
     embedded: Any = None  # the in-process EmbeddedCluster, when this session owns one
-    created_namespaces: set[str] = field(default_factory=set)
+    backend_handle: ClusterBackend | None = None  # the background cluster, when it is not ours
+    checked_at: float = 0.0
 
     @property
     def core(self) -> client.CoreV1Api:
@@ -63,6 +65,21 @@ class Session:
 
     def kubectl_env(self) -> dict[str, str]:
         return {**os.environ, "KUBECONFIG": str(self.kubeconfig), "KUBECACHEDIR": str(self.cache_dir)}
+
+    def ensure_connected(self, every: float = 2.0) -> None:
+        """If the background cluster went away (a crash, `svclab down`), start it again and reconnect.
+
+        A restarted cluster keeps its state, CA, token and port, so reloading the kubeconfig is enough.
+        """
+        if self.backend_handle is None or time.monotonic() - self.checked_at < every:
+            return
+        try:
+            self.core.get_api_resources(_request_timeout=2)
+        except Exception:  # connection refused or reset, TLS torn down: the cluster is not answering
+            self.backend_handle.ensure_running()
+            self.api.close()
+            self.api = config.new_client_from_config(config_file=str(self.kubeconfig), context=self.context)
+        self.checked_at = time.monotonic()
 
     def close(self) -> None:
         self.api.close()
@@ -91,6 +108,6 @@ def open_session(namespace: str, backend: ClusterBackend | None = None) -> Sessi
         chosen.ensure_running()
         kubeconfig = chosen.kubeconfig()
         api = config.new_client_from_config(config_file=str(kubeconfig), context=chosen.context())
-        session = Session(chosen.name, kubeconfig, chosen.context(), namespace, api, cache)
+        session = Session(chosen.name, kubeconfig, chosen.context(), namespace, api, cache, backend_handle=chosen, checked_at=time.monotonic())
     atexit.register(session.close)
     return session
