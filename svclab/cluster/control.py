@@ -83,7 +83,6 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     running = read_info(state_dir)
     if running is not None and answers(running):
         return running
-    (state_dir / "cluster.json").unlink(missing_ok=True)
     log_path = state_dir / "cluster.log"
     log_path.touch(mode=0o600, exist_ok=True)
     log = open(log_path, "ab")

@@ -78,3 +78,21 @@ def make_certs(cluster_name: str, days: int = 365) -> ServingCerts:
         cert.public_bytes(serialization.Encoding.PEM),
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
     )
+
+
+def load_or_make(path: "Path | None", cluster_name: str) -> ServingCerts:
+    """The certificates saved in `path` (a restarted cluster keeps its CA), or new ones saved there."""
+    import json
+
+    from svclab.cluster.kubeconfig import write_private
+
+    if path is not None and path.exists():
+        try:
+            saved = json.loads(path.read_text())
+            return ServingCerts(saved["ca"].encode(), saved["cert"].encode(), saved["key"].encode())
+        except (OSError, ValueError, KeyError):
+            pass
+    certs = make_certs(cluster_name)
+    if path is not None:
+        write_private(path, json.dumps({"ca": certs.ca_pem.decode(), "cert": certs.cert_pem.decode(), "key": certs.key_pem.decode()}))
+    return certs

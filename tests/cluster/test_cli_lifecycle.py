@@ -130,3 +130,20 @@ def test_state_survives_a_crash(tmp_path: Path) -> None:
         assert kubectl("get", "svc", "other", "-o", "jsonpath={.spec.clusterIP}").stdout != ip
     finally:
         svclab("down", "--state-dir", str(state))
+
+
+def test_a_restarted_cluster_keeps_its_port_ca_and_token(tmp_path: Path) -> None:
+    """So a kubeconfig handed out before the crash (a notebook's, a terminal's) still works after it."""
+    state = tmp_path / "lab"
+    assert svclab("up", "--state-dir", str(state), "--pod-start-seconds", "0").returncode == 0
+    before = (state / "kubeconfig").read_text()
+    info = json.loads((state / "cluster.json").read_text())
+    os.kill(info["pid"], signal.SIGKILL)
+    time.sleep(0.2)
+    try:
+        assert svclab("up", "--state-dir", str(state), "--pod-start-seconds", "0").returncode == 0
+        assert (state / "kubeconfig").read_text() == before
+        assert json.loads((state / "cluster.json").read_text())["api"] == info["api"]
+        assert (state / "certs.json").stat().st_mode & 0o777 == 0o600
+    finally:
+        svclab("down", "--state-dir", str(state))
