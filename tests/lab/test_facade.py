@@ -93,3 +93,12 @@ def test_kubectl_and_reset(session: lab.Session, capsys: pytest.CaptureFixture[s
     lab.reset()
     assert lab.services().empty and lab.pods().empty
     assert "lesson" in {n.metadata.name for n in session.core.list_namespace().items}
+
+
+def test_grading_and_nbval_always_get_a_fresh_cluster() -> None:
+    from svclab.lab.session import fresh_cluster_wanted
+
+    assert fresh_cluster_wanted({"NBGRADER_EXECUTION": "autograde"})
+    assert fresh_cluster_wanted({"SVCLAB_FRESH": "1", "SVCLAB_BACKEND": "kind"})
+    assert not fresh_cluster_wanted({"SVCLAB_BACKEND": "kind"})
+    assert not fresh_cluster_wanted({})
