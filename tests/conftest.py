@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,19 +12,18 @@ from typing import Iterator
 import pytest
 
 from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster
+from svclab.lab.session import kubectl_path
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
 
 
 def kubectl_binary() -> str:
-    local = Path(sys.executable).parent / "kubectl"
-    if local.exists():
-        return str(local)
-    found = shutil.which("kubectl")
-    if found is None:
+    """The pinned kubectl the project installs (the same one the lab facade runs)."""
+    try:
+        return kubectl_path()
+    except RuntimeError:
         pytest.skip("no kubectl")
-    return found
 
 
 @dataclass
