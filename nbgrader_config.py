@@ -1,0 +1,34 @@
+"""nbgrader configuration for the svclab course.
+
+Sources (with solutions and hidden tests) live in solutions/<assignment>/; `nbgrader generate_assignment`
+writes the student release into exercises/<assignment>/. The course root is this folder, so running nbgrader
+here (or `make exercises` / `make grade`) needs no exchange. The grading loop (svclab/grading/loop.py) loads
+this file from each worker's own course root and overrides only the root, the gradebook and the timeout.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+c.CourseDirectory.course_id = "svclab"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Autograding: each notebook runs in a fresh kernel that starts its own seeded embedded cluster
+# (NBGRADER_EXECUTION is set), so grades never depend on the learner's cluster. A cell that runs longer
+# than this (an infinite loop) is interrupted and marked failed; grading goes on with the next cell.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+
+# Feedback shows every test's result and message but never the code of hidden tests.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -1,0 +1,49 @@
+"""ps4-mixed-pattern: writes to mysql-0 through the headless Service, reads spread over the replicas."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from svclab import lab
+from svclab.grading import expect, live
+from svclab.grading.answers import answer
+from svclab.grading.core import Assignment
+
+A = Assignment("ps4-mixed-pattern", "ps4")
+check = A.check
+
+
+def label_roles(primary: str = "mysql-0", replicas: tuple[str, ...] = ("mysql-1", "mysql-2")) -> None:
+    """Mark the primary and the replicas, as a MySQL operator would after electing a primary."""
+    lab.wait_ready("app=mysql", 1 + len(replicas))
+    lab.kubectl(f"label pod {primary} role=primary --overwrite")
+    lab.kubectl(f"label pod {' '.join(replicas)} role=replica --overwrite")
+
+
+@A.visible("q1", "mysql-read is a ClusterIP Service (a virtual IP, balanced by kube-proxy)")
+def q1_kind() -> None:
+    expect.service("read_service", "mysql-read")
+
+
+@A.visible("q1", "mysql-read selects the replicas mysql-1 and mysql-2, never the primary")
+def q1_selector() -> None:
+    expect.selector_matches("read_service", "mysql-read", "app=mysql,role=replica")
+
+
+@A.visible("q1", "mysql-read listens on port 3306")
+def q1_port() -> None:
+    expect.port("read_service", "mysql-read", 3306, target=(3306, "mysql"))
+
+
+@A.visible("q2", "write_host reaches pod mysql-0 (the primary)")
+def q2_write() -> None:
+    host = answer("write_host", str)
+    got = live.hostname_of(f"http://{host}:3306/hostname")
+    expect.that(got == "mysql-0", f"http://{host}:3306/hostname was answered by {got}; writes must always reach the primary mysql-0.")
+
+
+@A.visible("q3", "read_counts: 200 requests through mysql-read, none answered by mysql-0")
+def q3_counts() -> None:
+    counts = {str(k): int(v) for k, v in dict(answer("read_counts", (pd.Series, dict))).items()}
+    expect.that(sum(counts.values()) == 200, f"`read_counts` adds up to {sum(counts.values())} requests; make exactly 200.")
+    expect.that("mysql-0" not in counts, f"mysql-0 (the primary) answered {counts.get('mysql-0')} reads: mysql-read must select only role=replica pods.")
