@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from bench import bench_api, bench_start
+import sys
+
+from bench import bench_api, bench_grading, bench_start
 
 
 def main() -> None:
     bench_start.main()
     print()
     bench_api.main()
+    print()
+    bench_grading.main(sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 from svclab.grading import loop
+from svclab.grading.submissions import notebook, submit
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
@@ -52,34 +53,6 @@ MISTAKES: dict[str, tuple[str, list[tuple[str, str, str]], set[str]]] = {
     "ps6-api-no-affinity": ("ps6-capstone", [("manifests-answer", "  sessionAffinity: ClientIP\n", "")], {"q2-api", "q2-hidden"}),
     "ps6-servicename-read": ("ps6-capstone", [("manifests-answer", "serviceName: db-headless", "serviceName: db-read")], {"q3-identity", "q3-hidden", "q5-primary-ip"}),
 }
-
-
-def notebook(folder: Path) -> Path:
-    [path] = sorted(folder.glob("*.ipynb"))
-    return path
-
-
-def answers_of(assignment: str) -> dict[str, str]:
-    nb = nbformat.read(notebook(SOLUTIONS / assignment), as_version=4)
-    return {c.metadata.nbgrader["grade_id"]: c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
-
-
-def submit(submitted: Path, student: str, assignment: str, edits: list[tuple[str, str, str]] | None) -> None:
-    """The student's copy of the release, with answer cells filled from the solution (then edited), or untouched."""
-    release = notebook(EXERCISES / assignment)
-    nb = nbformat.read(release, as_version=4)
-    if edits is not None:
-        answers = answers_of(assignment)
-        for grade_id, old, new in edits:
-            assert old in answers[grade_id], f"mutation for {student} no longer applies: {old!r} not in {grade_id}"
-            answers[grade_id] = answers[grade_id].replace(old, new)
-        for cell in nb.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in answers:
-                cell.source = answers[grade_id]
-    target = submitted / student / assignment / release.name
-    target.parent.mkdir(parents=True)
-    nbformat.write(nb, target)
 
 
 @pytest.fixture(scope="module")
