@@ -68,13 +68,14 @@ def write_worker_config(root: Path, solutions: Path, timeout: int) -> None:
     )
 
 
-def run_nbgrader(root: Path, log: Path, *args: str) -> None:
+def run_nbgrader(root: Path, log: Path, *args: str, check: bool = True) -> int:
     with log.open("a") as out:
         out.write(f"$ nbgrader {' '.join(args)}\n")
         out.flush()
         proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=nbgrader_env(), stdout=out, stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
+    if check and proc.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed in {root}; see {log}")
+    return proc.returncode
 
 
 def cell_grades(root: Path) -> list[dict[str, object]]:
@@ -102,7 +103,13 @@ def work(index: int, units: list[Submission], solutions: Path, out: Path, timeou
     for assignment in sorted({u.assignment for u in units}):
         students = sorted({u.student for u in units if u.assignment == assignment})
         run_nbgrader(root, log, "generate_assignment", assignment, "--force")
-        run_nbgrader(root, log, "autograde", assignment, "--force")
+        # A submission whose kernel dies (os._exit, a segfault, memory) makes nbgrader give up on that one
+        # submission, go on with the others and exit 1: record it as failed (it scores 0) and go on too.
+        run_nbgrader(root, log, "autograde", assignment, "--force", check=False)
+        for student in students:
+            if not (root / "autograded" / student / assignment).exists():
+                with (out / "failed.csv").open("a") as failed:
+                    failed.write(f"{student},{assignment},autograde failed (the kernel died); see logs/{log.name}\n")
         run_nbgrader(root, log, "generate_feedback", assignment, "--force")
         for student in students:
             for kind in ("autograded", "feedback"):
@@ -165,6 +172,7 @@ def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, tim
     if not units:
         raise SystemExit(f"no submissions under {submitted} (expected <student>/<assignment>/*.ipynb)")
     (out / "logs").mkdir(parents=True, exist_ok=True)
+    (out / "failed.csv").unlink(missing_ok=True)
     buckets = split(units, jobs or os.cpu_count() or 1)
     started = time.monotonic()
     with ThreadPoolExecutor(len(buckets)) as pool:
@@ -176,6 +184,8 @@ def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, tim
             for root in roots:
                 shutil.rmtree(root, ignore_errors=True)
     print(f"graded {len(units)} submission(s) with {len(buckets)} worker(s) in {time.monotonic() - started:.1f}s")
+    if (out / "failed.csv").exists():
+        print(f"failed to autograde (scored 0): {out / 'failed.csv'}")
     print(f"grades: {paths[0]}\nper cell: {paths[1]}\nfeedback: {out / 'feedback'}")
     return paths
 

@@ -55,6 +55,9 @@ MISTAKES: dict[str, tuple[str, list[tuple[str, str, str]], set[str]]] = {
 }
 
 
+KERNEL_KILLER = "ps1-kernel-killer"
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     course = tmp_path_factory.mktemp("course")
@@ -64,6 +67,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         submit(submitted, "blank", assignment, None)
     for student, (assignment, edits, _) in MISTAKES.items():
         submit(submitted, student, assignment, edits)
+    submit(submitted, KERNEL_KILLER, "ps1-clusterip", [("q3-answer", "web_sticky = ", "import os\nos._exit(1)\nweb_sticky = ")])
     loop.grade(submitted, course, jobs=2, timeout=20)
     yield course
 
@@ -112,7 +116,7 @@ def test_grades_csv_matches_the_cells(graded: Path) -> None:
     table = cells(graded)
     with (graded / "grades.csv").open() as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == len(table) == 2 * len(ASSIGNMENTS) + len(MISTAKES)
+    assert len(rows) == len(table) == 2 * len(ASSIGNMENTS) + len(MISTAKES) + 1  # + the kernel killer
     for row in rows:
         scores = table[(row["student_id"], row["assignment"])]
         assert float(row["raw_score"]) == pytest.approx(sum(s for s, _ in scores.values()))
@@ -175,3 +179,12 @@ def test_no_test_cell_wrote_to_stderr(graded: Path) -> None:
         for cell in nb.cells:
             if cell.metadata.get("nbgrader", {}).get("grade"):
                 assert not [o for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stderr"], path
+
+
+def test_a_submission_that_kills_its_kernel_scores_zero_and_grading_goes_on(graded: Path) -> None:
+    failed = (graded / "failed.csv").read_text().splitlines()
+    assert [line.split(",")[:2] for line in failed] == [[KERNEL_KILLER, "ps1-clusterip"]]
+    with (graded / "grades.csv").open() as f:
+        rows = {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(f)}
+    assert rows[(KERNEL_KILLER, "ps1-clusterip")] == 0.0
+    assert rows[("solution", "ps1-clusterip")] == 10.0  # graded in the same worker run
