@@ -20,7 +20,7 @@ from svclab.apiserver.convert import core_event_to_events_v1
 from svclab.apiserver.patch import PatchError, apply_patch
 from svclab.apiserver.scale import scale_of
 from svclab.apiserver.tables import table_for
-from svclab.apiserver.typecheck import check_types
+from svclab.apiserver.typecheck import check_types, strict_decoding_error, unknown_fields
 from svclab.registry.core import Registry
 from svclab.resources import Resource
 from svclab.state.clock import Clock
@@ -32,6 +32,7 @@ log = logging.getLogger("svclab.apiserver")
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
 WATCH_POLL_SECONDS = 0.5
+WARNINGS = web.RequestKey("warnings", list)  # Warning headers a handler wants sent with its response
 DEPRECATION_WARNINGS = {"endpoints": messages.ENDPOINTS_DEPRECATED}
 ExecHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
 LogHandler = Callable[[str, str, dict[str, str]], str]
@@ -130,11 +131,27 @@ class ApiServer:
             raise errors.resource_not_found()
         if target.subresource and target.subresource not in target.resource.subresources:
             raise errors.resource_not_found()
+        request[WARNINGS] = []
         response = await self._serve(request, target)
-        warning = DEPRECATION_WARNINGS.get(target.resource.key)
-        if warning and not response.prepared:
-            response.headers["Warning"] = f'299 - "{warning}"'
+        warnings = [DEPRECATION_WARNINGS[target.resource.key]] if target.resource.key in DEPRECATION_WARNINGS else []
+        if not response.prepared:
+            for warning in warnings + request[WARNINGS]:
+                response.headers.add("Warning", f'299 - "{warning}"')
         return response
+
+    def _check_fields(self, request: web.Request, obj: dict[str, Any], res: Resource) -> None:
+        """fieldValidation: Strict refuses unknown fields (kubectl's default), Warn answers with a Warning
+        header per field (the server's default), Ignore drops the question."""
+        mode = request.query.get("fieldValidation", "Warn")
+        if mode == "Strict":
+            unknown = unknown_fields(obj, res.api_version, res.kind)
+            if unknown:
+                raise strict_decoding_error(res.api_version, res.kind, unknown)
+            return
+        unknown = unknown_fields(obj, res.api_version, res.kind, drop=True)
+        if mode == "Ignore":
+            return
+        request[WARNINGS].extend(f'unknown field \\"{path}\\"' for path in unknown)
 
     def _fixed_document(self, path: str) -> dict[str, Any] | None:
         if path == "/version":
@@ -301,6 +318,7 @@ class ApiServer:
         obj = await self._body(request)
         check_type(obj, res.api_version, res.kind)
         check_types(obj, res.api_version, res.kind)
+        self._check_fields(request, obj, res)
         if res.namespaced and target.namespace is None:
             raise errors.method_not_allowed()
         dry_run = request.query.get("dryRun") == "All"
@@ -319,6 +337,7 @@ class ApiServer:
             return _json(scale_of(self._set_replicas(res, current, replicas, dry_run, manager)))
         check_type(obj, res.api_version, res.kind)
         check_types(obj, res.api_version, res.kind)
+        self._check_fields(request, obj, res)
         updated = self.registry.update(res, namespace, name, obj, subresource=target.subresource, dry_run=dry_run, manager=manager)
         return _json(updated)
 
@@ -343,6 +362,7 @@ class ApiServer:
             return _json(scale_of(self._set_replicas(res, current, replicas, dry_run, manager)))
         patched = apply_patch(current, raw, content_type, res)
         check_types(patched, res.api_version, res.kind)
+        self._check_fields(request, patched, res)
         if target.subresource == "status":
             patched = {**current, "status": patched.get("status", {})}
         updated = self.registry.update(res, namespace, name, patched, subresource=target.subresource, dry_run=dry_run, manager=manager)

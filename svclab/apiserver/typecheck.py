@@ -114,3 +114,57 @@ def check_types(obj: dict[str, Any], api_version: str, kind: str) -> None:
     except _TypeError as exc:
         version = api_version.split("/")[-1]
         raise errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: {exc}')
+
+
+# Messages whose every field the schema lists, so a key it lacks is truly unknown. Status structs are
+# left out: writes to the main resource ignore status anyway.
+COMPLETE = frozenset({
+    "Service", "Deployment", "StatefulSet", "ReplicaSet", "Pod", "Namespace", "EndpointSlice", "ConfigMap",
+    "ObjectMeta", "ServiceSpec", "ServicePort", "SessionAffinityConfig", "ClientIPConfig",
+    "DeploymentSpec", "DeploymentStrategy", "RollingUpdateDeployment", "StatefulSetSpec",
+    "StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy", "LabelSelector", "LabelSelectorRequirement",
+    "PodTemplateSpec", "PodSpec", "Container", "ContainerPort", "EnvVar", "Probe", "ProbeHandler", "ExecAction",
+    "HTTPGetAction", "TCPSocketAction", "VolumeMount", "Endpoint", "EndpointConditions", "EndpointPort",
+    "ObjectReference", "PodDNSConfig",
+})
+ALWAYS_KNOWN = {"": {"apiVersion", "kind"}, "ObjectMeta": {"managedFields"}}
+
+
+def _unknown(obj: dict[str, Any], message: str, path: str, found: list[str], drop: bool) -> None:
+    fields = _fields(message)
+    for key, value in list(obj.items()):
+        field_path = f"{path}.{key}" if path else key
+        if key not in fields:
+            if message in COMPLETE and key not in ALWAYS_KNOWN.get(message if path else "", set()) | ALWAYS_KNOWN.get(message, set()):
+                found.append(field_path)
+                if drop:
+                    del obj[key]
+            continue
+        _owner, spec = fields[key]
+        if spec.name == "status" and not path:
+            continue
+        kind = spec.map_value if spec.is_map else spec.kind
+        if kind not in MESSAGES:
+            continue
+        if spec.repeated and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    _unknown(item, kind, f"{field_path}[{index}]", found, drop)
+        elif not spec.is_map and isinstance(value, dict):
+            _unknown(value, kind, field_path, found, drop)
+
+
+def unknown_fields(obj: dict[str, Any], api_version: str, kind: str, drop: bool = False) -> list[str]:
+    """Paths of fields the kind does not have, as strict decoding names them (`spec.ports[0].nme`);
+    with `drop`, they are also removed, as decoding into the typed object discards them."""
+    message = message_for(api_version, kind)
+    found: list[str] = []
+    if message is not None:
+        _unknown(obj, message, "", found, drop)
+    return found
+
+
+def strict_decoding_error(api_version: str, kind: str, unknown: list[str]) -> errors.ApiError:
+    version = api_version.split("/")[-1]
+    listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+    return errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: strict decoding error: {listed}')

@@ -86,3 +86,23 @@ def test_malformed_yaml_is_one_clear_line_and_nothing_is_touched(k: Kubectl, ns:
     result = k("-n", ns, "apply", "-f", "-", stdin=broken, check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: error parsing STDIN: error converting YAML to JSON: yaml: line 4: did not find expected key"
+
+
+TYPO = SERVICE.format(name="typo", labels="", spec="  selctor: {app: web}\n  ports: [{port: 80, nme: http}]\n")
+
+
+def test_a_misspelled_field_is_refused_by_default(k: Kubectl, ns: str) -> None:
+    """kubectl validates strictly by default (fieldValidation=Strict): the typo is an error, not a silent no-op."""
+    result = k("-n", ns, "apply", "-f", "-", stdin=TYPO, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == 'Error from server (BadRequest): error when creating "STDIN": Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.ports[0].nme", unknown field "spec.selctor"'
+    applied = k("-n", ns, "apply", "--server-side", "-f", "-", stdin=TYPO, check=False)
+    assert applied.stderr.strip() == f"Error from server: failed to create typed patch object ({ns}/typo; /v1, Kind=Service): .spec.ports[0].nme: field not declared in schema, .spec.selctor: field not declared in schema"
+    assert k("-n", ns, "get", "svc", "-o", "name").stdout == ""
+
+
+def test_with_validation_relaxed_unknown_fields_are_dropped_with_a_warning(k: Kubectl, ns: str) -> None:
+    result = k("-n", ns, "create", "--validate=warn", "-f", "-", stdin=TYPO)
+    assert result.stdout.strip() == "service/typo created"
+    assert result.stderr.splitlines() == ['Warning: unknown field "spec.ports[0].nme"', 'Warning: unknown field "spec.selctor"']
+    assert k("-n", ns, "get", "svc", "typo", "-o", "jsonpath={.spec.selector}{.spec.ports[0].name}").stdout == ""
