@@ -77,3 +77,23 @@ def by_kind(api_version: str, kind: str) -> Resource | None:
 
 def of_group(group: str) -> list[Resource]:
     return [res for res in RESOURCES if res.group == group]
+
+
+def resource(group: str, plural: str) -> Resource:
+    """The served resource, or KeyError: for names the code itself spells (unlike URLs, never wrong at run time)."""
+    found = by_plural(group, plural)
+    if found is None:
+        raise KeyError(f"{plural}.{group}" if group else plural)
+    return found
+
+
+NAMESPACES = resource("", "namespaces")
+NODES = resource("", "nodes")
+PODS = resource("", "pods")
+SERVICES = resource("", "services")
+ENDPOINTS = resource("", "endpoints")
+EVENTS = resource("", "events")
+DEPLOYMENTS = resource("apps", "deployments")
+REPLICASETS = resource("apps", "replicasets")
+STATEFULSETS = resource("apps", "statefulsets")
+ENDPOINT_SLICES = resource("discovery.k8s.io", "endpointslices")

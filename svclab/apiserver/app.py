@@ -22,7 +22,7 @@ from svclab.apiserver.scale import scale_of
 from svclab.apiserver.tables import table_for
 from svclab.apiserver.typecheck import check_types, strict_decoding_error, unknown_fields
 from svclab.registry.core import Registry
-from svclab.resources import Resource
+from svclab.resources import EVENTS, Resource
 from svclab.state.clock import Clock
 from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
 from svclab.state.store import Store, TooOldResourceVersion
@@ -202,7 +202,7 @@ class ApiServer:
     # ---- reads ---------------------------------------------------------------------------------
     def _read(self, res: Resource, namespace: str, name: str) -> dict[str, Any]:
         if res.group == "events.k8s.io":
-            core = self.store.get(_core_events(), namespace, name)
+            core = self.store.get(EVENTS, namespace, name)
             if core is None:
                 raise errors.not_found(res, name)
             return core_event_to_events_v1(core)
@@ -225,7 +225,7 @@ class ApiServer:
         except SelectorError as exc:
             raise errors.bad_request(str(exc))
         if res.group == "events.k8s.io":
-            return [core_event_to_events_v1(e) for e in self.store.list(_core_events(), target.namespace, labels, fields)]
+            return [core_event_to_events_v1(e) for e in self.store.list(EVENTS, target.namespace, labels, fields)]
         return self.store.list(res, target.namespace, labels, fields)
 
     async def _list(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
@@ -240,7 +240,7 @@ class ApiServer:
 
     async def _watch(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
         res = target.resource
-        source = _core_events() if res.group == "events.k8s.io" else res
+        source = EVENTS if res.group == "events.k8s.io" else res
         try:
             labels = parse_label_selector(request.query.get("labelSelector"))
             fields = parse_field_selector(request.query.get("fieldSelector"))
@@ -411,14 +411,6 @@ class ApiServer:
             except errors.ApiError:
                 continue
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": [_strip_list_item(i) for i in items]})
-
-
-def _core_events() -> Resource:
-    from svclab.resources import by_plural
-
-    res = by_plural("", "events")
-    assert res is not None
-    return res
 
 
 def _user_agent_manager(request: web.Request) -> str:

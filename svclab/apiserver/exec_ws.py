@@ -16,7 +16,7 @@ from aiohttp import WSMsgType, web
 
 from svclab.network.shell import run
 from svclab.network.tools import tools_for_image
-from svclab.resources import by_plural
+from svclab.resources import PODS
 from svclab.validation import errors
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, CLOSE = 0, 1, 2, 3, 255
-_PODS = by_plural("", "pods")
 
 
 def exit_status(argv: list[str], code: int) -> dict[str, Any]:
@@ -54,8 +53,7 @@ def _pick_container(pod: dict[str, Any], wanted: str) -> str:
 
 
 async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace: str, name: str) -> web.StreamResponse:
-    assert _PODS is not None
-    pod = cluster.registry.get(_PODS, namespace, name)
+    pod = cluster.registry.get(PODS, namespace, name)
     argv = request.query.getall("command", [])
     container = _pick_container(pod, request.query.get("container", ""))
     if not pod["spec"].get("nodeName"):

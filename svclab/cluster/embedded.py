@@ -34,7 +34,7 @@ from svclab.controllers.statefulset import StatefulSetController
 from svclab.network.ipalloc import ClusterIPAllocator, NodePortAllocator, PodIPAllocator
 from svclab.registry.core import Registry
 from svclab.registry.services import ServiceAllocator
-from svclab.resources import by_plural
+from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, NODES, PODS, SERVICES
 from svclab.state.clock import Clock
 from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
@@ -52,12 +52,6 @@ class ClusterConfig:
     manual_clock: bool = False
     state_dir: Path | None = None
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-
-
-def _res(group: str, plural: str) -> Any:
-    res = by_plural(group, plural)
-    assert res is not None
-    return res
 
 
 class EmbeddedCluster:
@@ -174,15 +168,15 @@ class EmbeddedCluster:
             await self._runner.cleanup()
 
     def _bootstrap(self) -> None:
-        namespaces, nodes, services, pods, deployments = _res("", "namespaces"), _res("", "nodes"), _res("", "services"), _res("", "pods"), _res("apps", "deployments")
+        namespaces, nodes, services, pods, deployments = NAMESPACES, NODES, SERVICES, PODS, DEPLOYMENTS
         # As kubeadm brings kind up: the control plane first, its add-ons, then the workers join.
         for ns in bootstrap.namespaces():
             self.registry.create(namespaces, "", ns)
         self.store.create(nodes, bootstrap.node(self.config.name, self.plans[0]))
         self.registry.create(services, "default", bootstrap.kubernetes_service())
         endpoints, slice_ = bootstrap.kubernetes_endpoints(self.plans[0].ip)
-        self.store.create(_res("", "endpoints"), endpoints)
-        self.store.create(_res("discovery.k8s.io", "endpointslices"), slice_)
+        self.store.create(ENDPOINTS, endpoints)
+        self.store.create(ENDPOINT_SLICES, slice_)
         self.registry.create(services, "kube-system", bootstrap.kube_dns_service())
         self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
         self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
@@ -218,9 +212,9 @@ class EmbeddedCluster:
         except (OSError, ValueError):
             return False
         self.store.restore(snapshot)
-        for svc in self.store.items(_res("", "services")):
+        for svc in self.store.items(SERVICES):
             self.registry.services.reserve_existing(svc)
-        for pod in self.store.items(_res("", "pods")):
+        for pod in self.store.items(PODS):
             node, ip = pod["spec"].get("nodeName"), pod.get("status", {}).get("podIP")
             if node in self.pod_ips and ip and not pod["spec"].get("hostNetwork"):
                 self.pod_ips[node].reserve(ip)

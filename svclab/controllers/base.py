@@ -8,29 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from svclab.registry.core import Registry
-from svclab.resources import Resource, by_plural
+from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, EVENTS, NAMESPACES, NODES, PODS, REPLICASETS, SERVICES, STATEFULSETS, Resource  # noqa: F401  (re-exported for controllers)
 from svclab.state.clock import Clock
 from svclab.state.store import Store
 
 Obj = dict[str, Any]
 
 
-def _res(group: str, plural: str) -> Resource:
-    res = by_plural(group, plural)
-    assert res is not None, plural
-    return res
-
-
-PODS = _res("", "pods")
-SERVICES = _res("", "services")
-ENDPOINTS = _res("", "endpoints")
-EVENTS = _res("", "events")
-NODES = _res("", "nodes")
-NAMESPACES = _res("", "namespaces")
-DEPLOYMENTS = _res("apps", "deployments")
-REPLICASETS = _res("apps", "replicasets")
-STATEFULSETS = _res("apps", "statefulsets")
-SLICES = _res("discovery.k8s.io", "endpointslices")
+SLICES = ENDPOINT_SLICES
 
 
 @dataclass

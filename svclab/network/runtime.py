@@ -12,17 +12,12 @@ from svclab.network.probes import Prober
 from svclab.network.proxy import KubeProxy, Route, probe_endpoints
 from svclab.network.sandbox import Sandbox, make_sandbox
 from svclab.network.tools.netexec import netexec
-from svclab.resources import by_plural
+from svclab.resources import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICES
 
 if TYPE_CHECKING:
     from svclab.cluster.embedded import EmbeddedCluster
 
 Obj = dict[str, Any]
-_PODS = by_plural("", "pods")
-_NODES = by_plural("", "nodes")
-_NAMESPACES = by_plural("", "namespaces")
-_SERVICES = by_plural("", "services")
-_SLICES = by_plural("discovery.k8s.io", "endpointslices")
 
 
 class StoreView:
@@ -32,20 +27,16 @@ class StoreView:
         self.store = cluster.store
 
     def services(self) -> Any:
-        assert _SERVICES is not None
-        return self.store.items(_SERVICES)
+        return self.store.items(SERVICES)
 
     def endpoint_slices(self) -> Any:
-        assert _SLICES is not None
-        return self.store.items(_SLICES)
+        return self.store.items(ENDPOINT_SLICES)
 
     def pods(self) -> Any:
-        assert _PODS is not None
-        return self.store.items(_PODS)
+        return self.store.items(PODS)
 
     def namespaces(self) -> Any:
-        assert _NAMESPACES is not None
-        return self.store.items(_NAMESPACES)
+        return self.store.items(NAMESPACES)
 
 
 class ClusterNetwork:
@@ -53,9 +44,8 @@ class ClusterNetwork:
         self.cluster = cluster
         view = StoreView(cluster)
         self.dns = DNSServer(view, rng=cluster.rngs["dns"])  # kind's Corefile has `loadbalance`
-        assert _NODES is not None
         store = cluster.store
-        self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: store.items(_NODES), cluster.rngs["proxy"], cluster.clock.time)
+        self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: store.items(NODES), cluster.rngs["proxy"], cluster.clock.time)
         self.sandboxes: dict[str, Sandbox] = {}
         self.prober = Prober(self)
         cluster.kubelets.probe = self.prober
@@ -80,8 +70,7 @@ class ClusterNetwork:
         self.prober.forget(uid)
 
     def pod_by_uid(self, uid: str) -> Obj | None:
-        assert _PODS is not None
-        return next((p for p in self.cluster.store.items(_PODS) if p["metadata"]["uid"] == uid), None)
+        return next((p for p in self.cluster.store.items(PODS) if p["metadata"]["uid"] == uid), None)
 
     def sandbox_for(self, pod: Obj) -> Sandbox | None:
         """The pod's sandbox, made when first needed once the pod runs (one per pod uid)."""
@@ -90,8 +79,7 @@ class ClusterNetwork:
         uid = pod["metadata"]["uid"]
         sandbox = self.sandboxes.get(uid)
         if sandbox is None:
-            assert _SERVICES is not None
-            services = list(self.cluster.store.items(_SERVICES))
+            services = list(self.cluster.store.items(SERVICES))
             sandbox = self.sandboxes[uid] = make_sandbox(self, pod, services, self.cluster.clock.time())
         return sandbox
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from svclab.apiserver.apply import record_update
 from svclab.registry.names import generate_name
 from svclab.registry.services import ServiceAllocator
-from svclab.resources import Resource, by_plural
+from svclab.resources import NAMESPACES, PODS, REPLICASETS, SERVICES, Resource
 from svclab.state.clock import Clock
 from svclab.state.store import Store
 from svclab.validation import errors, messages
@@ -22,10 +22,6 @@ from svclab.validation.strategy import init_ip_families, prepare_for_create, pre
 from svclab.validation.validate import validate_create, validate_update
 
 Obj = dict[str, Any]
-NAMESPACES = by_plural("", "namespaces")
-SERVICES = by_plural("", "services")
-PODS = by_plural("", "pods")
-assert NAMESPACES and SERVICES and PODS
 
 # Kinds whose DELETE answers with the object itself (their registries set ReturnDeletedObject or delete gracefully).
 RETURNS_DELETED_OBJECT = {"Pod", "Service", "Namespace", "Node"}
@@ -208,8 +204,7 @@ class Registry:
 
     def _orphan(self, owner: Obj) -> None:
         uid = owner["metadata"].get("uid")
-        for res in (by_plural("apps", "replicasets"), PODS):
-            assert res is not None
+        for res in (REPLICASETS, PODS):
             for dependent in list(self.store.items(res, owner["metadata"].get("namespace"))):
                 refs = dependent["metadata"].get("ownerReferences") or []
                 if any(ref.get("uid") == uid for ref in refs):

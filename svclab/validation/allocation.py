@@ -6,14 +6,12 @@ updateNodePorts) with the ipallocator and portallocator error texts.
 
 from __future__ import annotations
 
-from svclab.resources import by_kind
+from svclab.resources import SERVICES as _SERVICE
 from svclab.validation import errors
 from svclab.validation import field as f
 from svclab.validation import messages as m
 from svclab.validation.errors import ApiError
 
-_SERVICE = by_kind("v1", "Service")
-assert _SERVICE is not None
 
 
 def cluster_ip_already_allocated(name: str, cluster_ips: list[str], ip: str) -> ApiError:
