@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import shutil
 import tempfile
@@ -27,7 +29,8 @@ ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
 def grade_seconds(submitted: Path, jobs: int, solutions: Path = SOLUTIONS) -> float:
     out = submitted.parent / f"out-{jobs}-{time.monotonic_ns()}"
     start = time.perf_counter()
-    loop.grade(submitted, out, jobs=jobs, timeout=120, solutions=solutions)
+    with contextlib.redirect_stdout(io.StringIO()):  # the loop's own summary lines
+        loop.grade(submitted, out, jobs=jobs, timeout=120, solutions=solutions)
     return time.perf_counter() - start
 
 
