@@ -161,14 +161,14 @@ def reset(namespace: str | None = None, timeout: float = 60) -> None:
     ns = namespace or s.namespace
     if ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
         for kind in ("deployments", "statefulsets"):
-            manifests.request(s, "DELETE", f"/apis/apps/v1/namespaces/{ns}/{kind}")
+            manifests.request(s.api, "DELETE", f"/apis/apps/v1/namespaces/{ns}/{kind}")
         for plural in ("services", "pods"):
             for item in (s.core.list_namespaced_service(ns).items if plural == "services" else s.core.list_namespaced_pod(ns).items):
                 if plural == "services" and item.metadata.name == "kubernetes":
                     continue
-                manifests.request(s, "DELETE", f"/api/v1/namespaces/{ns}/{plural}/{item.metadata.name}", {"gracePeriodSeconds": 0})
+                manifests.request(s.api, "DELETE", f"/api/v1/namespaces/{ns}/{plural}/{item.metadata.name}", {"gracePeriodSeconds": 0})
         return
-    manifests.request(s, "DELETE", f"/api/v1/namespaces/{ns}")
+    manifests.request(s.api, "DELETE", f"/api/v1/namespaces/{ns}")
     deadline = time.monotonic() + timeout
     while ns in {n.metadata.name for n in s.core.list_namespace().items}:
         if time.monotonic() > deadline:

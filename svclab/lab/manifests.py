@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable, Union
 
 import yaml
+from kubernetes.client import ApiClient
 
 from svclab.lab.errors import ApplyError, ManifestError
 from svclab.lab.session import Session
@@ -63,10 +64,10 @@ def object_path(res: Resource, namespace: str | None, name: str | None = None) -
     return f"{base}/{name}" if name else base
 
 
-def request(session: Session, method: str, path: str, body: Any = None, content_type: str = "application/json", query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
-    """One raw API request through the session's client (auth and TLS from the kubeconfig)."""
+def request(api: ApiClient, method: str, path: str, body: Any = None, content_type: str = "application/json", query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
+    """One raw API request through a configured client (auth and TLS from its kubeconfig)."""
     payload = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
-    params = session.api.param_serialize(
+    params = api.param_serialize(
         method=method,
         resource_path=path,
         query_params=query or [],
@@ -74,7 +75,7 @@ def request(session: Session, method: str, path: str, body: Any = None, content_
         body=payload,
         auth_settings=["BearerToken"],
     )
-    response = session.api.call_api(*params)
+    response = api.call_api(*params)
     data = response.read()
     try:
         return response.status, json.loads(data) if data else None
@@ -89,7 +90,7 @@ def apply(session: Session, manifest: Manifest, namespace: str | None = None) ->
         res = resource_of(obj)
         ns = (obj.get("metadata") or {}).get("namespace") or namespace or session.namespace
         path = object_path(res, ns if res.namespaced else None, obj["metadata"]["name"])
-        status, result = request(session, "PATCH", path, obj, "application/apply-patch+yaml", [("fieldManager", FIELD_MANAGER), ("force", "true")])
+        status, result = request(session.api, "PATCH", path, obj, "application/apply-patch+yaml", [("fieldManager", FIELD_MANAGER), ("force", "true")])
         if status >= 400:
             message = result.get("message", str(result)) if isinstance(result, dict) else str(result)
             raise ApplyError(message, result if isinstance(result, dict) else None)
@@ -103,7 +104,7 @@ def delete(session: Session, manifest: Manifest, namespace: str | None = None) -
     for obj in load(manifest):
         res = resource_of(obj)
         ns = (obj.get("metadata") or {}).get("namespace") or namespace or session.namespace
-        status, _ = request(session, "DELETE", object_path(res, ns if res.namespaced else None, obj["metadata"]["name"]), {"propagationPolicy": "Background"})
+        status, _ = request(session.api, "DELETE", object_path(res, ns if res.namespaced else None, obj["metadata"]["name"]), {"propagationPolicy": "Background"})
         if status < 300:
             gone.append(f"{res.kind.lower()}/{obj['metadata']['name']}")
     return gone
