@@ -44,7 +44,7 @@ exercises: setup
 # Autograde a folder of submissions (submitted/<student>/<assignment>/*.ipynb): feedback + grades.csv.
 SUBMISSIONS ?= submitted
 grade: setup
-	$(PY) -m svclab.grading.loop $(SUBMISSIONS)
+	$(VENV)/bin/svclab grade $(SUBMISSIONS)
 
 bench: setup
 	$(PY) -m bench.run
