@@ -9,6 +9,7 @@ from svclab.controllers.base import DEPLOYMENTS, REPLICASETS, Context, Obj, is_t
 from svclab.registry.names import template_hash
 
 HASH_LABEL = "pod-template-hash"
+REVISION = "deployment.kubernetes.io/revision"
 
 
 def _template_without_hash(template: Obj) -> Obj:
@@ -41,7 +42,7 @@ class DeploymentController:
             new_template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = pod_hash
             selector = copy.deepcopy(deploy["spec"]["selector"])
             selector.setdefault("matchLabels", {})[HASH_LABEL] = pod_hash
-            revision = 1 + max((int(rs["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision", "0")) for rs in owned), default=0)
+            revision = 1 + max((int(rs["metadata"].get("annotations", {}).get(REVISION, "0")) for rs in owned), default=0)
             rs = {
                 "apiVersion": "apps/v1",
                 "kind": "ReplicaSet",
@@ -52,7 +53,7 @@ class DeploymentController:
                     "annotations": {
                         "deployment.kubernetes.io/desired-replicas": str(replicas),
                         "deployment.kubernetes.io/max-replicas": str(replicas + _surge(deploy, replicas)),
-                        "deployment.kubernetes.io/revision": str(revision),
+                        REVISION: str(revision),
                     },
                     "ownerReferences": [self.ctx.owner_ref(deploy)],
                 },
@@ -61,6 +62,9 @@ class DeploymentController:
             current = self.ctx.registry.create(REPLICASETS, ns, rs)
             events.record(self.ctx, deploy, "Normal", "ScalingReplicaSet", f"Scaled up replica set {current['metadata']['name']} from 0 to {replicas}", "deployment-controller")
             owned.append(current)
+        if current is not None and not paused:
+            current = self._promote(current, owned)
+            owned = [current if rs["metadata"]["uid"] == current["metadata"]["uid"] else rs for rs in owned]
         for rs in owned:
             want = replicas if rs is current else 0
             have = int(rs["spec"].get("replicas", 0))
@@ -73,6 +77,16 @@ class DeploymentController:
                 verb = "up" if want > have else "down"
                 events.record(self.ctx, deploy, "Normal", "ScalingReplicaSet", f"Scaled {verb} replica set {rs['metadata']['name']} from {have} to {want}", "deployment-controller")
         self._write_status(deploy, current, owned, replicas)
+
+    def _promote(self, current: Obj, owned: list[Obj]) -> Obj:
+        """SetNewReplicaSetAnnotations: a ReplicaSet that becomes the new one again (a rollback) takes the next revision."""
+        revision = lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION, "0"))  # noqa: E731
+        highest = max((revision(rs) for rs in owned if rs is not current), default=0)
+        if revision(current) > highest:
+            return current
+        promoted = copy.deepcopy(current)
+        promoted["metadata"].setdefault("annotations", {})[REVISION] = str(highest + 1)
+        return self.ctx.store.update(REPLICASETS, promoted)
 
     def _write_status(self, deploy: Obj, current: Obj | None, owned: list[Obj], replicas: int) -> None:
         fresh = [self.ctx.store.peek(REPLICASETS, rs["metadata"]["namespace"], rs["metadata"]["name"]) or rs for rs in owned]

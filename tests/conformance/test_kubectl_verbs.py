@@ -100,3 +100,18 @@ def test_get_watch_streams_changes(k: Kubectl, ns: str) -> None:
     lines = out.strip().splitlines()
     assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     assert any(line.split()[:3] == ["solo", "1/1", "Running"] for line in lines[1:]), out
+
+
+def test_rollout_status_restart_undo_and_history(k: Kubectl, ns: str) -> None:
+    k("-n", ns, "apply", "-f", "-", stdin=DEPLOY)
+    assert k("-n", ns, "rollout", "status", "deploy/web", "--timeout=60s").stdout.strip() == 'deployment "web" successfully rolled out'
+    first = k("-n", ns, "get", "rs", "-o", "name").stdout.split()
+    assert k("-n", ns, "rollout", "restart", "deploy/web").stdout.strip() == "deployment.apps/web restarted"
+    k("-n", ns, "rollout", "status", "deploy/web", "--timeout=60s")
+    assert len(k("-n", ns, "get", "rs", "-o", "name").stdout.split()) == 2
+    assert k("-n", ns, "rollout", "undo", "deploy/web").stdout.strip() == "deployment.apps/web rolled back"
+    k("-n", ns, "rollout", "status", "deploy/web", "--timeout=60s")
+    history = k("-n", ns, "rollout", "history", "deploy/web").stdout.split("\n")
+    assert [line.split()[0] for line in history[2:] if line.strip()] == ["2", "3"]  # the first revision came back as the third
+    active = k("-n", ns, "get", "rs", "-o", "jsonpath={range .items[?(@.spec.replicas==2)]}{.metadata.name}{end}").stdout
+    assert [f"replicaset.apps/{active}"] == first
