@@ -1,7 +1,7 @@
 """A minimal /openapi/v3: per group-version documents whose PATCH operations declare the
 `fieldValidation` query parameter, so kubectl uses server-side field validation (no `--validate=false`).
-They carry no schemas and no PATCH request bodies, so client-side apply computes strategic merge
-patches from kubectl's compiled-in types, as it does for a server without OpenAPI schemas."""
+They carry the kinds' schemas (so `kubectl explain` works) but no PATCH request bodies, so client-side
+apply computes strategic merge patches from kubectl's compiled-in types."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import hashlib
 import json
 from typing import Any
 
+from svclab import __version__ as svclab_version
+from svclab.apiserver.schemas import all_schemas
 from svclab.resources import RESOURCES
 from svclab.version import KUBERNETES_VERSION
 
@@ -33,12 +35,14 @@ def group_version_document(gv_path: str) -> dict[str, Any] | None:
         }
     if not paths:
         return None
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION}, "paths": paths, "components": {"schemas": {}}}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION}, "paths": paths, "components": {"schemas": all_schemas()}}
 
 
 def root_document() -> dict[str, Any]:
+    """The index; each document's hash names what it holds (this svclab's resources), without building it."""
     paths = {}
     for gv in sorted({_gv_path(res.api_version) for res in RESOURCES}):
-        digest = hashlib.sha512(json.dumps(group_version_document(gv), sort_keys=True).encode()).hexdigest().upper()[:128]
+        served = [(r.kind, r.plural, r.namespaced) for r in RESOURCES if _gv_path(r.api_version) == gv]
+        digest = hashlib.sha512(json.dumps([svclab_version, KUBERNETES_VERSION, gv, served]).encode()).hexdigest().upper()[:128]
         paths[gv] = {"serverRelativeURL": f"/openapi/v3/{gv}?hash={digest}"}
     return {"paths": paths}

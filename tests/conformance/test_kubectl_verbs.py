@@ -115,3 +115,11 @@ def test_rollout_status_restart_undo_and_history(k: Kubectl, ns: str) -> None:
     assert [line.split()[0] for line in history[2:] if line.strip()] == ["2", "3"]  # the first revision came back as the third
     active = k("-n", ns, "get", "rs", "-o", "jsonpath={range .items[?(@.spec.replicas==2)]}{.metadata.name}{end}").stdout
     assert [f"replicaset.apps/{active}"] == first
+
+
+def test_explain_shows_the_api_documentation(k: Kubectl, ns: str) -> None:
+    affinity = k("explain", "svc.spec.sessionAffinity").stdout
+    assert "FIELD: sessionAffinity <string>" in affinity and 'Supports "ClientIP" and "None".' in affinity
+    assert "FIELD: targetPort <IntOrString>" in k("explain", "svc.spec.ports.targetPort").stdout
+    assert "FIELD: serviceName <string>" in k("explain", "sts.spec.serviceName").stdout
+    assert "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>" in " ".join(k("explain", "pod.spec.subdomain").stdout.split())
