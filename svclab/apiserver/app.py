@@ -172,7 +172,7 @@ class ApiServer:
     async def _serve(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
         res, method, sub = target.resource, request.method, target.subresource
         if sub == "exec" or sub == "attach":
-            if self.exec_handler is None or sub == "attach":
+            if self.exec_handler is None:   # the network runtime serves both exec and attach
                 raise errors.bad_request(messages.UPGRADE_REQUIRED if hasattr(messages, "UPGRADE_REQUIRED") else "Upgrade request required")
             return await self.exec_handler(request, target.namespace or "", target.name or "")
         if sub == "log":

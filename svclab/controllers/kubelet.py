@@ -210,6 +210,36 @@ class Kubelets:
         if not ready:
             events.record(self.ctx, changed, "Warning", "Unhealthy", "Readiness probe failed: ", "kubelet", changed["spec"]["nodeName"], f"spec.containers{{{containers[0]['name']}}}")
 
+    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
+        """The pod's (single) main process ended with EXIT_CODE: restartPolicy Never, or OnFailure
+        with code 0, completes the pod (Succeeded or Failed); otherwise the container restarts."""
+        pod = self.ctx.store.peek(PODS, namespace, name)
+        if pod is None or pod["metadata"]["uid"] != uid or pod.get("status", {}).get("phase") != "Running" or is_terminating(pod):
+            return
+        policy = pod["spec"].get("restartPolicy", "Always")
+        changed = copy.deepcopy(pod)
+        status = changed["status"]
+        stamp = self.ctx.clock.rfc3339()
+        complete = policy == "Never" or (policy == "OnFailure" and exit_code == 0)
+        for container in status.get("containerStatuses") or []:
+            started = (container.get("state", {}).get("running") or {}).get("startedAt", stamp)
+            terminated = {"exitCode": exit_code, "reason": "Completed" if exit_code == 0 else "Error",
+                          "startedAt": started, "finishedAt": stamp, "containerID": container.get("containerID", "")}
+            if complete:
+                container.update({"state": {"terminated": terminated}, "ready": False, "started": False})
+            else:
+                container.update({"state": {"running": {"startedAt": stamp}}, "lastState": {"terminated": terminated},
+                                  "restartCount": container.get("restartCount", 0) + 1})
+        if complete:
+            status["phase"] = "Succeeded" if exit_code == 0 else "Failed"
+            for condition in status.get("conditions") or []:
+                if condition["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
+                    condition.update({"status": "False", "lastTransitionTime": stamp})
+                    if condition["type"] != "PodReadyToStartContainers":
+                        condition["reason"] = "PodCompleted"
+                        condition.pop("message", None)
+        self.ctx.store.update(PODS, changed)
+
     # ---- stopping ------------------------------------------------------------------------------
     def _stop(self, pod: Obj) -> None:
         meta = pod["metadata"]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from svclab.apiserver.exec_ws import serve_exec
+from svclab.apiserver.exec_ws import serve_attach, serve_exec
 from svclab.dns.server import DNSServer
+from svclab.network.interactive import Console
 from svclab.network.podenv import HttpResponse
 from svclab.network.probes import Prober
 from svclab.network.proxy import KubeProxy, Route, probe_endpoints
 from svclab.network.sandbox import Sandbox, make_sandbox
+from svclab.network.shell import is_interactive_shell
+from svclab.network.tools import tools_for_image
 from svclab.network.tools.netexec import netexec
 from svclab.resources import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICES
 
@@ -47,6 +50,7 @@ class ClusterNetwork:
         store = cluster.store
         self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: store.items(NODES), cluster.rngs["proxy"], cluster.clock.time)
         self.sandboxes: dict[str, Sandbox] = {}
+        self.consoles: dict[str, Console] = {}
         self.prober = Prober(self)
         cluster.kubelets.probe = self.prober
         cluster.kubelets.on_pod_stopped.append(self._forget)
@@ -68,6 +72,9 @@ class ClusterNetwork:
         uid = pod["metadata"]["uid"]
         self.sandboxes.pop(uid, None)
         self.prober.forget(uid)
+        console = self.consoles.pop(uid, None)
+        if console is not None:
+            console.stop()
 
     def pod_by_uid(self, uid: str) -> Obj | None:
         return next((p for p in self.cluster.store.items(PODS) if p["metadata"]["uid"] == uid), None)
@@ -83,6 +90,32 @@ class ClusterNetwork:
             sandbox = self.sandboxes[uid] = make_sandbox(self, pod, services, self.cluster.clock.time())
         return sandbox
 
+    def console_for(self, pod: Obj, container: str) -> Console | None:
+        """The running interactive shell that is the container's main process (``stdin`` and
+        ``tty`` set, a shell with no script), started when first needed; None for any other."""
+        spec = next((c for c in pod["spec"].get("containers") or [] if c["name"] == container), None)
+        sandbox = self.sandbox_for(pod)
+        if spec is None or sandbox is None or not (spec.get("stdin") and spec.get("tty")):
+            return None
+        image = spec.get("image", "")
+        argv = [*(spec.get("command") or []), *(spec.get("args") or [])]
+        if not argv and image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0] == "busybox":
+            argv = ["sh"]   # the busybox image has no ENTRYPOINT and CMD ["sh"]
+        if not is_interactive_shell(argv):
+            return None
+        uid = pod["metadata"]["uid"]
+        console = self.consoles.get(uid)
+        if console is None or console.exit_code is not None:
+            meta = pod["metadata"]
+
+            def exited(code: int) -> None:
+                self.consoles.pop(uid, None)
+                self.cluster.kubelets.container_exited(meta["namespace"], meta["name"], uid, code)
+                self.cluster.manager.reconcile()
+
+            console = self.consoles[uid] = Console(argv, sandbox, tools_for_image(image), bool(spec.get("stdinOnce")), exited)
+        return console
+
     async def serve_http(self, route: Route, client_ip: str, method: str, path: str) -> HttpResponse:
         """The pod's HTTP app: agnhost netexec, plus 200 on its own health-check paths."""
         pod = route.pod
@@ -96,4 +129,6 @@ class ClusterNetwork:
         return await netexec(hostname, client_ip, method, path, now=self.cluster.clock.now(), uptime=uptime)
 
     async def _exec(self, request: Any, namespace: str, name: str) -> Any:
+        if request.path.rstrip("/").endswith("/attach"):
+            return await serve_attach(request, self.cluster, namespace, name)
         return await serve_exec(request, self.cluster, namespace, name)

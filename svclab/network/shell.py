@@ -69,6 +69,7 @@ class Shell:
     cwd: str = "/"
     errexit: bool = False
     xtrace: bool = False
+    interactive: bool = False
     _in_condition: int = 0
     status_from_subst: int | None = None
 
@@ -484,8 +485,10 @@ def _eval_int(node: ast.expr) -> int:
 # --------------------------------------------------------------------------------- builtins
 
 def _builtin_error(sh: Shell, io: IO, cmd: str, msg: str) -> None:
-    """ash_vmsg() while a builtin runs: "sh: CMD: line N: MSG" (commandname set, -c not interactive)."""
-    sh.err(io, f"{sh.arg0}: {cmd}: line 1: {msg}")
+    """ash_vmsg() while a builtin runs: "sh: CMD: line N: MSG" (commandname set, -c not interactive);
+    an interactive shell leaves the line number out."""
+    where = "" if sh.interactive else "line 1: "
+    sh.err(io, f"{sh.arg0}: {cmd}: {where}{msg}")
 
 
 async def _exit(sh: Shell, argv: list[str], io: IO) -> int:
@@ -620,6 +623,79 @@ async def run_shell(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], std
     else:
         code = await sh.run_script(stdin.decode("utf-8", "replace"), io)
     return ExecResult(bytes(out), bytes(err), code)
+
+
+def is_interactive_shell(argv: list[str]) -> bool:
+    """``sh``/``ash`` (by name or from a bin directory) with no script: ash reads commands from stdin."""
+    if not argv:
+        return False
+    located = "/" not in argv[0] or posixpath.dirname(posixpath.normpath(argv[0])) in BIN_DIRS
+    if not located or posixpath.basename(argv[0]) not in SHELLS:
+        return False
+    for arg in argv[1:]:
+        if arg == "--" or not arg.startswith(("-", "+")) or len(arg) == 1:
+            return False
+        if "c" in arg or any(c not in "iexslu" for c in arg[1:]):
+            return False
+    return True
+
+
+class InteractiveShell:
+    """One ash reading commands a line at a time (``sh`` on a terminal): variables, cwd and $? live
+    on between lines; ``exit [N]`` ends it."""
+
+    def __init__(self, argv: list[str], env: PodEnv, tools: Mapping[str, Tool]) -> None:
+        base_env = initial_environ(env)
+        self.shell = Shell(env, tools, arg0=argv[0], vars=dict(base_env), exported=set(base_env), interactive=True)
+        self.shell.vars.setdefault("PWD", "/")
+        for arg in argv[1:]:
+            self.shell.errexit = self.shell.errexit or (arg.startswith("-") and "e" in arg)
+            self.shell.xtrace = self.shell.xtrace or (arg.startswith("-") and "x" in arg)
+        self.exit_code: int | None = None
+
+    @property
+    def status(self) -> int:
+        return self.shell.status
+
+    def needs_more(self, src: str) -> bool:
+        """Whether SRC stops in the middle of a construct (ash then prompts with PS2)."""
+        try:
+            parse(src)
+        except ShellSyntaxError as e:
+            return "unexpected end of file" in str(e) or "unterminated quoted string" in str(e)
+        return False
+
+    async def run_line(self, src: str, io: IO) -> int | None:
+        """Run one line (or a completed multi-line construct); the exit code once the shell exits."""
+        try:
+            tree = parse(src)
+        except ShellSyntaxError as e:
+            self.shell.err(io, f"{self.shell.arg0}: {e}")
+            self.shell.status = 2
+            return None
+        try:
+            await self.shell.run_seq(tree, io)
+        except _Exit as e:
+            self.shell.status = e.code
+            self.exit_code = e.code
+        except _LoopControl:
+            pass
+        return self.exit_code
+
+    def interrupted(self) -> None:
+        """SIGINT reached the foreground command (or the line being typed): $? is 128+2."""
+        self.shell.status = 130
+
+    def prompt(self, name: str = "PS1") -> str:
+        """PS1 (busybox's default for root: ``\\w # ``) or PS2 with its backslash escapes expanded."""
+        default = "\\w # " if name == "PS1" else "> "
+        text = self.shell.vars.get(name, default)
+        home = self.shell.vars.get("HOME", "")
+        cwd = self.shell.cwd
+        shown = "~" + cwd[len(home):] if home and home != "/" and (cwd == home or cwd.startswith(home + "/")) else cwd
+        escapes = {"w": shown, "W": posixpath.basename(cwd) or "/", "h": self.shell.env.hostname.split(".")[0],
+                   "H": self.shell.env.hostname, "u": "root", "$": "#", "\\": "\\", "n": "\n"}
+        return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(0)), text)
 
 
 async def run(argv: list[str], env: PodEnv, tools: Mapping[str, Tool] | None = None,
