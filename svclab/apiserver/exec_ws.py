@@ -63,9 +63,10 @@ def _pick_container(pod: dict[str, Any], wanted: str) -> str:
     return wanted
 
 
-async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace: str, name: str) -> web.StreamResponse:
+async def _open_stream(request: web.Request, cluster: "EmbeddedCluster", namespace: str, name: str) -> tuple[dict[str, Any], str, Any, web.StreamResponse]:
+    """What exec and attach share: the pod, its container and sandbox, and the upgraded websocket
+    (or, as the last item, the plain-text 500 the kubelet sends for a container not running yet)."""
     pod = cluster.registry.get(PODS, namespace, name)
-    argv = request.query.getall("command", [])
     container = _pick_container(pod, request.query.get("container", ""))
     if not pod["spec"].get("nodeName"):
         raise errors.bad_request(f"pod {name} does not have a host assigned")
@@ -74,11 +75,20 @@ async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace
         # The kubelet's answer for a container that is not running yet (streaming.WriteError: a
         # plain-text 500), which the API server's upgrade proxy passes through; kubectl then prints
         # `error: unable to upgrade connection: container not found ("NAME")`.
-        return web.Response(status=500, text=f'container not found ("{container}")')
+        return pod, container, None, web.Response(status=500, text=f'container not found ("{container}")')
     if request.headers.get("Upgrade", "").lower() != "websocket":
         raise errors.bad_request("Upgrade request required")
     ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
     await ws.prepare(request)
+    return pod, container, sandbox, ws
+
+
+async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace: str, name: str) -> web.StreamResponse:
+    argv = request.query.getall("command", [])
+    pod, container, sandbox, ws = await _open_stream(request, cluster, namespace, name)
+    if sandbox is None:
+        return ws
+    assert isinstance(ws, web.WebSocketResponse)
     image = next((c.get("image", "") for c in pod["spec"].get("containers") or [] if c["name"] == container), "")
     tty = _flag(request, "tty")
     if tty and _flag(request, "stdin") and is_interactive_shell(list(argv)):
@@ -228,17 +238,10 @@ async def _serve_terminal(ws: web.WebSocketResponse, argv: list[str], sandbox: A
 
 async def serve_attach(request: web.Request, cluster: "EmbeddedCluster", namespace: str, name: str) -> web.StreamResponse:
     """`pods/NAME/attach`: join the container's main process."""
-    pod = cluster.registry.get(PODS, namespace, name)
-    container = _pick_container(pod, request.query.get("container", ""))
-    if not pod["spec"].get("nodeName"):
-        raise errors.bad_request(f"pod {name} does not have a host assigned")
-    sandbox = cluster.network.sandbox_for(pod)
+    pod, container, sandbox, ws = await _open_stream(request, cluster, namespace, name)
     if sandbox is None:
-        return web.Response(status=500, text=f'container not found ("{container}")')
-    if request.headers.get("Upgrade", "").lower() != "websocket":
-        raise errors.bad_request("Upgrade request required")
-    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
-    await ws.prepare(request)
+        return ws
+    assert isinstance(ws, web.WebSocketResponse)
     console = cluster.network.console_for(pod, container)
     uid = pod["metadata"]["uid"]
     try:
