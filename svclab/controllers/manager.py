@@ -57,9 +57,6 @@ class ControllerManager:
         delay = max(0.0, min(future) - self.ctx.clock.time()) + 0.001
         self._timer = self._loop.call_later(delay, self.reconcile)
 
-    def next_wakeup(self) -> float | None:
-        return min(self.ctx.wakeups) if self.ctx.wakeups else None
-
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
