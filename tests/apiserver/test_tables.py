@@ -11,7 +11,7 @@ import pytest
 from svclab.apiserver.printers import human_duration, printer_for, short_human_duration
 from svclab.apiserver.printers.labels import format_label_selector, selector_string
 from svclab.apiserver.tables import TableOptionsError, table_for, table_version_from_accept
-from svclab.resources import RESOURCES, Resource, by_kind, by_plural
+from svclab.resources import RESOURCES, Resource, by_kind, resource
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -20,10 +20,7 @@ def ts(ago: timedelta) -> str:
     return (NOW - ago).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def res(group: str, plural: str) -> Resource:
-    found = by_plural(group, plural)
-    assert found is not None
-    return found
+res = resource  # the served resource by group and plural
 
 
 def cells(table: dict[str, Any]) -> list[list[Any]]:

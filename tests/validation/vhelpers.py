@@ -5,18 +5,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from svclab.resources import Resource, by_kind
+from svclab.resources import DEPLOYMENTS as DEPLOYMENT
+from svclab.resources import ENDPOINT_SLICES as ENDPOINTSLICE
+from svclab.resources import NAMESPACES as NAMESPACE
+from svclab.resources import PODS as POD
+from svclab.resources import REPLICASETS as REPLICASET
+from svclab.resources import SERVICES as SERVICE
+from svclab.resources import STATEFULSETS as STATEFULSET
+from svclab.resources import Resource
 from svclab.validation import apply_defaults, errors, validate_create, validate_update
 from svclab.validation.strategy import prepare_for_create, prepare_for_update
 
-SERVICE = by_kind("v1", "Service")
-POD = by_kind("v1", "Pod")
-NAMESPACE = by_kind("v1", "Namespace")
-DEPLOYMENT = by_kind("apps/v1", "Deployment")
-REPLICASET = by_kind("apps/v1", "ReplicaSet")
-STATEFULSET = by_kind("apps/v1", "StatefulSet")
-ENDPOINTSLICE = by_kind("discovery.k8s.io/v1", "EndpointSlice")
-assert None not in (SERVICE, POD, NAMESPACE, DEPLOYMENT, REPLICASET, STATEFULSET, ENDPOINTSLICE)
+__all__ = ["DEPLOYMENT", "ENDPOINTSLICE", "NAMESPACE", "POD", "REPLICASET", "SERVICE", "STATEFULSET"]
 
 
 def service(name: str = "web", **spec: Any) -> dict[str, Any]:
