@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from aiohttp import WSMsgType, web
 
@@ -95,12 +95,7 @@ async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace
         return await _serve_terminal(ws, list(argv), sandbox, image)
     stdin = bytearray()
     if _flag(request, "stdin") and not tty and ws.ws_protocol == "v5.channel.k8s.io":
-        async for message in ws:
-            if message.type != WSMsgType.BINARY or not message.data:
-                if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.ERROR):
-                    break
-                continue
-            channel, payload = message.data[0], message.data[1:]
+        async for channel, payload in _frames(ws):
             if channel == STDIN:
                 stdin += payload
             elif channel == CLOSE and payload[:1] == bytes([STDIN]):
@@ -154,11 +149,18 @@ async def _drain(ws: web.WebSocketResponse) -> None:
         pass
 
 
-async def _first_resize(ws: web.WebSocketResponse) -> None:
+async def _frames(ws: web.WebSocketResponse) -> AsyncIterator[tuple[int, bytes]]:
+    """The client's channel frames, (channel, payload), until it closes the connection."""
     async for message in ws:
         if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.ERROR):
             return
-        if message.type == WSMsgType.BINARY and message.data[:1] == bytes([RESIZE]):
+        if message.type == WSMsgType.BINARY and message.data:
+            yield message.data[0], bytes(message.data[1:])
+
+
+async def _first_resize(ws: web.WebSocketResponse) -> None:
+    async for channel, _payload in _frames(ws):
+        if channel == RESIZE:
             return
 
 
@@ -169,12 +171,7 @@ def _flag(request: web.Request, name: str) -> bool:
 async def _feed(ws: web.WebSocketResponse, session: TerminalSession, with_stdin: bool) -> None:
     """Pass the client's keystrokes and window sizes to the session until the client goes away;
     closing the stdin channel is end of input."""
-    async for message in ws:
-        if message.type != WSMsgType.BINARY or not message.data:
-            if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.ERROR):
-                return
-            continue
-        channel, payload = message.data[0], message.data[1:]
+    async for channel, payload in _frames(ws):
         if channel == STDIN and with_stdin:
             session.send(bytes(payload))
         elif channel == RESIZE:
