@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from svclab.grading.loop import COURSE_CONFIG, nbgrader_env  # noqa: E402
+from svclab.grading.loop import nbgrader_env, write_worker_config  # noqa: E402
 
 
 def assignments(solutions: Path) -> list[str]:
@@ -32,13 +32,7 @@ def build(out: Path, solutions: Path = REPO / "solutions") -> list[str]:
     names = assignments(solutions)
     with tempfile.TemporaryDirectory(prefix="svclab-release-") as tmp:
         root = Path(tmp)
-        (root / "solutions").symlink_to(solutions.resolve(), target_is_directory=True)
-        (root / "nbgrader_config.py").write_text(
-            "c = get_config()\n"
-            f"load_subconfig({str(COURSE_CONFIG)!r})\n"
-            f"c.CourseDirectory.root = {str(root)!r}\n"
-            f"c.CourseDirectory.db_url = {('sqlite:///' + str(root / 'gradebook.db'))!r}\n"
-        )
+        write_worker_config(root, solutions, timeout=None)
 
         def generate(name: str) -> None:  # one gradebook per assignment, so the runs can go in parallel
             db = f"--CourseDirectory.db_url=sqlite:///{root / (name + '.db')}"

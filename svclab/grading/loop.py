@@ -57,15 +57,18 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
-def write_worker_config(root: Path, solutions: Path, timeout: int) -> None:
+def write_worker_config(root: Path, solutions: Path, timeout: int | None) -> None:
+    """A scratch course root: the course's config, `solutions/` linked in, a gradebook of its own."""
     (root / "solutions").symlink_to(solutions.resolve(), target_is_directory=True)
-    (root / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"load_subconfig({str(COURSE_CONFIG)!r})\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.CourseDirectory.db_url = {('sqlite:///' + str(root / 'gradebook.db'))!r}\n"
-        f"c.Execute.timeout = {int(timeout)}\n"
-    )
+    lines = [
+        "c = get_config()",
+        f"load_subconfig({str(COURSE_CONFIG)!r})",
+        f"c.CourseDirectory.root = {str(root)!r}",
+        f"c.CourseDirectory.db_url = {('sqlite:///' + str(root / 'gradebook.db'))!r}",
+    ]
+    if timeout is not None:
+        lines.append(f"c.Execute.timeout = {int(timeout)}")
+    (root / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
 
 
 def run_nbgrader(root: Path, log: Path, *args: str, check: bool = True) -> int:
