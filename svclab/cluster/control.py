@@ -37,7 +37,8 @@ class ClusterInfo:
         return self.state_dir / "kubeconfig"
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Is the process there? (Our own exited child is reaped first, so it does not linger as a zombie.)"""
     try:
         os.waitpid(pid, os.WNOHANG)  # reap it if it is our own exited child
     except ChildProcessError:
@@ -58,7 +59,7 @@ def read_info(state_dir: Path) -> ClusterInfo | None:
     except (OSError, ValueError):
         return None
     info = ClusterInfo(data["api"], data["dns"], int(data["pid"]), data.get("name", "svclab"), state_dir)
-    return info if _alive(info.pid) else None
+    return info if alive(info.pid) else None
 
 
 def answers(info: ClusterInfo, timeout: float = 2.0) -> bool:
@@ -113,9 +114,9 @@ def down(state_dir: Path, wait_seconds: float = 10.0) -> bool:
         return False
     os.kill(info.pid, signal.SIGTERM)
     deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline and _alive(info.pid):
+    while time.monotonic() < deadline and alive(info.pid):
         time.sleep(0.02)
-    if _alive(info.pid):
+    if alive(info.pid):
         os.kill(info.pid, signal.SIGKILL)
     (state_dir / "cluster.json").unlink(missing_ok=True)
     return True

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from svclab.cluster.control import alive
 from tests.conftest import Kubectl
 
 SVCLAB = [sys.executable, "-m", "svclab.cli"]
@@ -23,18 +24,6 @@ SVCLAB = [sys.executable, "-m", "svclab.cli"]
 
 def svclab(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*SVCLAB, *args], capture_output=True, text=True, timeout=60)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def ca_context(state_dir: Path) -> ssl.SSLContext:
