@@ -15,7 +15,9 @@ from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster
 from svclab.lab.session import kubectl_path
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO.parent / "shared" / "seeds"
+FIXTURES = REPO / "tests" / "fixtures"
+
+pytest_plugins = ["tests.isolation"]
 
 
 def kubectl_binary() -> str:

@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import SEEDS, Kubectl, kubectl_binary
+from tests.conftest import FIXTURES, Kubectl, kubectl_binary
 
 KIND_CONTEXT = os.environ.get("SVCLAB_KIND_CONTEXT", "kind-svclab")
 
@@ -43,12 +43,12 @@ def ns(k: Kubectl) -> Iterator[str]:
 
 
 def seed_blocks() -> list[str]:
-    text = (SEEDS / "headless-vs-clusterip.md").read_text()
-    return re.findall(r"```yaml\n(.*?)```", text, re.S)
+    """The source articles' scenarios, as manifests kept with the tests (tests/fixtures/manifests)."""
+    return [path.read_text() for path in sorted((FIXTURES / "manifests").glob("*.yaml"))]
 
 
 def seed_block(*names: str) -> str:
-    """The seed article's YAML block that defines exactly these object names, verbatim."""
+    """The scenario manifest that defines exactly these object names, in this order."""
     for block in seed_blocks():
         found = re.findall(r"^  name: ([\w-]+)", block, re.M)
         if found == list(names):

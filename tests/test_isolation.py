@@ -1,0 +1,30 @@
+"""The suite cannot read beside the repository: a fresh clone has nothing there."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.isolation import REPO, allowed_roots, outside_repository
+
+
+def test_reading_beside_the_repository_is_refused() -> None:
+    beside = REPO.parent / "shared" / "seeds" / "anything.md"
+    with pytest.raises(PermissionError, match="outside the repository"):
+        beside.read_text()
+
+
+def test_the_repository_and_temporary_files_stay_readable(tmp_path: Path) -> None:
+    (tmp_path / "x").write_text("ok")
+    assert (tmp_path / "x").read_text() == "ok"
+    assert (REPO / "README.md").read_text().startswith("#")
+
+
+def test_the_rule() -> None:
+    parent = "/work/"
+    allowed = (str(REPO) + "/", tempfile.gettempdir() + "/")
+    assert outside_repository("/work/shared/seeds/a.md", parent, allowed)
+    assert not outside_repository("/etc/hosts", parent, allowed)
+    assert allowed_roots()[0] == str(REPO) + "/"
