@@ -1,4 +1,9 @@
-"""`python -m svclab.cluster.daemon`: one embedded cluster as a background process (what `svclab up` starts)."""
+"""`python -m svclab.cluster.daemon`: one embedded cluster as a background process (what `svclab up` starts).
+
+The daemon locks its state directory before anything else (even before importing the cluster), so of
+several started at once all but one exit within milliseconds with EXIT_BUSY. A state it cannot read
+makes it exit with EXIT_UNREADABLE after one line on stderr naming the file.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,33 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster
+from svclab.cluster.statelock import StateDirBusy, StateLock
+
+if TYPE_CHECKING:
+    from svclab.cluster.embedded import ClusterConfig
+
+EXIT_UNREADABLE = 3  # the state directory's state cannot be read; nothing was changed
+EXIT_BUSY = 75  # another process serves the state directory (EX_TEMPFAIL)
 
 
-async def serve(config: ClusterConfig) -> None:
+async def serve(config: "ClusterConfig", lock: StateLock | None = None) -> None:
+    from svclab.cluster.embedded import EmbeddedCluster
+
     cluster = EmbeddedCluster(config)
+    cluster.state_lock = lock
     await cluster.start_async()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    await cluster.stop_async()
     if config.state_dir:
         (config.state_dir / "cluster.json").unlink(missing_ok=True)
+    await cluster.stop_async()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,7 +48,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pod-stop-seconds", type=float, default=0.5)
     parser.add_argument("--name", default="svclab")
     args = parser.parse_args(argv)
+    try:
+        lock = StateLock.acquire(args.state_dir)
+    except StateDirBusy as busy:
+        print(f"svclab: {busy}", file=sys.stderr)
+        sys.exit(EXIT_BUSY)
     logging.basicConfig(filename=str(args.state_dir / "cluster.log"), level=logging.WARNING)
+
+    from svclab.cluster.embedded import ClusterConfig
+    from svclab.cluster.kubeconfig import write_private
+    from svclab.state.sqlite_log import UnreadableState
+
     token_file = args.state_dir / "token"
     config = ClusterConfig(
         name=args.name,
@@ -44,10 +70,12 @@ def main(argv: list[str] | None = None) -> None:
     if token_file.exists():
         config.token = token_file.read_text().strip()
     else:
-        from svclab.cluster.kubeconfig import write_private
-
         write_private(token_file, config.token + "\n")
-    asyncio.run(serve(config))
+    try:
+        asyncio.run(serve(config, lock))
+    except UnreadableState as exc:
+        print(f"svclab: {exc}", file=sys.stderr, flush=True)
+        sys.exit(EXIT_UNREADABLE)
 
 
 if __name__ == "__main__":

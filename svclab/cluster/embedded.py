@@ -2,7 +2,9 @@
 on one asyncio loop, bound to 127.0.0.1 on free ports.
 
 Use it in-process (`with EmbeddedCluster(...) as cluster:` runs the loop in a thread) or as the
-`svclab up` daemon (`svclab.cluster.daemon`), which persists state to its state directory.
+`svclab up` daemon (`svclab.cluster.daemon`). With a state directory, the cluster locks it and
+serves from its state database (`svclab.cluster.persistence`): every write is on disk before it is
+answered, and a restart carries on from there.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any
 from aiohttp import web
 
 from svclab.apiserver.app import ApiServer
-from svclab.cluster import bootstrap
+from svclab.cluster import bootstrap, persistence
+from svclab.cluster.statelock import StateLock
 from svclab.cluster.tls import load_or_make
 from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
 from svclab.controllers.base import Context
@@ -39,7 +42,6 @@ from svclab.state.clock import Clock
 from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
 
-STATE_FILE = "state.json"
 CERTS_FILE = "certs.json"
 
 
@@ -88,8 +90,7 @@ class EmbeddedCluster:
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._dirty = False
-        self._saver: asyncio.Task[None] | None = None
+        self.state_lock: StateLock | None = None  # held while serving a state directory
         self.network: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
 
@@ -117,9 +118,19 @@ class EmbeddedCluster:
     async def start_async(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.manager.attach(self._loop)
-        restored = self._restore()
-        if not restored:
-            self._bootstrap()
+        try:
+            await self._start_serving()
+        except BaseException:
+            self._close_state()
+            raise
+
+    async def _start_serving(self) -> None:
+        self._open_state()
+        if self.store.restored:
+            self._restore()
+        else:
+            with self.store.batch():
+                self._bootstrap()
         self.manager.reconcile()
         from svclab.network.runtime import ClusterNetwork
 
@@ -131,8 +142,6 @@ class EmbeddedCluster:
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         self.api_port = sockets[0].getsockname()[1]
         if self.config.state_dir:
-            self.store.subscribe(lambda _event: self._mark_dirty())
-            self._saver = asyncio.create_task(self._save_loop())
             self._write_files()
 
     def _previous_port(self) -> int:
@@ -159,13 +168,11 @@ class EmbeddedCluster:
     async def stop_async(self) -> None:
         self.manager.stop()
         self.api.stop_streams()
-        if self._saver is not None:
-            self._saver.cancel()
-            self._save()
         if self.network is not None:
             await self.network.stop()
         if self._runner is not None:
             await self._runner.cleanup()
+        self._close_state()
 
     def _bootstrap(self) -> None:
         namespaces, nodes, services, pods, deployments = NAMESPACES, NODES, SERVICES, PODS, DEPLOYMENTS
@@ -186,39 +193,26 @@ class EmbeddedCluster:
             self.registry.create(pods, "kube-system", pod)
 
     # ---- persistence --------------------------------------------------------------------------
-    def _mark_dirty(self) -> None:
-        self._dirty = True
-
-    async def _save_loop(self) -> None:
-        while True:
-            await asyncio.sleep(0.2)
-            if self._dirty:
-                self._save()
-
-    def _save(self) -> None:
-        if not self.config.state_dir:
+    def _open_state(self) -> None:
+        """Lock the state directory and serve from its state database (UnreadableState, StateDirBusy)."""
+        state_dir = self.config.state_dir
+        if state_dir is None:
             return
-        self._dirty = False
-        write_private(self.config.state_dir / STATE_FILE, json.dumps(self.store.snapshot()))
+        if self.state_lock is None:
+            self.state_lock = StateLock.acquire(state_dir)
+        persistence.open_state(self.store, state_dir)
 
-    def _restore(self) -> bool:
-        if not self.config.state_dir:
-            return False
-        path = self.config.state_dir / STATE_FILE
-        if not path.exists():
-            return False
-        try:
-            snapshot = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return False
-        self.store.restore(snapshot)
-        for svc in self.store.items(SERVICES):
-            self.registry.services.reserve_existing(svc)
-        for pod in self.store.items(PODS):
-            node, ip = pod["spec"].get("nodeName"), pod.get("status", {}).get("podIP")
-            if node in self.pod_ips and ip and not pod["spec"].get("hostNetwork"):
-                self.pod_ips[node].reserve(ip)
-        return True
+    def _restore(self) -> None:
+        # Names drawn after a restart must not repeat those drawn before it: a new stream for each
+        # start, seeded by the revision the state had (a fresh cluster keeps its seed's own stream).
+        self.rngs["names"].seed(f"{self.config.seed}/names/{self.store.resource_version}")
+        persistence.reserve_restored(self.store, self.registry.services, self.pod_ips)
+
+    def _close_state(self) -> None:
+        self.store.close()
+        if self.state_lock is not None:
+            self.state_lock.release()
+            self.state_lock = None
 
     def _write_files(self) -> None:
         state_dir = self.config.state_dir
