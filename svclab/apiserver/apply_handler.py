@@ -23,10 +23,12 @@ def server_side_apply_request(
     force: bool,
     dry_run: bool,
     clock: Clock,
+    decoded: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], bool]:
+    """``decoded``: the body already decoded (by `decode_apply_body`, off the event loop)."""
     if not manager or manager == "unknown":
         raise errors.bad_request("PATCH, application/apply-patch+yaml requests require a fieldManager")
-    applied = decode_apply_body(raw)
+    applied = decoded if decoded is not None else decode_apply_body(raw)
     check_type(applied, res.api_version, res.kind)
     check_types(applied, res.api_version, res.kind)
     unknown = unknown_fields(applied, res.api_version, res.kind)

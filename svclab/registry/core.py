@@ -19,6 +19,7 @@ from svclab.state.store import Store
 from svclab.validation import errors, messages
 from svclab.validation.defaults import apply_defaults
 from svclab.validation.strategy import init_ip_families, prepare_for_create, prepare_for_update
+from svclab.validation.podstatus import prepare_pod_status_update
 from svclab.validation.validate import validate_create, validate_update
 
 Obj = dict[str, Any]
@@ -49,8 +50,24 @@ class Registry:
 
     # ---- create ------------------------------------------------------------------------------
     def create(self, res: Resource, namespace: str, obj: Obj, *, dry_run: bool = False, manager: str = "") -> Obj:
+        """Store.Create: with generateName and no name, a name that is taken is drawn again, up to
+        maxNameGenerationCreateAttempts times (the RetryGenerateName feature, GA in v1.32)."""
+        meta = obj.get("metadata") or {}
+        if not (meta.get("generateName") and not meta.get("name")):
+            return self._create(res, namespace, obj, dry_run, manager)
+        for attempt in range(messages.MAX_NAME_GENERATION_CREATE_ATTEMPTS):
+            try:
+                return self._create(res, namespace, obj, dry_run, manager)
+            except errors.ApiError as err:
+                if err.reason != messages.REASON_ALREADY_EXISTS or attempt == messages.MAX_NAME_GENERATION_CREATE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _create(self, res: Resource, namespace: str, obj: Obj, dry_run: bool, manager: str) -> Obj:
         obj = copy.deepcopy(obj)
-        meta = obj.setdefault("metadata", {})
+        if not isinstance(obj.get("metadata"), dict):
+            obj["metadata"] = {}  # `"metadata": null` decodes to an empty ObjectMeta
+        meta = obj["metadata"]
         if res.namespaced:
             if meta.get("namespace") and meta["namespace"] != namespace:
                 raise errors.bad_request(messages.NAMESPACE_MISMATCH)
@@ -77,9 +94,10 @@ class Registry:
         if causes:
             self.services.release_values(taken)
             raise errors.invalid(res, meta.get("name", ""), causes)
-        if self.store.peek(res, namespace, meta["name"]) is not None:
+        existing = self.store.peek(res, namespace, meta["name"])
+        if existing is not None:
             self.services.release_values(taken)
-            raise errors.already_exists(res, meta["name"])
+            raise _already_exists(res, meta, existing)
         if dry_run:
             self.services.release_values(taken)
             return obj
@@ -110,7 +128,9 @@ class Registry:
     def update(self, res: Resource, namespace: str, name: str, obj: Obj, *, subresource: str = "", dry_run: bool = False, manager: str = "") -> Obj:
         old = self.get(res, namespace, name)
         obj = copy.deepcopy(obj)
-        meta = obj.setdefault("metadata", {})
+        if not isinstance(obj.get("metadata"), dict):
+            obj["metadata"] = {}
+        meta = obj["metadata"]
         if meta.get("name") and meta["name"] != name:
             raise errors.bad_request(messages.NAME_MISMATCH.format(obj=meta["name"], url=name))
         if res.namespaced and meta.get("namespace") and meta["namespace"] != namespace:
@@ -129,14 +149,16 @@ class Registry:
                 meta.pop(kept, None)
         obj["apiVersion"], obj["kind"] = res.api_version, res.kind
         if subresource == "status":
-            obj = {**old, "status": obj.get("status", {})}
+            obj = {**old, "status": obj.get("status") or {}}
+            if res is PODS:
+                prepare_pod_status_update(obj, old)
         elif "status" in res.subresources or res.kind == "Namespace":
             if "status" in old:
                 obj["status"] = old["status"]
         apply_defaults(res, obj, creating=False)
         if subresource != "status":  # the status strategy keeps the spec; the main one keeps the status
             prepare_for_update((res.group, res.kind), obj, old)
-        causes = validate_update(res, obj, old)
+        causes = validate_update(res, obj, old, subresource)
         if res is SERVICES and not causes:
             causes = init_ip_families(obj, old)
         if causes:
@@ -169,6 +191,8 @@ class Registry:
             raise errors.conflict(res, name, messages.PRECONDITION_UID.format(want=uid, have=obj["metadata"].get("uid", "")))
         if dry_run:
             return obj if res.kind in RETURNS_DELETED_OBJECT else success_status(res, obj)
+        if grace_seconds is not None and grace_seconds < 0:
+            grace_seconds = 1  # rest.BeforeDelete: a negative grace period is treated as 1s
         if res.kind == "Namespace":
             result = self._begin_namespace_delete(obj)
         elif res.kind == "Pod" and (grace_seconds is None or grace_seconds > 0) and obj["metadata"].get("deletionTimestamp") is None and obj.get("spec", {}).get("nodeName"):
@@ -217,6 +241,15 @@ class Registry:
     def _after_write(self) -> None:
         for hook in self.after_write:
             hook()
+
+
+def _already_exists(res: Resource, meta: Obj, existing: Obj) -> errors.ApiError:
+    """The create's AlreadyExists as Store.create words it: a generated name gives the generate-name
+    conflict (rest.CheckGeneratedNameError); an object being deleted says so."""
+    err = errors.generate_name_conflict(res, meta["name"]) if meta.get("generateName") else errors.already_exists(res, meta["name"])
+    if (existing.get("metadata") or {}).get("deletionTimestamp"):
+        err.status["message"] = messages.OBJECT_BEING_DELETED.format(message=err.status["message"])
+    return err
 
 
 def _qos_class(pod: Obj) -> str:
