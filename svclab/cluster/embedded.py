@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import random
 import secrets
@@ -43,6 +44,8 @@ from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
 
 CERTS_FILE = "certs.json"
+
+log = logging.getLogger("svclab.cluster")
 
 
 @dataclass
@@ -131,7 +134,10 @@ class EmbeddedCluster:
         else:
             with self.store.batch():
                 self._bootstrap()
-        self.manager.reconcile()
+        try:
+            self.manager.reconcile()
+        except Exception:  # a stored object the controllers choke on must not stop the cluster from starting
+            log.exception("the controllers failed at start-up; the cluster serves, and they run again on the next write")
         from svclab.network.runtime import ClusterNetwork
 
         self.network = ClusterNetwork(self)
