@@ -36,6 +36,8 @@ DEFAULT_WATCH_SECONDS = 1800
 WATCH_POLL_SECONDS = 0.5
 WARNINGS = web.RequestKey("warnings", list)  # Warning headers a handler wants sent with its response
 DEPRECATION_WARNINGS = {"endpoints": messages.ENDPOINTS_DEPRECATED}
+# (method, collection?) -> the verb a resource must serve for the route to exist
+_VERBS = {("GET", True): "list", ("POST", True): "create", ("DELETE", True): "deletecollection", ("GET", False): "get", ("PUT", False): "update", ("PATCH", False): "patch", ("DELETE", False): "delete"}
 ExecHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
 
 
@@ -177,6 +179,11 @@ class ApiServer:
             return web.Response(text="", content_type="text/plain")
         if res.group == "events.k8s.io" and method not in ("GET",):
             raise errors.method_not_supported(res, method.lower())
+        verb = _VERBS.get((method, target.name is None))
+        if not sub and verb is not None and verb not in res.verbs:
+            raise errors.method_not_allowed()  # no route: e.g. DELETE /api/v1/namespaces (no deletecollection)
+        if target.name is None and res.namespaced and target.namespace is None and method != "GET":
+            raise errors.method_not_allowed()  # across all namespaces a namespaced resource is only listed and watched
         if target.name is None:
             if method == "GET":
                 return await self._list(request, target)
