@@ -33,6 +33,7 @@ log = logging.getLogger("svclab.apiserver")
 MAX_BODY_BYTES = 3 * 1024 * 1024
 DECODE_INLINE_BYTES = 64 * 1024  # bigger bodies (and every YAML body) are decoded off the event loop
 DEFAULT_WATCH_SECONDS = 1800
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WATCH_POLL_SECONDS = 0.5
 WARNINGS = web.RequestKey("warnings", list)  # Warning headers a handler wants sent with its response
 DEPRECATION_WARNINGS = {"endpoints": messages.ENDPOINTS_DEPRECATED}
@@ -71,7 +72,7 @@ class ApiServer:
         self._stopping = asyncio.Event()
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._auth, self._errors])
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._auth, self._durable, self._errors])
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
@@ -87,6 +88,15 @@ class ApiServer:
         if not given or not hmac.compare_digest(given.encode(), self.token.encode()):
             return _error(errors.unauthorized())
         return await handler(request)
+
+    @web.middleware
+    async def _durable(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        """A write is answered only once what it committed is on disk (Store.durable: group commit)."""
+        try:
+            return await handler(request)
+        finally:
+            if request.method in WRITE_METHODS:
+                await self.store.durable()
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:

@@ -7,13 +7,17 @@ the store hands out as ``metadata.resourceVersion``; a create, an update and a d
 of each name that is not a delete; the watch history is the rows after a revision; compaction drops
 rows that newer rows superseded, as kine's ``Compact`` does (k3s-io/kine pkg/logstructured/sqllog).
 
-Durability, measured on the project's 2-core machine (`python -m bench.bench_store`, 400 single-row
-transactions on an ext4 disk, WAL mode): ``synchronous=NORMAL`` commits in 0.02 ms (median),
-``FULL`` in 0.27 ms, ``EXTRA`` 0.20 ms. In WAL mode NORMAL already survives ``kill -9`` (a committed
-frame is in the OS's page cache once ``write`` returns) but not a power cut or an OS crash; FULL
-syncs the WAL on every commit and survives both. A create costs about 3 ms in the API server, so the
-0.25 ms of FULL buys the stronger promise at under a tenth of a request: we use FULL. (macOS's
-``fsync`` does not reach the platter; ``fullfsync`` would, at many milliseconds a commit: not used.)
+Durability: an acknowledged write must survive ``kill -9`` and should survive a power cut. In WAL mode
+``synchronous=NORMAL`` already survives ``kill -9`` (a committed frame is in the OS's page cache once
+``write`` returns) but not a power cut; ``FULL`` fsyncs the WAL inside every commit and survives both,
+at the price of an fsync on the event loop for every write, controllers' included. Measured side by
+side (`python -m bench.bench_store`, bench/README.md) that fsync costs 0.25 ms on an idle disk and
+6.5 ms when other work keeps the disk busy, more than the rest of a create. So commits run with
+NORMAL, and `sync` fsyncs the WAL before the API server answers a write (`Store.durable`): off the
+event loop, one fsync for every write committed since the last (group commit, as etcd batches its
+fsyncs), and none for the controllers' writes, which no client waits for. What FULL promises, an
+acknowledged write on disk, holds; what it costs is paid once per batch and not by the loop.
+(macOS's ``fsync`` does not reach the platter; ``F_FULLFSYNC`` would, at many milliseconds: not used.)
 
 A state database that cannot be read (not SQLite, truncated, malformed, not svclab's) is refused with
 `UnreadableState`, whose message is one line naming the file; the file is never written to then.
@@ -29,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+SYNCHRONOUS = "NORMAL"  # see the module docstring; bench/bench_store.py measures the others against it
+SYNC_ACKNOWLEDGED = True  # `sync` fsyncs the WAL (the benchmark turns it off to measure NORMAL alone)
 SCHEMA_VERSION = "1"
 APPLICATION = "svclab-state"
 
@@ -109,6 +115,8 @@ class SqliteLog:
         self._db = db
         self.path = path
         self._batch_depth = 0
+        self._wal_fd: int | None = None
+        self.unsynced = False  # committed since the last sync
 
     # ---- opening --------------------------------------------------------------------------------
     @classmethod
@@ -151,7 +159,7 @@ class SqliteLog:
             if meta.get("schema") != SCHEMA_VERSION:
                 raise UnreadableState(where, f"state schema {meta.get('schema')!r} is not the {SCHEMA_VERSION!r} this svclab reads")
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
         if new and not tables:
             self._create_schema()
 
@@ -163,10 +171,23 @@ class SqliteLog:
             self._db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [("application", APPLICATION), ("schema", SCHEMA_VERSION), ("compact_rev", "0")])
 
     def close(self) -> None:
+        if self._wal_fd is not None:
+            os.close(self._wal_fd)
+            self._wal_fd = None
         try:
-            self._db.close()
+            self._db.close()  # the last connection checkpoints the WAL into the database (with fsyncs)
         except sqlite3.Error:
             pass
+
+    def sync(self) -> None:
+        """fsync the WAL: every transaction committed before this call is on disk when it returns.
+        Safe from another thread (fsync of any descriptor flushes the file's pages)."""
+        self.unsynced = False
+        if self.path is None or not SYNC_ACKNOWLEDGED:
+            return
+        if self._wal_fd is None:
+            self._wal_fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        os.fsync(self._wal_fd)
 
     # ---- transactions ---------------------------------------------------------------------------
     @contextmanager
@@ -189,6 +210,7 @@ class SqliteLog:
             raise
         self._batch_depth = 0
         self._db.execute("COMMIT")
+        self.unsynced = self.path is not None
 
     # ---- reads ----------------------------------------------------------------------------------
     def meta(self) -> dict[str, str]:

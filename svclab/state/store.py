@@ -77,6 +77,8 @@ class Store:
         self._watchers: list[Watcher] = []
         self._subscribers: list[Callable[[WatchEvent], None]] = []
         self._log = revisions if revisions is not None else SqliteLog.memory()
+        self._synced = 0  # every revision up to this one is on disk
+        self._syncing: asyncio.Future[None] | None = None
         self._load()
 
     # ---- the revision log ----------------------------------------------------------------------
@@ -95,6 +97,26 @@ class Store:
 
     def close(self) -> None:
         self._log.close()
+
+    async def durable(self) -> None:
+        """Return once every write committed so far is on disk (before a write is acknowledged).
+        One fsync, off the event loop, serves every write committed before it started."""
+        target = self._rv
+        while self._synced < target:
+            if self._syncing is None:
+                if not self._log.unsynced:  # the last sync began after every commit so far, and is done
+                    self._synced = target
+                    return
+                self._syncing = asyncio.ensure_future(self._sync_once())
+            await asyncio.shield(self._syncing)
+
+    async def _sync_once(self) -> None:
+        upto = self._rv
+        try:
+            await asyncio.to_thread(self._log.sync)
+            self._synced = max(self._synced, upto)
+        finally:
+            self._syncing = None
 
     @property
     def restored(self) -> bool:
