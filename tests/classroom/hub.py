@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import requests
 import websocket
@@ -243,6 +244,9 @@ class Browser:
             return bool(server and server.get("ready"))
 
         wait_for(f"the server of {self.name}", ready, seconds=180)
+        self.start_server_session()
+
+    def start_server_session(self) -> None:
         lab = self.http.get(f"{self.prefix}/lab", timeout=60)  # OAuth with the hub: redirects, then the page
         assert lab.status_code == 200 and lab.url.startswith(f"{self.prefix}/lab"), (lab.status_code, lab.url)
         self.lab_page = lab.text
@@ -254,7 +258,7 @@ class Browser:
 
     def server_pid(self) -> int:
         """The pid of this user's single-user server (from the hub's admin view of the process table)."""
-        for proc in __import__("psutil").process_iter(["pid", "username", "cmdline"]):
+        for proc in psutil.process_iter(["pid", "username", "cmdline"]):
             cmd = proc.info["cmdline"] or []
             if proc.info["username"] == self.name and ("jupyterhub.singleuser" in cmd[1:3] or any(p.endswith("jupyterhub-singleuser") for p in cmd[:2])):
                 return int(proc.info["pid"])
@@ -309,3 +313,41 @@ class Browser:
         finally:
             ws.close()
         raise AssertionError(f"no reply from the kernel of {self.name} within {seconds:.0f}s")
+
+
+# --- what the tests look at -----------------------------------------------------------------------------
+
+def by_role(roster: dict[str, str], role: str) -> list[str]:
+    return sorted(name for name, r in roster.items() if r == role)
+
+
+def cluster_pid(home: Path) -> int:
+    return int(json.loads((home / ".local" / "state" / "svclab" / "default" / "cluster.json").read_text())["pid"])
+
+
+def gone(pid: int) -> bool:
+    """Exited (a zombie nobody reaped counts as exited)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def requests_ok(browser: Browser) -> bool:
+    return browser.server("GET", "/api/status").status_code == 200
+
+def disabled(page: str) -> str:
+    """The JupyterLab page config's disabledExtensions, as text."""
+    match = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
+    return json.dumps(json.loads(match.group(1)).get("disabledExtensions")) if match else ""
+
+
+def server_cgroup(pid: int) -> Any:
+    hierarchy = memory_cgroup.memory_hierarchy()
+    assert hierarchy is not None
+    for line in open(f"/proc/{pid}/cgroup").read().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if (hierarchy.version == 1 and "memory" in controllers.split(",")) or (hierarchy.version == 2 and controllers == ""):
+            return memory_cgroup.UserCgroup(hierarchy.mount / path.lstrip("/"), hierarchy.version)
+    return None
+

@@ -9,57 +9,26 @@ the one terminal step is the instructor's clone of the course.
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
-import re
-import secrets
 import shutil
 import stat
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import psutil
 import pytest
 
 from svclab.grading.submissions import answers_of
-from tests.classroom.hub import REPO, memory_cgroup, Browser, Hub, SystemUsers, chown_tree, readable_by_others, requirements, running_hub, server_python, wait_for
+from tests.classroom.hub import (REPO, Browser, Hub, SystemUsers, by_role, chown_tree, cluster_pid, disabled, gone, requests_ok, requirements,
+                                 running_hub, server_cgroup, server_python, wait_for)
 
 ASSIGNMENT = "ps1-clusterip"
 MEM_LIMIT = 1024**3  # the test's limit per user (the recipe's default is sized in classroom/README.md)
 
 why_not = requirements()
 pytestmark = pytest.mark.skipif(why_not is not None, reason=why_not or "")
-
-
-@pytest.fixture(scope="module")
-def place() -> Iterator[Path]:
-    """A folder every test user can enter (pytest's tmp_path is private to root)."""
-    blocked = readable_by_others(REPO)
-    if blocked is not None:
-        pytest.skip(f"other users cannot enter {blocked}, so learners' servers could not import svclab from this checkout")
-    folder = Path(tempfile.mkdtemp(prefix="svclab-classroom-"))
-    os.chmod(folder, 0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def users(place: Path) -> Iterator[tuple[SystemUsers, dict[str, str]]]:
-    tag = secrets.token_hex(2)
-    accounts = SystemUsers(place / "home")
-    accounts.homes.mkdir(mode=0o755)
-    roster = {f"sl{tag}-teacher": "instructor", f"sl{tag}-alice": "learner", f"sl{tag}-bob": "learner"}
-    try:
-        for name in roster:
-            accounts.add(name)
-        yield accounts, roster
-    finally:
-        accounts.remove_all()
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +43,6 @@ def hub(place: Path, users: tuple[SystemUsers, dict[str, str]]) -> Iterator[Hub]
     chown_tree(course, teacher)
     with running_hub(place / "srv", roster, SVCLAB_MEM_LIMIT=str(MEM_LIMIT), SVCLAB_SERVER_PYTHON=server_python(place)) as running:
         yield running
-
-
-def by_role(roster: dict[str, str], role: str) -> list[str]:
-    return sorted(name for name, r in roster.items() if r == role)
 
 
 def test_release_fetch_submit_collect_grade(hub: Hub, users: tuple[SystemUsers, dict[str, str]]) -> None:
@@ -155,17 +120,35 @@ def test_release_fetch_submit_collect_grade(hub: Hub, users: tuple[SystemUsers, 
     assert scores == {alice.name: (10.0, 10.0), bob.name: (0.0, 10.0)}, scores
 
 
-def disabled(page: str) -> str:
-    """The JupyterLab page config's disabledExtensions, as text."""
-    match = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
-    return json.dumps(json.loads(match.group(1)).get("disabledExtensions")) if match else ""
+def test_a_learner_s_cluster_and_memory_end_with_their_server(hub: Hub, users: tuple[SystemUsers, dict[str, str]]) -> None:
+    """Alice's notebook starts her embedded cluster (it runs as her, in her cgroup); a runaway cell is ended
+    by her memory limit alone; stopping her server ends the cluster and frees the cgroup."""
+    accounts, roster = users
+    alice_name, bob_name = by_role(roster, "learner")
+    alice, bob = Browser(hub, alice_name), Browser(hub, bob_name)
+    for person in (alice, bob):
+        person.login()
+        if person.hub_api("GET", f"/users/{person.name}").json().get("servers", {}).get("") is None:
+            person.start_server()
+        else:
+            person.start_server_session()
+    kernel = alice.start_kernel()
+    ran = alice.execute(kernel, "from svclab import lab\nprint(sorted(n.metadata.name for n in lab.connect().core.list_node().items))")
+    assert ran["status"] == "ok", ran
+    assert "svclab-control-plane" in ran["stdout"]
+    daemon = cluster_pid(accounts.homes / alice.name)
+    server = alice.server_pid()
+    assert psutil.Process(daemon).username() == alice.name
+    group = server_cgroup(server)
+    assert daemon in group.pids(), "the cluster is charged to Alice's memory limit"
 
+    before = group.oom_kills()
+    runaway = alice.execute(kernel, f"hog = b'x' * {MEM_LIMIT + 256 * 1024**2}", seconds=180)
+    assert runaway["status"] in ("died", "error"), runaway
+    assert group.oom_kills() > before, "the kernel's OOM killer ended a process of Alice's"
+    assert not gone(server), "Alice's server survives her kernel"
+    assert requests_ok(bob), "Bob's server is untouched"
 
-def server_cgroup(pid: int) -> Any:
-    hierarchy = memory_cgroup.memory_hierarchy()
-    assert hierarchy is not None
-    for line in open(f"/proc/{pid}/cgroup").read().splitlines():
-        _, controllers, path = line.split(":", 2)
-        if (hierarchy.version == 1 and "memory" in controllers.split(",")) or (hierarchy.version == 2 and controllers == ""):
-            return memory_cgroup.UserCgroup(hierarchy.mount / path.lstrip("/"), hierarchy.version)
-    return None
+    alice.stop_server()
+    assert wait_for("Alice's cluster to end with her server", lambda: gone(daemon), seconds=60)
+    assert not group.path.exists(), "her cgroup is removed once her server stopped"
