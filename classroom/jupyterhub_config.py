@@ -9,7 +9,8 @@ cgroup of its own (ClassroomSpawner). Settings come from the environment, with t
     SVCLAB_CLASSROOM_ROOT  /srv/svclab          hub state (hub/, 0700) and the nbgrader exchange (exchange/, 1777)
     SVCLAB_ROSTER          $ROOT/roster.txt     one "username role" per line, role instructor or learner
     SVCLAB_HUB_BIND_URL    http://:8000         where learners connect (put TLS in front for a real class)
-    SVCLAB_MEM_LIMIT       768M                 per user: server + kernels + embedded clusters together
+    SVCLAB_MEM_LIMIT       768M                 per learner: server + kernels + embedded clusters together
+    SVCLAB_INSTRUCTOR_MEM_LIMIT  2G             per instructor (formgrader autogrades in their server)
     SVCLAB_CULL_TIMEOUT    3600                 seconds without activity before a server is stopped
     SVCLAB_CULL_EVERY      300                  how often the culler looks
     SVCLAB_SERVER_PYTHON   the hub's python     the interpreter users' servers and kernels run
@@ -85,8 +86,15 @@ c.JupyterHub.spawner_class = "classroom_spawner.ClassroomSpawner"
 c.Spawner.cmd = [SERVER_PYTHON, "-m", "jupyterhub.singleuser"]
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab"
-MEM_LIMIT = os.environ.get("SVCLAB_MEM_LIMIT", "768M")  # bytes, or with a suffix K, M, G, T
-c.Spawner.mem_limit = int(MEM_LIMIT) if MEM_LIMIT.isdigit() else MEM_LIMIT
+
+
+def byte_spec(value: str) -> int | str:
+    """Bytes, or a number with a suffix K, M, G, T (JupyterHub's ByteSpecification)."""
+    return int(value) if value.isdigit() else value
+
+
+c.Spawner.mem_limit = byte_spec(os.environ.get("SVCLAB_MEM_LIMIT", "768M"))  # sized in classroom/README.md
+INSTRUCTOR_MEM_LIMIT = byte_spec(os.environ.get("SVCLAB_INSTRUCTOR_MEM_LIMIT", "2G"))
 c.Spawner.http_timeout = 120  # first start of JupyterLab on a busy machine
 c.Spawner.start_timeout = 120
 
@@ -97,6 +105,8 @@ def classroom_environment(spawner) -> None:  # type: ignore[no-untyped-def]
     name = spawner.user.name
     role = ROSTER_USERS.get(name, "learner")
     state = Path(pwd.getpwnam(name).pw_dir) / ".local" / "state" / "svclab" / "default"
+    if role == "instructor":
+        spawner.mem_limit = INSTRUCTOR_MEM_LIMIT
     spawner.environment.update({
         "JUPYTER_CONFIG_PATH": str(HERE / "jupyter" / role),
         "SVCLAB_EXCHANGE": str(EXCHANGE),

@@ -25,7 +25,8 @@ from tests.classroom.hub import (REPO, Browser, Hub, SystemUsers, by_role, chown
                                  running_hub, server_cgroup, server_python, wait_for)
 
 ASSIGNMENT = "ps1-clusterip"
-MEM_LIMIT = 1024**3  # the test's limit per user (the recipe's default is sized in classroom/README.md)
+MEM_LIMIT = 1024**3  # the test's limit per learner (the recipe's defaults are sized in classroom/README.md)
+INSTRUCTOR_MEM_LIMIT = 2 * 1024**3
 
 why_not = requirements()
 pytestmark = pytest.mark.skipif(why_not is not None, reason=why_not or "")
@@ -41,7 +42,8 @@ def hub(place: Path, users: tuple[SystemUsers, dict[str, str]]) -> Iterator[Hub]
     shutil.copy(REPO / "nbgrader_config.py", course)
     shutil.copytree(REPO / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
     chown_tree(course, teacher)
-    with running_hub(place / "srv", roster, SVCLAB_MEM_LIMIT=str(MEM_LIMIT), SVCLAB_SERVER_PYTHON=server_python(place)) as running:
+    with running_hub(place / "srv", roster, SVCLAB_MEM_LIMIT=str(MEM_LIMIT), SVCLAB_INSTRUCTOR_MEM_LIMIT=str(INSTRUCTOR_MEM_LIMIT),
+                     SVCLAB_SERVER_PYTHON=server_python(place)) as running:
         yield running
 
 
@@ -58,12 +60,12 @@ def test_release_fetch_submit_collect_grade(hub: Hub, users: tuple[SystemUsers, 
     exchange = hub.root / "exchange"
     assert stat.S_IMODE(exchange.stat().st_mode) == 0o1777
 
-    # Each server runs as its own system user, in a memory cgroup of its own with the hub's limit.
-    for person in (teacher, alice, bob):
+    # Each server runs as its own system user, in a memory cgroup of its own with its role's limit.
+    for person, limit in ((teacher, INSTRUCTOR_MEM_LIMIT), (alice, MEM_LIMIT), (bob, MEM_LIMIT)):
         pid = person.server_pid()
         assert psutil.Process(pid).username() == person.name
         group = server_cgroup(pid)
-        assert group is not None and group.path.name == person.name and group.limit() == MEM_LIMIT
+        assert group is not None and group.path.name == person.name and group.limit() == limit
 
     # Learners see no formgrader: neither its handlers nor its JupyterLab panels.
     assert alice.server("GET", "/formgrader/api/assignments").status_code == 404
