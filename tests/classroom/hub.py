@@ -135,7 +135,12 @@ class SystemUsers:
 
     def remove_all(self) -> None:
         for name in self.names:
-            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)  # by uid: only the test's own users
+            for proc in psutil.process_iter(["username"]):  # anything the test's own user left running, by pid
+                if proc.info["username"] == name:
+                    try:
+                        proc.kill()
+                    except psutil.NoSuchProcess:
+                        pass
             subprocess.run(["userdel", "-r", name], capture_output=True)
         self.names.clear()
 
