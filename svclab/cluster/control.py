@@ -81,8 +81,10 @@ class StartRefused(RuntimeError):
     """The daemon refused to start; the message is its one line (e.g. the state cannot be read)."""
 
 
-def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str = "svclab", wait_seconds: float = 30.0) -> ClusterInfo:
-    """Start a cluster in the background (or return the running one) once it serves.
+def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str = "svclab", wait_seconds: float = 30.0,
+       exit_with_pid: int | None = None) -> ClusterInfo:
+    """Start a cluster in the background (or return the running one) once it serves. With `exit_with_pid`
+    a cluster started now stops when that process ends (svclab.cluster.owner); a running one is kept as it is.
 
     The daemon locks the state directory, so when several `up` race, one daemon serves and the
     others' daemons exit at once (EXIT_BUSY); every caller then reports the one that serves."""
@@ -97,8 +99,11 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     log_path.touch(mode=0o600, exist_ok=True)
     log_start = log_path.stat().st_size
     log = open(log_path, "ab")
+    argv = [sys.executable, "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name]
+    if exit_with_pid is not None:
+        argv += ["--exit-with-pid", str(exit_with_pid)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name],
+        argv,
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from svclab.cluster import owner
 from svclab.cluster.statelock import StateDirBusy, StateLock
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ EXIT_UNREADABLE = 3  # the state directory's state cannot be read; nothing was c
 EXIT_BUSY = 75  # another process serves the state directory (EX_TEMPFAIL)
 
 
-async def serve(config: "ClusterConfig", lock: StateLock | None = None) -> None:
+async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_with_pid: int | None = None) -> None:
     from svclab.cluster.embedded import EmbeddedCluster
 
     cluster = EmbeddedCluster(config)
@@ -34,6 +35,8 @@ async def serve(config: "ClusterConfig", lock: StateLock | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if exit_with_pid is not None:  # the kernel or server that asked for this cluster: end with it
+        owner.watch(exit_with_pid, stop.set)
     await stop.wait()
     if config.state_dir:
         (config.state_dir / "cluster.json").unlink(missing_ok=True)
@@ -47,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pod-start-seconds", type=float, default=1.0)
     parser.add_argument("--pod-stop-seconds", type=float, default=0.5)
     parser.add_argument("--name", default="svclab")
+    parser.add_argument("--exit-with-pid", type=int, default=None, help="stop when this process ends (see svclab.cluster.owner)")
     args = parser.parse_args(argv)
     try:
         lock = StateLock.acquire(args.state_dir)
@@ -72,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         write_private(token_file, config.token + "\n")
     try:
-        asyncio.run(serve(config, lock))
+        asyncio.run(serve(config, lock, args.exit_with_pid))
     except UnreadableState as exc:
         print(f"svclab: {exc}", file=sys.stderr, flush=True)
         sys.exit(EXIT_UNREADABLE)
