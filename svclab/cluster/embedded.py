@@ -128,7 +128,12 @@ class EmbeddedCluster:
             raise
 
     async def _start_serving(self) -> None:
-        self._open_state()
+        assert self._loop is not None
+        # The state database opens in a thread (creating one waits on the disk for tens of ms) while
+        # this thread imports the slowest module the start needs.
+        opening = self._loop.run_in_executor(None, self._open_state)
+        import svclab.network.runtime  # noqa: F401
+        await opening
         if self.store.restored:
             self._restore()
         else:
