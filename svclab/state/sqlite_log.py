@@ -130,10 +130,13 @@ class SqliteLog:
     def open(cls, path: Path) -> "SqliteLog":
         """Open (or create) the state database at ``path``; `UnreadableState` when it cannot be read."""
         fresh = not path.exists()
-        if fresh:
-            _private_file(path)
-        else:
-            _check_header(path)
+        try:
+            if fresh:
+                _private_file(path)
+            else:
+                _check_header(path)
+        except OSError as exc:
+            raise UnreadableState(path, exc.strerror or str(exc)) from None
         try:
             db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -209,7 +212,12 @@ class SqliteLog:
             self._db.execute("ROLLBACK")
             raise
         self._batch_depth = 0
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            if self._db.in_transaction:  # a COMMIT that failed (disk full) may leave it open
+                self._db.execute("ROLLBACK")
+            raise
         self.unsynced = self.path is not None
 
     # ---- reads ----------------------------------------------------------------------------------

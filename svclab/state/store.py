@@ -151,7 +151,8 @@ class Store:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Writes inside share one transaction (bootstrap, imports): committed together at the end."""
+        """Writes inside share one transaction, committed together at the end (a fresh cluster's
+        bootstrap). A failure rolls the log back but not the objects in memory: start-up only."""
         with self._log.transaction():
             yield
 
