@@ -35,9 +35,12 @@ def open_state(store: Store, state_dir: Path) -> None:
         _import_legacy(store, legacy, db_path)
         return
     store.open(SqliteLog.open(db_path))
-    if legacy.exists() and store.restored and _imported(store):
-        # imported before, then stopped before the snapshot was renamed: finish that now
-        os.replace(legacy, state_dir / LEGACY_IMPORTED)
+    if legacy.exists():
+        if store.restored and _imported(store):
+            # imported before, then stopped before the snapshot was renamed: finish that now
+            os.replace(legacy, state_dir / LEGACY_IMPORTED)
+        else:
+            log.warning("%s is not read: the state is %s", legacy, db_path)
 
 
 def _imported(store: Store) -> bool:
