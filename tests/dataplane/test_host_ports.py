@@ -112,7 +112,8 @@ def test_no_endpoints_resets_the_connection(mapped: tuple[EmbeddedCluster, Kubec
     assert not isinstance(refused.value, urllib.error.HTTPError)
     if shutil.which("curl"):
         done = subprocess.run(["curl", "-sS", "--max-time", "10", f"http://127.0.0.1:{port}/"], capture_output=True, text=True, timeout=20)
-        assert done.returncode in (52, 56) and ("reset" in done.stderr.lower() or "empty reply" in done.stderr.lower())
+        # the reset reaches curl during its connect (7) or once connected (52 empty reply, 56 reset): never an HTTP answer
+        assert done.returncode in (7, 52, 56) and done.stdout == "", done.stderr
     # the cluster goes on serving
     assert kubectl("get", "svc", "web-nodeport", "-o", "name").stdout.strip() == "service/web-nodeport"
 
