@@ -149,6 +149,7 @@ class HostPorts:
     drop_hold_seconds: float = 30.0
     servers: list[asyncio.AbstractServer] = field(default_factory=list)
     _slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_CONNECTIONS))
+    _rules: dict[str, tuple[tuple[Any, ...], ruleset.Ruleset]] = field(default_factory=dict)
 
     @classmethod
     async def start(cls, setting: str | None, objects: Objects, pod_http: PodHTTP, now: Callable[[], float], seed: int = 0,
@@ -206,14 +207,19 @@ class HostPorts:
     # ---- one connection ---------------------------------------------------------------------
     def verdict(self, mapping: PortMapping) -> tuple[trace.Verdict, str]:
         """Where the node's rules send a new connection from the Docker gateway; and the node IP."""
-        services, slices, nodes = self.objects()
+        services, slices, nodes = (list(found) for found in self.objects())
         node = next((n for n in nodes if (n.get("metadata") or {}).get("name") == mapping.node), None)
         if node is None:
             return trace.Verdict("local"), ""
         node_ip = next((a["address"] for a in (node.get("status") or {}).get("addresses") or [] if a.get("type") == "InternalIP"), "")
-        settings = proxier.NodeSettings(node_name=mapping.node, node_ip=node_ip, node_labels=(node.get("metadata") or {}).get("labels") or {})
-        rules = ruleset.from_restore(proxier.sync_proxy_rules(list(services), list(slices), settings), proxier.jump_rules(settings))
-        return self.tracer.trace(rules, DOCKER_GATEWAY, "tcp", node_ip, mapping.container_port, {node_ip}), node_ip
+        # kube-proxy resyncs when Services, EndpointSlices or its Node change: so is the ruleset rebuilt
+        version = tuple((o.get("metadata") or {}).get("resourceVersion") for o in [node, *services, *slices])
+        cached = self._rules.get(mapping.node)
+        if cached is None or cached[0] != version:
+            settings = proxier.NodeSettings(node_name=mapping.node, node_ip=node_ip, node_labels=(node.get("metadata") or {}).get("labels") or {})
+            cached = (version, ruleset.from_restore(proxier.sync_proxy_rules(services, slices, settings), proxier.jump_rules(settings)))
+            self._rules[mapping.node] = cached
+        return self.tracer.trace(cached[1], DOCKER_GATEWAY, "tcp", node_ip, mapping.container_port, {node_ip}), node_ip
 
     async def _connection(self, mapping: PortMapping, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._slots.locked():

@@ -19,7 +19,7 @@ prints a rule the way ``iptables-save`` (iptables 1.8, as in kind's node image) 
 from __future__ import annotations
 
 import ipaddress
-import shlex
+import re
 from dataclasses import dataclass, field
 
 # Options that take no value (recent, MASQUERADE/SNAT/DNAT flags).
@@ -124,11 +124,18 @@ def save_string(value: str) -> str:
     return f'"{escaped}"'
 
 
+_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"(?=\s|$)|([^\s"]+)|(\S)')
+_ESCAPE = re.compile(r"\\(.)")
+
+
 def tokens(line: str) -> list[str]:
-    try:
-        return shlex.split(line, posix=True)
-    except ValueError as exc:
-        raise RuleSyntaxError(f"cannot split rule {line!r}: {exc}") from exc
+    """Words of a rule line: bare words, or ``"..."`` with backslash escapes (both programs' quoting)."""
+    words = []
+    for quoted, bare, stray in _TOKEN.findall(line):
+        if stray:
+            raise RuleSyntaxError(f"cannot split rule {line!r}: unbalanced quote")
+        words.append(_ESCAPE.sub(r"\1", quoted) if bare == "" else bare)
+    return words
 
 
 def parse_rule(line: str) -> Rule:
