@@ -305,6 +305,7 @@ TAINTS_UNIQUE = "taints must be unique by key and effect pair"
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 MAY_NOT_BE_CHANGED_DIRECTLY = "may not be changed directly"
 MUST_BE_INTEGER = "must be an integer"
+EVENT_NAMESPACE_MISMATCH = "does not match event.namespace"  # pkg/apis/core/validation/events.go
 POD_IPS_ONE_PER_FAMILY = "may specify no more than one IP for each IP family"
 
 # StatusReason strings (staging/.../apis/meta/v1/types.go)

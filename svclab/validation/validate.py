@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from svclab.resources import Resource
-from svclab.validation import apps, discovery, node, pod, podstatus, service
+from svclab.validation import apps, discovery, event, node, pod, podstatus, service
 from svclab.validation.errors import Cause
 from svclab.validation.meta import validate_object_meta, validate_object_meta_update
 from svclab.validation.names import name_is_dns_subdomain
@@ -18,6 +18,7 @@ _CREATE: dict[tuple[str, str], CreateFn] = {
     ("", "Service"): service.validate_service,
     ("", "Namespace"): discovery.validate_namespace,
     ("", "Node"): node.validate_node,
+    ("", "Event"): event.validate_event,
     ("apps", "Deployment"): apps.validate_deployment,
     ("apps", "ReplicaSet"): apps.validate_replicaset,
     ("apps", "StatefulSet"): apps.validate_statefulset,
@@ -29,6 +30,7 @@ _UPDATE: dict[tuple[str, str], UpdateFn] = {
     ("", "Service"): service.validate_service_update,
     ("", "Namespace"): discovery.validate_namespace_update,
     ("", "Node"): node.validate_node_update,
+    ("", "Event"): event.validate_event_update,
     ("apps", "Deployment"): apps.validate_deployment_update,
     ("apps", "ReplicaSet"): apps.validate_replicaset_update,
     ("apps", "StatefulSet"): apps.validate_statefulset_update,

@@ -103,3 +103,9 @@ def test_a_json_number_beyond_every_go_type_is_400(raw: Raw) -> None:
     assert status == 400 and reply["message"] == 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal number 1e999 into Go struct field ClientIPConfig.spec.sessionAffinityConfig.clientIP.timeoutSeconds of type int32'
     status, reply = raw("POST", CONFIGMAPS, '{"metadata": {"name": "n", "annotations": {"a": "b"}}, "binaryData": {}, "immutable": NaN}')
     assert status == 400 and reply["message"] == "couldn't get version/kind; json parse error: invalid character 'N' looking for beginning of value"
+
+
+def test_an_event_names_an_object_of_its_own_namespace(raw: Raw) -> None:
+    assert raw("POST", "/api/v1/namespaces", json.dumps({"metadata": {"name": "elsewhere"}}))[0] == 201
+    refused(raw, 422, 'Event "e" is invalid: involvedObject.namespace: Invalid value: "default": does not match event.namespace', "POST", "/api/v1/namespaces/elsewhere/events", json.dumps({"metadata": {"name": "e"}, "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"}, "reason": "Test"}))
+    assert raw("POST", "/api/v1/namespaces/default/events", json.dumps({"metadata": {"name": "e"}, "reason": "Test"}))[0] == 201  # empty: allowed in default
