@@ -73,3 +73,67 @@ def extract_address_from_reverse(name: str) -> str:
             return ""
         return str(ipv4_of(ip6) or ip6)  # Go prints an IPv4-mapped address as IPv4
     return ""
+
+
+class GoError(ValueError):
+    """An error whose text is what the Go standard library prints for the same input."""
+
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(s: str) -> float:
+    """time.ParseDuration, in seconds (errors carry Go's text)."""
+    orig, total, i = s, 0.0, 0
+    neg = False
+    if s and s[0] in "+-":
+        neg, s = s[0] == "-", s[1:]
+    if s == "0":
+        return 0.0
+    if not s:
+        raise GoError(f'time: invalid duration "{orig}"')
+    while s:
+        j = 0
+        while j < len(s) and (s[j].isdigit() or s[j] == "."):
+            j += 1
+        number = s[:j]
+        if not number or number == "." or number.count(".") > 1:
+            raise GoError(f'time: invalid duration "{orig}"')
+        s = s[j:]
+        k = 0
+        while k < len(s) and not (s[k].isdigit() or s[k] == "."):
+            k += 1
+        unit = s[:k]
+        if not unit:
+            raise GoError(f'time: missing unit in duration "{orig}"')
+        if unit not in _UNITS:
+            raise GoError(f'time: unknown unit "{unit}" in duration "{orig}"')
+        total += float(number) * _UNITS[unit]
+        s = s[k:]
+    return -total if neg else total
+
+
+def atoi(s: str) -> int:
+    """strconv.Atoi (errors carry Go's text)."""
+    body = s[1:] if s[:1] in "+-" else s
+    if not body or not body.isascii() or not body.isdigit():
+        raise GoError(f'strconv.Atoi: parsing "{s}": invalid syntax')
+    value = int(s)
+    if not -(1 << 63) <= value < (1 << 63):
+        raise GoError(f'strconv.Atoi: parsing "{s}": value out of range')
+    return value
+
+
+def go_duration_text(seconds: float) -> str:
+    """time.Duration.String for whole seconds and minutes (enough for the messages quoted here)."""
+    if seconds == 0:
+        return "0s"
+    out = ""
+    rest = seconds
+    if rest >= 3600:
+        out += f"{int(rest // 3600)}h"
+        rest %= 3600
+    if rest >= 60 or out:
+        out += f"{int(rest // 60)}m"
+        rest %= 60
+    return out + (f"{rest:g}s")
