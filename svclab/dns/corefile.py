@@ -279,8 +279,12 @@ def _kubernetes_stanza(c: Controller) -> KubernetesConfig:
             if len(c.remaining_args()) not in (1, 2):
                 raise c.arg_err()
         elif option == "multicluster":
-            c.remaining_args()
-            raise Unmodelled("svclab: plugin/kubernetes: multicluster is not modelled by the embedded cluster")
+            multicluster = origins(c.remaining_args(), [])
+            for mz in multicluster:
+                if mz not in zones:
+                    raise c.err(f"is not authoritative for the multicluster zone {mz}")
+            if multicluster:
+                raise Unmodelled("svclab: plugin/kubernetes: multicluster is not modelled by the embedded cluster")
         elif option == "startup_timeout":
             args = c.remaining_args()
             if not args:
