@@ -114,12 +114,16 @@ class DNSServer:
         return self._port
 
     def log_lines(self) -> list[str]:
-        """What CoreDNS would have logged (startup, reloads, reload failures)."""
-        return list(self.corefile.log)
+        """What CoreDNS would have logged by now (startup, reloads, reload failures)."""
+        with self._lock:
+            self._refresh()
+            return list(self.corefile.log)
 
     def next_reload_check(self) -> float | None:
         """When the reload plugin next looks at the Corefile (cluster clock), None without `reload`."""
-        return self.corefile.next_check
+        with self._lock:
+            self._refresh()
+            return self.corefile.next_check
 
     def _refresh(self) -> None:
         """Catch up with the cluster: reload checks that fell due, CoreDNS pods that (re)started."""
