@@ -10,6 +10,7 @@ from it, as they filter what CoreDNS's informers list.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -46,12 +47,12 @@ class Request:
     qtype: int
     zone: dns.name.Name
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """state.Name(): the lower-cased fully qualified name."""
         return self.qname.to_text().lower()
 
-    @property
+    @functools.cached_property
     def zone_text(self) -> str:
         return self.zone.to_text()
 

@@ -75,6 +75,8 @@ def minimal_ttl(m: dns.message.Message, mt: int) -> int:
 
 def _with_ttl(rrsets: list[dns.rrset.RRset], ttl: int) -> list[dns.rrset.RRset]:
     """filterRRSlice: every record gets the one TTL."""
+    if all(r.ttl == ttl for r in rrsets):
+        return rrsets
     out = []
     for rrset in rrsets:
         copy = dns.rrset.RRset(rrset.name, rrset.rdclass, rrset.rdtype)

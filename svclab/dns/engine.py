@@ -70,6 +70,10 @@ class Engine:
         self._local_ips = list(local_ips) if local_ips is not None else None
         self.fallback_ns_ip = fallback_ns_ip
         self.servers = config.for_port("53")
+        self._zones = [(dns.name.from_text(s.zone), s) for s in self.servers]
+        self._k8s_zones = {
+            s.block: tuple(dns.name.from_text(z) for z in s.kubernetes.zones) for s in self.servers if s.kubernetes is not None
+        }
         self._caches: dict[int, Cache] = {}
         for server in self.servers:
             if server.cache is not None and server.block not in self._caches:
@@ -88,12 +92,11 @@ class Engine:
 
     def _server_for(self, qname: dns.name.Name) -> ServerConfig | None:
         """server.go: the zone that is the longest suffix of the name."""
-        best: ServerConfig | None = None
-        for server in self.servers:
-            zone = dns.name.from_text(server.zone)
-            if qname.is_subdomain(zone) and (best is None or len(zone) > len(dns.name.from_text(best.zone))):
-                best = server
-        return best
+        best: tuple[dns.name.Name, ServerConfig] | None = None
+        for zone, server in self._zones:
+            if qname.is_subdomain(zone) and (best is None or len(zone) > len(best[0])):
+                best = (zone, server)
+        return best[1] if best is not None else None
 
     # ---- serving ---------------------------------------------------------------------------------
     def respond(self, query: dns.message.Message, depth: int = 0) -> dns.message.Message:
@@ -135,7 +138,7 @@ class Engine:
         q = query.question[0]
         k8s = server.kubernetes
         if k8s is not None:
-            zone = _match_zone(k8s.zones, q.name)
+            zone = _match_zone(self._k8s_zones[server.block], q.name)
             if zone is not None:
                 backend = KubeBackend(self.index, k8s, self.local_ips())
                 req = Request(qname=q.name, qtype=q.rdtype, zone=dns.name.Name(q.name.labels[-len(zone.labels) :]))
@@ -183,11 +186,10 @@ class Engine:
         return reply
 
 
-def _match_zone(zones: tuple[str, ...], qname: dns.name.Name) -> dns.name.Name | None:
+def _match_zone(zones: tuple[dns.name.Name, ...], qname: dns.name.Name) -> dns.name.Name | None:
     """plugin.Zones.Matches: the longest zone the name is in."""
     best: dns.name.Name | None = None
-    for text in zones:
-        zone = dns.name.from_text(text)
+    for zone in zones:
         if qname.is_subdomain(zone) and (best is None or len(zone) > len(best)):
             best = zone
     return best

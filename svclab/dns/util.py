@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 import dns.name
@@ -15,19 +16,34 @@ def fqdn(s: str) -> str:
     return s if s.endswith(".") else s + "."
 
 
+@functools.lru_cache(maxsize=8192)
 def to_name(s: str) -> dns.name.Name:
-    """Presentation text to an absolute dnspython name."""
+    """Presentation text to an absolute dnspython name (names are immutable: parsed once)."""
     return dns.name.from_text(fqdn(s))
 
 
 def is_subdomain(parent: str, child: str) -> bool:
-    """dns.IsSubDomain: case-insensitive, a name is a subdomain of itself."""
-    return to_name(child).is_subdomain(to_name(parent))
+    """dns.IsSubDomain: case-insensitive, a name is a subdomain of itself (on presentation text)."""
+    p = fqdn(parent).lower()
+    c = fqdn(child).lower()
+    if p == ".":
+        return True
+    return c == p or c.endswith("." + p) and not c.endswith("\\." + p)
+
+
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_*")
 
 
 def label_texts(labels: tuple[bytes, ...]) -> list[str]:
     """Lower-cased presentation text of each label (dns.SplitDomainName of state.Name())."""
-    return [dns.name.Name([label]).to_text(omit_final_dot=True).lower() for label in labels]
+    out = []
+    for label in labels:
+        text = label.decode("latin-1")
+        if _PLAIN.issuperset(text):
+            out.append(text.lower())
+        else:  # escapes as dnspython (and miekg/dns) print them
+            out.append(dns.name.Name([label]).to_text(omit_final_dot=True).lower())
+    return out
 
 
 def parse_ip(s: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
