@@ -36,7 +36,7 @@ from svclab.dns.config import (
     ReloadConfig,
     ServerConfig,
 )
-from svclab.dns.util import GoError, atoi, go_duration_text, parse_duration
+from svclab.dns.util import GoError, atoi, parse_duration
 from svclab.state.selectors import SelectorError, parse_label_selector
 
 # core/dnsserver/zdirectives.go (v1.13.1): every plugin compiled in, in chain order.

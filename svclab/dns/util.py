@@ -100,7 +100,7 @@ _UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, 
 
 def parse_duration(s: str) -> float:
     """time.ParseDuration, in seconds (errors carry Go's text)."""
-    orig, total, i = s, 0.0, 0
+    orig, total = s, 0.0
     neg = False
     if s and s[0] in "+-":
         neg, s = s[0] == "-", s[1:]
@@ -138,18 +138,3 @@ def atoi(s: str) -> int:
     if not -(1 << 63) <= value < (1 << 63):
         raise GoError(f'strconv.Atoi: parsing "{s}": value out of range')
     return value
-
-
-def go_duration_text(seconds: float) -> str:
-    """time.Duration.String for whole seconds and minutes (enough for the messages quoted here)."""
-    if seconds == 0:
-        return "0s"
-    out = ""
-    rest = seconds
-    if rest >= 3600:
-        out += f"{int(rest // 3600)}h"
-        rest %= 3600
-    if rest >= 60 or out:
-        out += f"{int(rest // 60)}m"
-        rest %= 60
-    return out + (f"{rest:g}s")

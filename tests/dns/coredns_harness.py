@@ -186,7 +186,7 @@ class Group:
 def parse_rr(text: str) -> tuple[str, int, int, dns.rdata.Rdata]:
     """A record in CoreDNS test notation ("name ttl IN TYPE data"), names made absolute."""
     parts = text.split()
-    name, ttl, _cls, rdtype = parts[0], int(parts[1]), parts[2], dns.rdatatype.from_text(parts[3])
+    name, ttl, rdtype = parts[0], int(parts[1]), dns.rdatatype.from_text(parts[3])
     data = text.split(None, 4)[4] if len(parts) > 4 else ""
     if rdtype == dns.rdatatype.TXT and not data.startswith('"'):
         data = f'"{data}"'

@@ -187,8 +187,8 @@ def test_nslookup_of_an_externalname_prints_the_cname_and_the_targets_addresses(
     a = blocks[0].splitlines()
     assert a[0] == f"{fqdn}\tcanonical name = db.example.com"
     assert sorted(a[1:]) == sorted(["Name:\tdb.example.com", "Address: 192.0.2.10", "Name:\tdb.example.com", "Address: 192.0.2.11"])
-    assert blocks[1] == f"** server can't find my-ext.svc.cluster.local: NXDOMAIN"
-    assert blocks[2] == f"** server can't find my-ext.cluster.local: NXDOMAIN"
+    assert blocks[1] == "** server can't find my-ext.svc.cluster.local: NXDOMAIN"
+    assert blocks[2] == "** server can't find my-ext.cluster.local: NXDOMAIN"
     assert blocks[3] == f"{fqdn}\tcanonical name = db.example.com\nName:\tdb.example.com\nAddress: 2001:db8::10"
     assert result.returncode == 1
 
