@@ -14,6 +14,7 @@ CoreDNS serves it as the SOA serial.
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from typing import Any, Callable, Iterable, Protocol
@@ -57,7 +58,14 @@ def _key(obj: Obj) -> Key:
 
 
 def _add(index: dict[str, list[Any]], key: str, item: Any) -> None:
-    index.setdefault(key, []).append(item)
+    """Add item to a bucket kept in (namespace, name) order, as Store.items lists objects, so an
+    answer's order does not depend on which object was written last (client-go's indexer has no
+    order at all; svclab's is fixed so seeded runs repeat)."""
+    bisect.insort(index.setdefault(key, []), item, key=_order)
+
+
+def _order(item: Any) -> tuple[str, str]:
+    return (item.namespace, item.name)
 
 
 def _remove(index: dict[str, list[Any]], key: str, item: Any) -> None:
