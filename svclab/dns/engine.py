@@ -1,8 +1,8 @@
 """One running CoreDNS: a loaded Corefile answering queries from the cluster index.
 
-core/dnsserver/server.go ServeDNS picks the server block whose zone is the longest suffix of
-the query name (REFUSED when none), checks the class (REFUSED for anything but IN) and the EDNS
-version (BADVERS above 0), then runs the block's plugins in CoreDNS's order. svclab's chain:
+core/dnsserver/server.go ServeDNS checks the class (REFUSED for anything but IN) and the EDNS
+version (BADVERS above 0), picks the server block whose zone is the longest suffix of the query
+name (REFUSED when none), then runs the block's plugins in CoreDNS's order. svclab's chain:
 
     loadbalance -> cache -> kubernetes -> forward
 
@@ -103,13 +103,13 @@ class Engine:
         if not query.question:
             return self._error(query, dns.rcode.SERVFAIL)
         q = query.question[0]
-        server = self._server_for(q.name)
-        if server is None:
-            return self._error(query, dns.rcode.REFUSED)
         if q.rdclass != dns.rdataclass.IN:
             return self._error(query, dns.rcode.REFUSED)
         if query.edns > 0:
             return _badvers(query)
+        server = self._server_for(q.name)
+        if server is None:  # "Still here? Error out with REFUSED."
+            return self._error(query, dns.rcode.REFUSED)
         try:
             reply = self._chain(server, query, depth)
         except Exception:  # server.go recovers a panicking plugin with SERVFAIL
