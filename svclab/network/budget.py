@@ -121,6 +121,7 @@ class Budget:
     started_cpu: float = field(default_factory=time.thread_time)
     written: dict[int, int] = field(default_factory=dict)
     killed: Killed | None = None
+    peak_pipe_bytes: int = 0   # the most any pipe of the session held unread (what streaming keeps)
 
     def restart_clock(self) -> None:
         """Count CPU from now, on the calling thread (a session's thread calls this as it starts)."""
@@ -143,19 +144,19 @@ class Budget:
         if self.killed is None:
             self.killed = Killed(signo)
 
-    def wrote(self, fd: int, count: int) -> None:
-        """Count output on a stream the session hands to its client; SIGXFSZ past the limit."""
-        total = self.written.get(fd, 0) + count
-        self.written[fd] = total
+    def output_allowed(self, fd: int, count: int) -> int:
+        """Count output on a stream the session hands to its client: how many of ``count`` bytes
+        may still go out. Fewer than asked means the write crosses the limit: the caller writes
+        them and then raises ``killed`` (SIGXFSZ), as a write past RLIMIT_FSIZE is cut short."""
+        done = self.written.get(fd, 0)
         limit = self.limits.output_bytes
-        if limit is not None and total > limit:
+        allowed = count if limit is None else max(0, min(count, limit - done))
+        self.written[fd] = done + allowed
+        if allowed < count:
             self.killed = self.killed or Killed(SIGXFSZ)
-            raise self.killed
+        return allowed
 
     def check_size(self, size: int) -> None:
         """A value of ``size`` bytes (or characters) is about to exist: refuse it past the budget."""
         if size > self.limits.memory_bytes:
             raise OutOfMemory()
-
-
-UNLIMITED = Budget(Limits(cpu_seconds=None, output_bytes=None))

@@ -153,7 +153,9 @@ class PodFS:
     def _is_readonly(self, p: str) -> bool:
         return any(p == ro or p.startswith(ro + "/") for ro in self._readonly)
 
-    def write(self, path: str, data: bytes, append: bool = False) -> None:
+    def write(self, path: str, data: bytes, append: bool = False, partial: bool = False) -> None:
+        """Write (or append) DATA. Past the capacity it fails with ENOSPC; with ``partial`` (an
+        append, like write(2)) the part that fits is written first."""
         p = self.norm(path)
         with self._lock:
             if p in self._dirs:
@@ -163,6 +165,10 @@ class PodFS:
             kept = len(current) if current is not None and append else 0
             growth = kept + len(data) - (len(current) if current is not None else 0)
             if self.capacity is not None and growth > 0 and self._used + growth > self.capacity:
+                room = self.capacity - self._used
+                if partial and append and current is not None and room > 0:
+                    current += data[:room]
+                    self._used += room
                 raise FSError(path, ENOSPC)
             if current is None or not append:
                 self._files[p] = bytearray(data)

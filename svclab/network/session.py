@@ -189,10 +189,13 @@ class ChannelWriter(Writer):
     def write_nowait(self, data: bytes) -> None:
         if not data:
             return
-        self.budget.wrote(self.fd, len(data))
         if self.channel.queued > self.channel.window + self.budget.limits.memory_bytes:
             raise OutOfMemory()
-        self.send(data)
+        allowed = self.budget.output_allowed(self.fd, len(data))
+        self.send(data[:allowed])
+        if allowed < len(data):
+            assert self.budget.killed is not None
+            raise self.budget.killed
 
     def send(self, data: bytes) -> None:
         self.raw(data.replace(b"\n", b"\r\n") if self.tty else data)

@@ -885,22 +885,25 @@ class OutputCollector(Collector):
         self.fd = fd
 
     def write_nowait(self, data: bytes) -> None:
-        self.budget.wrote(self.fd, len(data))
-        self.data += data
+        allowed = self.budget.output_allowed(self.fd, len(data))
+        self.data += data[:allowed]
+        if allowed < len(data):
+            assert self.budget.killed is not None
+            raise self.budget.killed
 
     def notice(self, data: bytes) -> None:
         self.data += data
 
 
 async def run(argv: list[str], env: PodEnv, tools: Mapping[str, Tool] | None = None,
-              stdin: bytes = b"", limits: Limits | None = None) -> ExecResult:
+              stdin: bytes = b"", limits: Limits | None = None, budget: Budget | None = None) -> ExecResult:
     """Run an exec'd command in the pod on the current loop, as the container runtime would start
-    it, and keep its output whole."""
+    it, and keep its output whole (tests; the cluster runs commands in sessions)."""
     table = ALL if tools is None else tools
     program = locate(argv, env, table)
     if isinstance(program, str):
         return ExecResult(b"", b"", RUNTIME_EXIT_CODE, runtime_error=program)
-    budget = Budget(limits or DEFAULT_LIMITS)
+    budget = budget or Budget(limits or DEFAULT_LIMITS)
     budget.restart_clock()
     out, err = OutputCollector(budget, 1), OutputCollector(budget, 2)
     code = await start_program(program, env, table, budget, BytesReader(stdin), out, err)

@@ -130,6 +130,12 @@ class Pipe(Reader, Writer):
         if data:
             self._buffer += data
             self._changed.set()
+            if len(self._buffer) > self.budget.peak_pipe_bytes:
+                self.budget.peak_pipe_bytes = len(self._buffer)
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
 
     async def drain(self) -> None:
         self.budget.tick()
@@ -209,7 +215,7 @@ class FileWriter(Writer):
         if not data:
             return
         try:
-            self.fs.write(self.path, data, append=True)
+            self.fs.write(self.path, data, append=True, partial=True)
         except FSError as e:
             raise WriteError(e.strerror) from None
 
