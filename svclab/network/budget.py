@@ -50,6 +50,7 @@ handling can swallow it); running out of memory raises `OutOfMemory`.
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from dataclasses import dataclass, field, replace
 
@@ -123,11 +124,18 @@ class Budget:
     killed: Killed | None = None
     peak_pipe_bytes: int = 0   # the most any pipe of the session held unread (what streaming keeps)
 
+    clock_id: int | None = None
+
     def restart_clock(self) -> None:
         """Count CPU from now, on the calling thread (a session's thread calls this as it starts)."""
         self.started_cpu = time.thread_time()
+        if hasattr(time, "pthread_getcpuclockid"):
+            self.clock_id = time.pthread_getcpuclockid(threading.get_ident())
 
     def cpu_used(self) -> float:
+        """CPU seconds the session's thread has used since its clock started (from any thread)."""
+        if self.clock_id is not None:
+            return time.clock_gettime(self.clock_id) - self.started_cpu
         return time.thread_time() - self.started_cpu
 
     def tick(self) -> None:

@@ -59,6 +59,10 @@ class TerminalSession:
                 if isinstance(item, Resize):
                     self._resized(item, redraw=True)
                     continue
+                item, rest = _through_first_enter(item)
+                if rest:   # typed after Enter: read once the line's command is done
+                    self._typeahead.insert(0, rest)
+                    self._typeahead_bytes += len(rest)
                 for event in self.editor.feed(item):
                     if isinstance(event, Echo):
                         self._raw(event.data)
@@ -122,6 +126,18 @@ class TerminalSession:
             self._typeahead_bytes += len(item)
         self._typeahead.append(item)
 
+    async def _interrupt(self, command: asyncio.Future[int | None]) -> None:
+        """The tty echoes ^C, SIGINT ends the command, ash starts a new line; the rest of the
+        typed input is flushed."""
+        command.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await command
+        self._typeahead.clear()
+        self._typeahead_bytes = 0
+        self.shell.interrupted()
+        self._write(b"^C\n")
+        return None
+
     async def _line(self, text: str) -> int | None:
         src = self._pending + text + "\n"
         if self.shell.needs_more(src):
@@ -133,6 +149,8 @@ class TerminalSession:
         terminal = self.io.stdout   # stderr and stdout are the same terminal
         command = asyncio.ensure_future(self.shell.run_line(src, IO(EmptyReader(), {1: terminal, 2: terminal})))
         try:
+            if any(isinstance(t, bytes) and CTRL_C in t for t in self._typeahead):
+                return await self._interrupt(command)   # Ctrl-C was typed right after Enter
             while True:
                 if self._getter is None:
                     self._getter = asyncio.ensure_future(self.io.next_input())
@@ -142,16 +160,7 @@ class TerminalSession:
                 item = self._getter.result()
                 self._getter = None
                 if isinstance(item, bytes) and CTRL_C in item:
-                    # the tty echoes ^C, SIGINT ends the command, ash starts a new line; the
-                    # rest of the typed input is flushed
-                    command.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await command
-                    self._typeahead.clear()
-                    self._typeahead_bytes = 0
-                    self.shell.interrupted()
-                    self._write(b"^C\n")
-                    return None
+                    return await self._interrupt(command)
                 if isinstance(item, Resize):
                     self._resized(item, redraw=False)
                 else:
@@ -161,6 +170,15 @@ class TerminalSession:
                 command.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await command
+
+
+def _through_first_enter(data: bytes) -> tuple[bytes, bytes]:
+    """DATA up to and including its first Enter, and the rest."""
+    ends = [i for i in (data.find(b"\r"), data.find(b"\n")) if i >= 0]
+    if not ends:
+        return data, b""
+    cut = min(ends) + 1
+    return data[:cut], data[cut:]
 
 
 async def shell_on_terminal(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], io: SessionIO,

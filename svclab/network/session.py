@@ -405,6 +405,10 @@ class SessionPool:
         with self._lock:
             return len(self._sessions)
 
+    def running(self) -> list[Session]:
+        with self._lock:
+            return list(self._sessions)
+
     def start(self, name: str, main: Main, budget: Budget, tty: bool = False,
               on_exit: Callable[[Session], None] | None = None) -> Session:
         def finished(session: Session) -> None:
