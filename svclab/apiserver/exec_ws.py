@@ -95,7 +95,7 @@ def _pick_container(pod: Obj, wanted: str) -> str:
     names = [c["name"] for c in pod["spec"].get("containers") or []]
     if not wanted:
         default = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
-        return default if default in names else names[0]
+        return str(default) if default in names else str(names[0])
     if wanted not in names:
         raise errors.bad_request(f"container {wanted} is not valid for pod {pod['metadata']['name']}")
     return wanted

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from svclab.network.budget import SIGINT, Budget, Limits
 from svclab.network.podenv import PodEnv
@@ -136,7 +137,6 @@ class TerminalSession:
         self._typeahead_bytes = 0
         self.shell.interrupted()
         self._write(b"^C\n")
-        return None
 
     async def _line(self, text: str) -> int | None:
         src = self._pending + text + "\n"
@@ -150,17 +150,20 @@ class TerminalSession:
         command = asyncio.ensure_future(self.shell.run_line(src, IO(EmptyReader(), {1: terminal, 2: terminal})))
         try:
             if any(isinstance(t, bytes) and CTRL_C in t for t in self._typeahead):
-                return await self._interrupt(command)   # Ctrl-C was typed right after Enter
+                await self._interrupt(command)   # Ctrl-C was typed right after Enter
+                return None
             while True:
                 if self._getter is None:
                     self._getter = asyncio.ensure_future(self.io.next_input())
-                await asyncio.wait({command, self._getter}, return_when=asyncio.FIRST_COMPLETED)
+                running: set[asyncio.Future[Any]] = {command, self._getter}
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 if command.done():
                     return command.result()
                 item = self._getter.result()
                 self._getter = None
                 if isinstance(item, bytes) and CTRL_C in item:
-                    return await self._interrupt(command)
+                    await self._interrupt(command)
+                    return None
                 if isinstance(item, Resize):
                     self._resized(item, redraw=False)
                 else:

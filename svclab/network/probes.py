@@ -11,7 +11,7 @@ once. Thresholds, periods and initial delays follow the probe spec.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,10 +28,9 @@ class ProbeHost(Protocol):
 
     def run_probe(self, pod: Obj, argv: list[str], timeout: float, done: Callable[[bool], None]) -> bool: ...
 
-    serve_http: Callable[..., Coroutine[Any, Any, HttpResponse]]
+    def serve_http(self, route: Route, client_ip: str, method: str, path: str) -> Awaitable[HttpResponse]: ...
 
-    @property
-    def port(self) -> Any: ...
+    def resync(self) -> None: ...
 
 
 @dataclass
@@ -112,7 +111,7 @@ class Prober:
         before = state.ready
         self._record(state, probe, ok)
         if state.ready != before:
-            self.host.port.resync()
+            self.host.resync()
 
     def _record(self, state: ProbeState, probe: Obj, ok: bool) -> None:
         if ok:

@@ -47,7 +47,8 @@ class ClusterClock(Protocol):
 class ClusterPort(Protocol):
     """What the pod network needs from the cluster that runs it."""
 
-    clock: ClusterClock
+    @property
+    def clock(self) -> ClusterClock: ...
 
     def objects(self, resource: Resource) -> Iterable[Obj]:
         """The stored objects of one resource (read on the cluster's loop only)."""
@@ -129,6 +130,10 @@ class ClusterNetwork:
         console = self.consoles.pop(uid, None)
         if console is not None:
             console.stop()
+
+    def resync(self) -> None:
+        """A probe result changed: the kubelet looks at the pods again."""
+        self.port.resync()
 
     async def settle(self) -> None:
         """Wait for the exec probes in flight (each ends within its timeoutSeconds) and apply
@@ -234,7 +239,7 @@ class ClusterNetwork:
         if sandbox is None:
             done(False)
             return True
-        container = next((c for c in pod["spec"].get("containers") or [] if c.get("readinessProbe")), {})
+        container: Obj = next((c for c in pod["spec"].get("containers") or [] if c.get("readinessProbe")), {})
         tools = tools_for_image(container.get("image", ""))
         program = locate(argv, sandbox, tools)
         if isinstance(program, str):

@@ -7,7 +7,6 @@ and a connection to another pod is made on the cluster's loop through the networ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,13 +22,16 @@ Obj = dict[str, Any]
 class PodNetwork(Protocol):
     """What a sandbox needs from the network it lives on."""
 
-    limits: Limits
-    bridge: LoopBridge | None
+    @property
+    def limits(self) -> Limits: ...
+
+    @property
+    def bridge(self) -> LoopBridge | None: ...
 
     @property
     def dns_endpoint(self) -> tuple[str, int]: ...
 
-    http_from_pod: Callable[..., Coroutine[Any, Any, HttpResponse]]
+    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str) -> HttpResponse: ...
 
 
 def _service_env(services: list[Obj], namespace: str) -> dict[str, str]:

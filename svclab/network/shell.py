@@ -16,7 +16,7 @@ import asyncio
 import logging
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from svclab.network import messages
@@ -678,14 +678,14 @@ async def _set(sh: Shell, argv: list[str], io: IO) -> int:
     return 0
 
 
-def _loop(kind: str) -> Callable[[Shell, list[str], IO], object]:
+def _loop(kind: str) -> Callable[[Shell, list[str], IO], Awaitable[int]]:
     async def control(sh: Shell, argv: list[str], io: IO) -> int:
         levels = int(argv[1]) if len(argv) > 1 and argv[1].isdigit() else 1
         raise _LoopControl(kind, max(levels, 1))
     return control
 
 
-BUILTINS: dict[str, Callable[[Shell, list[str], IO], object]] = {
+BUILTINS: dict[str, Callable[[Shell, list[str], IO], Awaitable[int]]] = {
     "exit": _exit, "export": _export, "unset": _unset, "cd": _cd, "pwd": _pwd, ":": _colon, "set": _set,
     "break": _loop("break"), "continue": _loop("continue"),
 }

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import FakePod
 from svclab.network.budget import MIB, Budget, Limits
+from svclab.network.interactive import shell_on_terminal
 from svclab.network.session import OUTPUT_WINDOW, LoopBridge, Session, SessionIO, SessionPool, SessionRefused
 from svclab.network.shell import Program, locate, start_program
 from svclab.network.tools import BUSYBOX
@@ -142,3 +143,58 @@ def test_the_bridge_runs_calls_on_the_owner_loop() -> None:
         return await session.wait()
 
     assert asyncio.run(owner()) == 42
+
+
+def terminal_session(limits: Limits = Limits()) -> Session:
+    env = FakePod(dns_server=("127.0.0.1", 9))
+
+    async def main(io: SessionIO) -> int:
+        return await shell_on_terminal(["sh"], env, BUSYBOX, io)
+
+    session = Session("tty", main, Budget(limits.interactive()), tty=True)
+    session.start()
+    return session
+
+
+async def screen_until(session: Session, screen: bytearray, text: bytes) -> None:
+    while text not in screen:
+        item = await asyncio.wait_for(session.output.get(), 10)
+        assert item is not None, bytes(screen)
+        screen.extend(item[1])
+
+
+def test_ctrl_c_typed_with_the_line_interrupts_its_command() -> None:
+    async def owner() -> bytes:
+        session = terminal_session()
+        screen = bytearray()
+        await screen_until(session, screen, b"/ # ")
+        session.send(b"while true; do :; done\r\x03")   # one read of the terminal: Enter, then Ctrl-C
+        await screen_until(session, screen, b"^C\r\n/ # ")
+        session.send(b"echo $?\r")
+        await screen_until(session, screen, b"130\r\n/ # ")
+        session.send(b"exit 0\r")
+        assert await session.wait() == 0
+        while (item := await session.output.get()) is not None:
+            screen.extend(item[1])
+        return bytes(screen)
+
+    assert asyncio.run(owner()) == b"/ # while true; do :; done\r\n^C\r\n/ # echo $?\r\n130\r\n/ # exit 0\r\n"
+
+
+def test_keys_typed_while_a_command_runs_wait_in_a_bounded_buffer() -> None:
+    async def owner() -> bytes:
+        session = terminal_session(Limits(tty_input_bytes=16))
+        screen = bytearray()
+        await screen_until(session, screen, b"/ # ")
+        session.send(b"while true; do :; done\r")
+        await screen_until(session, screen, b"done\r\n")
+        session.send(b"echo typed-ahead-and-cut\r" * 1000)   # 25 kB while nobody reads
+        await asyncio.sleep(0.2)
+        session.send(b"\x03")
+        await screen_until(session, screen, b"^C\r\n/ # ")
+        session.send(b"exit 3\r")
+        assert await session.wait() == 3
+        return bytes(screen)
+
+    screen = asyncio.run(owner())
+    assert b"typed-ahead" not in screen   # Ctrl-C flushes what was typed ahead
