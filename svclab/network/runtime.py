@@ -94,6 +94,7 @@ class ClusterNetwork:
         self.sandboxes: dict[str, Sandbox] = {}
         self.consoles: dict[str, Console] = {}
         self.sessions = SessionPool(limits.sessions)
+        self._by_pod: dict[str, set[Session]] = {}   # the exec sessions of each pod uid
         self.probe_sessions = SessionPool(limits.probe_sessions)
         self.prober = Prober(self)
         self.bridge: LoopBridge | None = None
@@ -124,12 +125,15 @@ class ClusterNetwork:
         self.sandbox_for(pod)
 
     def pod_stopped(self, pod: Obj) -> None:
+        """The container stops: its processes are killed (an exec ends with 137), as the kubelet's are."""
         uid = pod["metadata"]["uid"]
         self.sandboxes.pop(uid, None)
         self.prober.forget(uid)
         console = self.consoles.pop(uid, None)
         if console is not None:
             console.stop()
+        for session in list(self._by_pod.pop(uid, ())):   # (a copy: sessions leave it as they end)
+            session.kill()
 
     def resync(self) -> None:
         """A probe result changed: the kubelet looks at the pods again."""
@@ -173,30 +177,39 @@ class ClusterNetwork:
         tools = tools_for_image(_image(pod, container))
         meta = pod["metadata"]
         name = f"{meta['namespace']}/{meta['name']}"
+        uid = meta["uid"]
         if tty and stdin and is_interactive_shell(argv):
             def terminal(io: SessionIO) -> Any:
                 return shell_on_terminal(argv, sandbox, tools, io)
-            return self._start(name, terminal, self.limits.interactive(), tty=True, argv=argv)
+            return self._start(uid, name, terminal, self.limits.interactive(), tty=True, argv=argv)
         program = locate(argv, sandbox, tools)
         if isinstance(program, str):
             return program
         if tty and stdin:
             def typed(io: SessionIO) -> Any:
                 return program_on_terminal(program, sandbox, tools, io)
-            return self._start(name, typed, self.limits.interactive(), tty=True, argv=argv)
+            return self._start(uid, name, typed, self.limits.interactive(), tty=True, argv=argv)
 
         def command(io: SessionIO) -> Any:
             return start_program(program, sandbox, tools, io.budget, io.stdin(), io.stdout, io.stderr)
-        return self._start(name, command, self.limits, tty=tty, argv=argv)
+        return self._start(uid, name, command, self.limits, tty=tty, argv=argv)
 
-    def _start(self, name: str, main: Any, limits: Limits, *, tty: bool, argv: list[str]) -> Session | str:
+    def _start(self, uid: str, name: str, main: Any, limits: Limits, *, tty: bool, argv: list[str]) -> Session | str:
+        pods = self._by_pod.setdefault(uid, set())
+
+        def ended(session: Session) -> None:   # on the session's thread
+            pods.discard(session)
+
         try:
-            return self.sessions.start(name, main, Budget(limits), tty)
+            session = self.sessions.start(name, main, Budget(limits), tty, on_exit=ended)
         except SessionRefused:
             namespace, pod = name.split("/", 1)
             return messages.RUNTIME_EXEC_FAILED.format(
                 exec_id=messages.exec_id(namespace, pod, argv),
                 cause=messages.RUNC_NO_PROCESSES.format(cmd=argv[0] if argv else ""))
+        if session.running:
+            pods.add(session)
+        return session
 
     def console_for(self, pod: Obj, container: str) -> Console | None:
         """The running interactive shell that is the container's main process (``stdin`` and

@@ -121,3 +121,20 @@ def test_ctrl_c_interrupts_a_loop_on_the_terminal(start_lab: Callable[..., Lab])
         term.type("exit\r")   # exit without a status: the last one, 130 from the interrupt
         assert term.wait() == 130, term.screen
         assert term.screen.endswith(b"/ # exit\r\ncommand terminated with exit code 130\r\n")
+
+
+def test_deleting_the_pod_kills_its_execs(lab: Lab) -> None:
+    ns = lab.namespace()
+    lab.client(ns)
+    command = [kubectl_binary(), "-n", ns, "exec", "client", "--", "sleep", "3600"]
+    proc = subprocess.Popen(command, env=lab.k.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: len(exec_sessions(lab)) == 1, "the exec never started")
+        lab.k("-n", ns, "delete", "pod", "client", "--wait=false")
+        out, err = proc.communicate(timeout=WAIT_SECONDS)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (out, err, proc.returncode) == ("", TERMINATED.format(code=137), 137)
+    wait_for(lambda: not exec_sessions(lab), "the session outlived its pod")
