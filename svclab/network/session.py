@@ -12,8 +12,11 @@ Why a thread per session, and not the alternatives:
   milliseconds a fork of this interpreter costs, and the lessons run hundreds of execs. It has its
   own CPU clock (``time.thread_time``, CLOCK_THREAD_CPUTIME_ID), so the CPU budget counts exactly
   the session's work and nothing it waits for. The price is the GIL: a CPU-bound session shares
-  the interpreter with the API, which keeps answering (``bench/bench_exec.py`` measures by how
-  much) but runs slower while the session computes, until the session's budget ends it.
+  the interpreter with the API, which keeps answering but more slowly while the session computes,
+  until the session's budget ends it. To keep that small, a computing session steps aside for
+  0.2 ms after every 2 ms of CPU (``budget.YIELD_EVERY``), so a request waits about 2 ms for the
+  interpreter each time it needs it back, not a whole 5 ms switch interval;
+  ``bench/bench_exec.py`` measures the result.
 - **One thread per session, not a shared pool.** A session may block for hours (`sleep 3600`, an
   interactive shell waiting for keys) and must be interrupted on its own (Ctrl-C, the client going
   away): its own loop gives each one its own cancellation and its own clock. Threads are capped
