@@ -72,18 +72,20 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-def _wake(waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None) -> None:
-    if waiter is None:
-        return
+def _wake(waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]) -> None:
     loop, future = waiter
     with contextlib.suppress(RuntimeError):   # that loop has closed: nobody waits any more
         loop.call_soon_threadsafe(_resolve, future)
 
 
+Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]
+
+
 class Channel(Generic[T]):
     """Items from one thread's event loop to another's. ``put`` waits while more than ``window``
     bytes are queued; ``get`` waits for an item; ``close`` ends it (``get`` then returns None);
-    ``abandon`` says the consumer is gone (items are dropped, producers never wait)."""
+    ``abandon`` says the consumer is gone (items are dropped, producers never wait). Any number of
+    tasks may wait on either side."""
 
     def __init__(self, window: int) -> None:
         self.window = window
@@ -92,8 +94,8 @@ class Channel(Generic[T]):
         self._queued = 0
         self._closed = False
         self._abandoned = False
-        self._getter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
-        self._putter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
+        self._getters: list[Waiter] = []
+        self._putters: list[Waiter] = []
 
     @property
     def queued(self) -> int:
@@ -105,8 +107,9 @@ class Channel(Generic[T]):
                 return
             self._items.append((item, size))
             self._queued += size
-            getter, self._getter = self._getter, None
-        _wake(getter)
+            getters, self._getters = self._getters, []
+        for waiter in getters:
+            _wake(waiter)
 
     async def room(self) -> None:
         """Wait until at most ``window`` bytes are queued (or the consumer has gone)."""
@@ -116,7 +119,7 @@ class Channel(Generic[T]):
             with self._lock:
                 if self._queued <= self.window or self._abandoned:
                     return
-                self._putter = (loop, future)
+                self._putters.append((loop, future))
             await future
 
     async def put(self, item: T, size: int) -> None:
@@ -133,7 +136,7 @@ class Channel(Generic[T]):
             with self._lock:
                 if self._items or self._closed or self._abandoned:
                     continue
-                self._getter = (loop, future)
+                self._getters.append((loop, future))
             await future
 
     def get_nowait(self) -> tuple[bool, T | None]:
@@ -143,25 +146,27 @@ class Channel(Generic[T]):
                 return (self._closed or self._abandoned), None
             item, size = self._items.popleft()
             self._queued -= size
-            putter = None
-            if self._putter is not None and self._queued <= self.window:
-                putter, self._putter = self._putter, None
-        _wake(putter)
+            putters: list[Waiter] = []
+            if self._putters and self._queued <= self.window:
+                putters, self._putters = self._putters, []
+        for waiter in putters:
+            _wake(waiter)
         return True, item
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            getter, self._getter = self._getter, None
-        _wake(getter)
+            getters, self._getters = self._getters, []
+        for waiter in getters:
+            _wake(waiter)
 
     def abandon(self) -> None:
         with self._lock:
             self._abandoned = True
             self._items.clear()
             self._queued = 0
-            waiters = [self._getter, self._putter]
-            self._getter = self._putter = None
+            waiters = [*self._getters, *self._putters]
+            self._getters, self._putters = [], []
         for waiter in waiters:
             _wake(waiter)
 
@@ -279,7 +284,7 @@ class Session:
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
         self._done = threading.Event()
-        self._watchers: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._watchers: list[Waiter] = []
         self._lock = threading.Lock()
         self._pending_signal: int | None = None
 

@@ -13,6 +13,7 @@ from svclab.network.budget import MIB, Budget, Limits
 from svclab.network.interactive import shell_on_terminal
 from svclab.network.session import OUTPUT_WINDOW, LoopBridge, Session, SessionIO, SessionPool, SessionRefused
 from svclab.network.shell import Program, locate, start_program
+from svclab.network.streams import Writer
 from svclab.network.tools import BUSYBOX
 
 
@@ -198,3 +199,21 @@ def test_keys_typed_while_a_command_runs_wait_in_a_bounded_buffer() -> None:
 
     screen = asyncio.run(owner())
     assert b"typed-ahead" not in screen   # Ctrl-C flushes what was typed ahead
+
+
+def test_many_writers_wait_for_room_together() -> None:
+    async def main(io: SessionIO) -> int:
+        async def write(writer: Writer, mark: bytes) -> None:
+            for _ in range(32):   # 2 MB in all, far past the channel's window
+                await writer.write(mark * 65536)
+
+        await asyncio.gather(write(io.stdout, b"a"), write(io.stderr, b"b"), write(io.stdout, b"c"))
+        return 0
+
+    async def owner() -> tuple[int, int, int]:
+        session = Session("writers", main, Budget(Limits(output_bytes=None)))
+        session.start()
+        out, err, code = await asyncio.wait_for(collect(session), 30)
+        return len(out), len(err), code
+
+    assert asyncio.run(owner()) == (2 * 32 * 65536, 32 * 65536, 0)
