@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from svclab.dns.index import ObjectSource
 from svclab.dns.server import DNSServer
 from svclab.network import messages
 from svclab.network.budget import DEFAULT_LIMITS, Budget, Limits
@@ -49,6 +50,11 @@ class ClusterPort(Protocol):
 
     @property
     def clock(self) -> ClusterClock: ...
+
+    @property
+    def store(self) -> ObjectSource:
+        """The cluster's objects and their changes (the DNS server indexes them as they change)."""
+        ...
 
     def objects(self, resource: Resource) -> Iterable[Obj]:
         """The stored objects of one resource (read on the cluster's loop only)."""
@@ -88,7 +94,8 @@ class ClusterNetwork:
         self.port = port
         self.limits = limits
         view = StoreView(port)
-        self.dns = DNSServer(view, rng=dns_rng)  # kind's Corefile has `loadbalance`
+        # Indexed from the store's events; follows the coredns ConfigMap's Corefile on the cluster clock.
+        self.dns = DNSServer(port.store, rng=dns_rng, now=port.clock.time)
         self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: port.objects(NODES),
                                proxy_rng, port.clock.time)
         self.sandboxes: dict[str, Sandbox] = {}
