@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from svclab.apiserver.app import ApiServer
+from svclab.apiserver.exec_ws import ExecHandler
 from svclab.cluster import bootstrap, persistence
 from svclab.cluster.statelock import StateLock
 from svclab.cluster.tls import load_or_make
@@ -35,7 +36,9 @@ from svclab.controllers.manager import ControllerManager
 from svclab.controllers.namespace import GarbageCollector, NamespaceController
 from svclab.controllers.replicaset import ReplicaSetController
 from svclab.controllers.statefulset import StatefulSetController
+from svclab.network.budget import DEFAULT_LIMITS, Limits
 from svclab.network.ipalloc import ClusterIPAllocator, NodePortAllocator, PodIPAllocator
+from svclab.network.runtime import ClusterNetwork
 from svclab.registry.core import Registry
 from svclab.registry.services import ServiceAllocator
 from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, NODES, PODS, SERVICES, resource
@@ -58,6 +61,26 @@ class ClusterConfig:
     state_dir: Path | None = None
     host_ports: str | None = None  # kind's extraPortMappings on 127.0.0.1: "kind", "off", "HOST:CONTAINER,…"; None = off
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    exec_limits: Limits = DEFAULT_LIMITS   # what each exec'd process may use (svclab.network.budget)
+
+
+class _NetworkPort:
+    """What the pod network uses of this cluster (svclab.network.runtime.ClusterPort)."""
+
+    def __init__(self, cluster: "EmbeddedCluster") -> None:
+        self._cluster = cluster
+        self.clock = cluster.clock
+        self.store = cluster.store
+
+    def objects(self, resource: Any) -> Any:
+        return self._cluster.store.items(resource)
+
+    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
+        self._cluster.kubelets.container_exited(namespace, name, uid, exit_code)
+        self._cluster.manager.reconcile()
+
+    def resync(self) -> None:
+        self._cluster.manager.reconcile()
 
 
 class EmbeddedCluster:
@@ -95,7 +118,7 @@ class EmbeddedCluster:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self.state_lock: StateLock | None = None  # held while serving a state directory
-        self.network: Any = None
+        self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
 
@@ -130,12 +153,7 @@ class EmbeddedCluster:
             raise
 
     async def _start_serving(self) -> None:
-        assert self._loop is not None
-        # The state database opens in a thread (creating one waits on the disk for tens of ms) while
-        # this thread imports the slowest module the start needs.
-        opening = self._loop.run_in_executor(None, self._open_state)
-        import svclab.network.runtime  # noqa: F401
-        await opening
+        self._open_state()
         if self.store.restored:
             self._restore()
         else:
@@ -145,12 +163,10 @@ class EmbeddedCluster:
             self.manager.reconcile()
         except Exception:  # a stored object the controllers choke on must not stop the cluster from starting
             log.exception("the controllers failed at start-up; the cluster serves, and they run again on the next write")
-        from svclab.network.runtime import ClusterNetwork
-
-        self.network = ClusterNetwork(self)
-        await self.network.start()
+        await self._start_network()
         from svclab.dataplane.hostports import HostPorts  # kind's extraPortMappings; pods reached through the network's HTTP app
         net = self.network
+        assert net is not None
         self.host_ports = await HostPorts.start(
             self.config.host_ports, lambda: (self.store.items(SERVICES), self.store.items(ENDPOINT_SLICES), self.store.items(NODES)),
             lambda client, ip, port, method, path: net.serve_http(net.proxy.route(client, ip, port), client, method, path),
@@ -162,6 +178,18 @@ class EmbeddedCluster:
         self.api_port = sockets[0].getsockname()[1]
         if self.config.state_dir:
             self._write_files()
+
+    async def _start_network(self) -> None:
+        """The pod network and runtime, handed what they use of this cluster; the kubelet and the
+        API server's exec endpoint are wired to it."""
+        network = self.network = ClusterNetwork(_NetworkPort(self), self.rngs["dns"], self.rngs["proxy"],
+                                                self.config.exec_limits)
+        self.kubelets.probe = network.probe
+        self.kubelets.on_pod_started.append(network.pod_started)
+        self.kubelets.on_pod_stopped.append(network.pod_stopped)
+        self.api.exec_handler = ExecHandler(lambda namespace, name: self.registry.get(PODS, namespace, name), network)
+        await network.start()
+        self.dns_port = network.dns.port
 
     def _previous_port(self) -> int:
         """The port this state dir's cluster had: a restart keeps it when free, so kubeconfigs stay valid."""
@@ -295,6 +323,8 @@ class EmbeddedCluster:
             self.clock.advance(seconds)
             self.manager.reconcile()
         self.call(step)
+        if self.network is not None and self._loop is not None:   # exec probes started by that step
+            asyncio.run_coroutine_threadsafe(self.network.settle(), self._loop).result(timeout=60)
 
     def __enter__(self) -> "EmbeddedCluster":
         return self.start()
