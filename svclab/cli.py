@@ -30,7 +30,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from svclab.lab import launch
+    from svclab.course import launch
 
     state_dir = _state_dir(args)
     stopped = launch.down(state_dir)
@@ -42,7 +42,7 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from svclab.lab import server
+    from svclab.course import server
 
     state_dir = _state_dir(args)
     info = control.read_info(state_dir)
@@ -76,7 +76,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 def cmd_lab(args: argparse.Namespace) -> int:
     from svclab.cluster.backend import chosen_backend_name
-    from svclab.lab import launch
+    from svclab.course import launch
 
     backend = args.backend or chosen_backend_name()
     launch.run(_state_dir(args), args.port, backend, open_browser=args.open_browser)

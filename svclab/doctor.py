@@ -113,7 +113,7 @@ def check_kind(runner: kind.Runner) -> Check:
 
 def check_lab_port(env: Mapping[str, str], state_dir: Path | None = None) -> Check:
     """The port `make lab` serves on: $LAB_PORT, else the port this checkout's JupyterLab runs on, else 8888."""
-    from svclab.lab import server
+    from svclab.course import server
 
     running = server.read(state_dir) if state_dir is not None else None
     raw = env.get("LAB_PORT") or str(running.port if running else DEFAULT_LAB_PORT)

@@ -68,7 +68,8 @@ def object_path(res: Resource, namespace: str | None, name: str | None = None) -
 
 def request(api: ApiClient, method: str, path: str, body: Any = None, content_type: str = "application/json", query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
     """One raw API request through a configured client (auth and TLS from its kubeconfig)."""
-    payload = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+    # The client serialises JSON bodies itself (a string would be sent as a JSON string); others go as text.
+    payload = body if body is None or isinstance(body, (str, bytes)) or content_type == "application/json" else json.dumps(body)
     params = api.param_serialize(
         method=method,
         resource_path=path,

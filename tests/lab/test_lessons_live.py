@@ -18,7 +18,7 @@ import pytest
 from nbclient import NotebookClient
 
 from svclab.cluster import control
-from svclab.lab import launch
+from svclab.course import launch
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from svclab.cluster import control
 from svclab.cluster.locate import find_checkout, package_checkout
-from svclab.lab import course, server
+from svclab.course import folder, server
 
 LAB_POD_START_SECONDS = 1.0  # a pod takes a second to start in the learner's cluster (tests and grading use 0)
 COURSE_DIR = "course"
@@ -35,6 +35,14 @@ def course_checkout(cwd: Path | None = None) -> Path:
     return found
 
 
+def kubeconfig_path(state_dir: Path, backend: str) -> Path:
+    if backend == "kind":
+        from svclab.cluster.backend import KindBackend
+
+        return KindBackend(state_dir=state_dir).kubeconfig()
+    return state_dir / "kubeconfig"
+
+
 def start_cluster(state_dir: Path, backend: str = "embedded") -> Started:
     """Start (or reuse) the cluster the way `make lab` does."""
     if backend == "kind":
@@ -47,21 +55,31 @@ def start_cluster(state_dir: Path, backend: str = "embedded") -> Started:
     return Started("embedded", info.kubeconfig, f"embedded cluster up: API {info.api}, state in {state_dir}")
 
 
-def lab_environment(state_dir: Path, started: Started, port: int) -> dict[str, str]:
+def lab_environment(state_dir: Path, kubeconfig: Path, backend: str, port: int) -> dict[str, str]:
     """What JupyterLab, and so every kernel and terminal it starts, inherits: this cluster, and nothing else."""
     env = dict(os.environ)
-    env.update(SVCLAB_STATE_DIR=str(state_dir), KUBECONFIG=str(started.kubeconfig), SVCLAB_BACKEND=started.backend, LAB_PORT=str(port))
+    env.update(SVCLAB_STATE_DIR=str(state_dir), KUBECONFIG=str(kubeconfig), SVCLAB_BACKEND=backend, LAB_PORT=str(port))
     for name in ("SVCLAB_FRESH", "SVCLAB_SEED", "NBGRADER_EXECUTION"):  # a learner's lab talks to its cluster, never a fresh one
         env.pop(name, None)
     return env
 
 
 def run(state_dir: Path, port: int, backend: str = "embedded", open_browser: bool = False, cwd: Path | None = None) -> server.LabServer:
+    """The course folder, then JupyterLab and the cluster starting side by side; prints three lines."""
     checkout = course_checkout(cwd)
-    started = start_cluster(state_dir, backend)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(state_dir, 0o700)
+    kubeconfig = kubeconfig_path(state_dir, backend)
     course_dir = state_dir / COURSE_DIR
-    course.write_course(checkout, course_dir, state_dir, started.kubeconfig, started.backend)
-    lab_server = server.start(state_dir, course_dir, port, lab_environment(state_dir, started, port))
+    folder.write_course(checkout, course_dir, state_dir, kubeconfig, backend)
+    starting = server.start(state_dir, course_dir, port, lab_environment(state_dir, kubeconfig, backend, port))
+    try:
+        started = start_cluster(state_dir, backend)
+    except BaseException:
+        if starting.process is not None:
+            starting.process.terminate()
+        raise
+    lab_server = starting.wait()
     print(f"svclab: {started.where}")
     print(f"JupyterLab: {lab_server.url}")
     print(f"export KUBECONFIG={started.kubeconfig}  # for a terminal of your own; `make down` stops it all")
@@ -71,11 +89,11 @@ def run(state_dir: Path, port: int, backend: str = "embedded", open_browser: boo
 
 
 def down(state_dir: Path) -> list[str]:
-    """Stop what `svclab lab` started here: JupyterLab (and its kernels), then the embedded cluster."""
-    stopped = []
-    lab_server = server.stop(state_dir)
-    if lab_server is not None:
-        stopped.append(f"JupyterLab on port {lab_server.port}")
-    if control.down(state_dir):
+    """Stop what `svclab lab` started here: JupyterLab (and its kernels) and the embedded cluster, side by side."""
+    stopping = server.signal_stop(state_dir)
+    cluster_stopped = control.down(state_dir)
+    server.wait_stopped(state_dir, stopping)
+    stopped = [f"JupyterLab on port {stopping.port}"] if stopping is not None else []
+    if cluster_stopped:
         stopped.append(f"the embedded cluster in {state_dir}")
     return stopped

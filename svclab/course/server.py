@@ -53,17 +53,26 @@ class LabServerError(RuntimeError):
     """JupyterLab could not start (or stop); the message says why and where the log is."""
 
 
-def exchange_root(course_root: Path) -> Path | None:
-    """The nbgrader exchange configured for this course, if it exists (read as nbgrader's own
-    assignment list reads it: nbgrader_config.py in the course root, then Jupyter's config paths)."""
-    from nbgrader.apps.baseapp import NbGrader
-    from nbgrader.exchange.default.exchange import Exchange
-    from traitlets.config import Application
+# nbgrader's default exchange (nbgrader.exchange.default.exchange.Exchange.root; a test keeps them equal).
+NBGRADER_DEFAULT_EXCHANGE = "/usr/local/share/nbgrader/exchange"
 
-    app = NbGrader()
-    Application.load_config_file(app, "nbgrader_config", path=[str(course_root), *app.config_file_paths])
-    configured = app.config.Exchange.get("root") if "Exchange" in app.config else None
-    root = Path(str(configured or Exchange.root.default_value))
+
+def exchange_root(course_root: Path) -> Path | None:
+    """The nbgrader exchange configured for this course, if it exists and is usable: `Exchange.root` from
+    the `nbgrader_config.py` files nbgrader reads (the course root first, then Jupyter's config paths),
+    else nbgrader's default. Read with traitlets' own loader, without importing nbgrader (seconds)."""
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
+    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+    config = Config()
+    for folder in reversed([str(course_root), *jupyter_config_path()]):  # lowest priority first
+        try:
+            config.merge(PyFileConfigLoader("nbgrader_config.py", folder).load_config())
+        except ConfigFileNotFound:
+            continue
+    configured = config.Exchange.get("root") if "Exchange" in config else None
+    root = Path(str(configured or NBGRADER_DEFAULT_EXCHANGE))
     return root if root.is_dir() and os.access(root, os.W_OK | os.X_OK) else None
 
 
@@ -113,14 +122,42 @@ def _why_not(log: Path) -> str:
     return lines[-1] if lines else "no output"
 
 
-def start(state_dir: Path, course_dir: Path, port: int, env: dict[str, str], wait_seconds: float = 90) -> LabServer:
-    """Start JupyterLab on `port` (never another) in the background, serving `course_dir` and opening
-    on its start page; return once it answers. `env` is what its kernels and terminals inherit."""
+@dataclass
+class Starting:
+    """A JupyterLab on its way up; `wait()` returns it once it answers."""
+
+    state_dir: Path
+    port: int
+    process: subprocess.Popen[bytes] | None
+    token: str
+    running: LabServer | None = None  # it was already up
+
+    def wait(self, wait_seconds: float = 120) -> LabServer:
+        if self.running is not None:
+            return self.running
+        assert self.process is not None
+        log_path = self.state_dir / LOG
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise LabServerError(f"JupyterLab did not start on port {self.port} ({_why_not(log_path)}); its log is {log_path}")
+            if _answers(self.port, self.token):
+                server = LabServer(self.process.pid, self.port, f"http://127.0.0.1:{self.port}{START_URL}?token={self.token}")
+                write_private(self.state_dir / RECORD, json.dumps({"pid": server.pid, "port": server.port, "url": server.url}) + "\n")
+                return server
+            time.sleep(0.2)
+        self.process.kill()
+        raise LabServerError(f"JupyterLab did not answer on port {self.port} within {wait_seconds:.0f}s; its log is {log_path}")
+
+
+def start(state_dir: Path, course_dir: Path, port: int, env: dict[str, str]) -> Starting:
+    """Start JupyterLab on `port` (never another) in the background, serving `course_dir` and opening on
+    its start page. `env` is what its kernels and terminals inherit. Returns at once: `.wait()` for it."""
     running = read(state_dir)
     if running is not None:
         if running.port != port:
             raise LabServerError(f"this checkout's JupyterLab already serves on port {running.port}; `make down` stops it first")
-        return running
+        return Starting(state_dir, port, None, "", running)
     config_dir = state_dir / CONFIG
     write_learner_config(config_dir, exchange_root(course_dir) is not None)
     token = secrets.token_hex(24)
@@ -142,31 +179,32 @@ def start(state_dir: Path, course_dir: Path, port: int, env: dict[str, str], wai
     log_path.touch(mode=0o600, exist_ok=True)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(argv, cwd=course_dir, env=child_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-    url = f"http://127.0.0.1:{port}{START_URL}?token={token}"
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise LabServerError(f"JupyterLab did not start on port {port} ({_why_not(log_path)}); its log is {log_path}")
-        if _answers(port, token):
-            server = LabServer(process.pid, port, url)
-            write_private(state_dir / RECORD, json.dumps({"pid": server.pid, "port": port, "url": url}) + "\n")
-            return server
-        time.sleep(0.2)
-    process.kill()
-    raise LabServerError(f"JupyterLab did not answer on port {port} within {wait_seconds:.0f}s; its log is {log_path}")
+    return Starting(state_dir, port, process, token)
 
 
-def stop(state_dir: Path, wait_seconds: float = 30) -> LabServer | None:
-    """Stop this state directory's JupyterLab; it shuts its kernels down as it goes (SIGTERM). Returns what was stopped."""
+def signal_stop(state_dir: Path) -> LabServer | None:
+    """Ask this state directory's JupyterLab to stop (SIGTERM: it shuts its kernels down as it goes)."""
     server = read(state_dir)
     if server is None:
         (state_dir / RECORD).unlink(missing_ok=True)
         return None
     os.kill(server.pid, signal.SIGTERM)
+    return server
+
+
+def wait_stopped(state_dir: Path, server: LabServer | None, wait_seconds: float = 30) -> None:
+    if server is None:
+        return
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline and alive(server.pid):
         time.sleep(0.1)
     if alive(server.pid):
         os.killpg(server.pid, signal.SIGKILL)
     (state_dir / RECORD).unlink(missing_ok=True)
+
+
+def stop(state_dir: Path, wait_seconds: float = 30) -> LabServer | None:
+    """Stop this state directory's JupyterLab and its kernels; returns what was stopped."""
+    server = signal_stop(state_dir)
+    wait_stopped(state_dir, server, wait_seconds)
     return server
