@@ -62,6 +62,16 @@ class Lab:
         return client
 
 
+def clone(into: Path, repo: Path = Path(__file__).resolve().parent.parent) -> Path:
+    """A real clone of this repository at its HEAD commit (pyproject dated back, so `make` sees the
+    shared venv as up to date and does not reinstall it from the clone)."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(repo), str(into)], check=True, capture_output=True)
+    subprocess.run(["git", "checkout", "-q", head], cwd=into, check=True, capture_output=True)
+    os.utime(into / "pyproject.toml", (0, 0))
+    return into
+
+
 def lab_env(tmp: Path) -> dict[str, str]:
     """A learner's shell: none of the test run's svclab variables, Jupyter's own files in `tmp`."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "SVCLAB_BACKEND", "SVCLAB_STATE_DIR", "SVCLAB_FRESH", "SVCLAB_SEED", "KUBECONFIG", "LAB_PORT")}

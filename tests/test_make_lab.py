@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.labserver import VENV, Lab, alive, lab_env, run
+from tests.labserver import VENV, Lab, alive, clone, lab_env, run
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -101,15 +101,6 @@ def test_svclab_up_works_from_a_folder_that_holds_a_svclab_directory(tmp_path: P
         assert status.returncode == 0 and "is running" in status.stdout
     finally:
         subprocess.run([svclab, "down", "--state-dir", str(state)], capture_output=True)
-
-
-def clone(into: Path) -> Path:
-    """A real clone of this repository at this commit, with an old pyproject mtime so `make` does not reinstall."""
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
-    subprocess.run(["git", "clone", "-q", "--no-checkout", str(REPO), str(into)], check=True, capture_output=True)
-    subprocess.run(["git", "checkout", "-q", head], cwd=into, check=True, capture_output=True)
-    os.utime(into / "pyproject.toml", (0, 0))
-    return into
 
 
 def test_two_checkouts_side_by_side_each_get_their_own_cluster(tmp_path: Path) -> None:
