@@ -89,6 +89,20 @@ def test_make_lab_serves_the_course_and_make_down_stops_everything_it_started(tm
         lab.make("down", check=False)
 
 
+def test_make_lab_on_a_taken_port_says_so_and_never_moves_to_another(tmp_path: Path) -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        lab = Lab(REPO, tmp_path / "state", held.getsockname()[1], lab_env(tmp_path))
+        try:
+            refused = lab.make("lab", check=False)
+            assert refused.returncode != 0 and "Traceback" not in refused.stderr
+            assert f"svclab: JupyterLab cannot serve on port {lab.port}: something else holds it" in refused.stderr
+            assert f"make lab LAB_PORT={lab.port + 1}" in refused.stderr
+        finally:
+            lab.make("down", check=False)
+
+
 def test_svclab_up_works_from_a_folder_that_holds_a_svclab_directory(tmp_path: Path) -> None:
     (tmp_path / "svclab").mkdir()  # e.g. the folder a learner cloned svclab into
     (tmp_path / "svclab" / "README.md").write_text("a clone's root is not the package\n")

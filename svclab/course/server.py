@@ -140,7 +140,11 @@ class Starting:
         deadline = time.monotonic() + wait_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise LabServerError(f"JupyterLab did not start on port {self.port} ({_why_not(log_path)}); its log is {log_path}")
+                why = _why_not(log_path)
+                if why == "its port is in use":
+                    raise LabServerError(f"JupyterLab cannot serve on port {self.port}: something else holds it (`make down` stops a JupyterLab "
+                                         f"this checkout started; `make lab LAB_PORT={self.port + 1}` picks another port)")
+                raise LabServerError(f"JupyterLab did not start on port {self.port} ({why}); its log is {log_path}")
             if _answers(self.port, self.token):
                 server = LabServer(self.process.pid, self.port, f"http://127.0.0.1:{self.port}{START_URL}?token={self.token}")
                 write_private(self.state_dir / RECORD, json.dumps({"pid": server.pid, "port": server.port, "url": server.url}) + "\n")
