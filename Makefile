@@ -11,7 +11,7 @@ STATE_DIR ?= $(if $(SVCLAB_STATE_DIR),$(SVCLAB_STATE_DIR),$(CURDIR)/.svclab/lab)
 LOGS := $(CURDIR)/.svclab
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup test lab down reset chromium bench exercises grade clean
+.PHONY: setup classroom-deps chromium test test-classroom lab down reset bench exercises grade clean
 
 # Installing prints one line; pip's output goes to .svclab/setup.log, shown only when it fails.
 $(STAMP): pyproject.toml
@@ -36,9 +36,29 @@ chromium:
 	      || { tail -n 20 $(LOGS)/chromium.log; echo "svclab: installing chromium failed"; exit 1; }; \
 	  else echo "svclab: no chromium here, so the browser test is skipped (install Debian's chromium package to run it)"; fi; }
 
-# The whole suite, and every lesson re-executed by nbval against a fresh seeded embedded cluster.
-test: setup chromium
+# The classroom hub (classroom/README.md) and its tests: svclab's `classroom` extra from PyPI, and
+# configurable-http-proxy from the npm registry into the venv (node 18 or newer: Debian's nodejs/npm when
+# node is missing and we are root). Without npm the hub tests skip and say why.
+CHP_VERSION := 4.6.3
+CLASSROOM_STAMP := $(VENV)/.classroom-installed
+$(CLASSROOM_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,classroom]'
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi
+	@if command -v npm >/dev/null; then \
+	  npm install --global --prefix $(VENV) --no-fund --no-audit --loglevel=error configurable-http-proxy@$(CHP_VERSION) && touch $@; \
+	else echo "note: npm is missing, so configurable-http-proxy is not installed: the classroom hub tests will be skipped"; fi
+
+classroom-deps: setup $(CLASSROOM_STAMP)
+
+# The whole suite (the classroom hub and the browser test included), and every lesson re-executed by
+# nbval against a fresh seeded embedded cluster.
+test: setup classroom-deps chromium
 	SVCLAB_FRESH=1 SVCLAB_SEED=0 $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with notebooks/nbval-sanitize.cfg tests notebooks
+
+# Only the classroom hub tests (JupyterHub, real system users: run as root).
+test-classroom: classroom-deps
+	$(PY) -m pytest -q -p no:cacheprovider tests/classroom
 
 # The cluster and JupyterLab on the course, in the background; prints the URL and the KUBECONFIG line.
 lab: setup

@@ -51,6 +51,7 @@ class ClusterConfig:
     pod_stop_seconds: float = 0.0
     manual_clock: bool = False
     state_dir: Path | None = None
+    host_ports: str | None = None  # kind's extraPortMappings on 127.0.0.1: "kind", "off", "HOST:CONTAINER,…"; None = off
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
 
@@ -91,6 +92,7 @@ class EmbeddedCluster:
         self._dirty = False
         self._saver: asyncio.Task[None] | None = None
         self.network: Any = None
+        self.host_ports: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
 
     # ---- addresses ---------------------------------------------------------------------------
@@ -125,6 +127,12 @@ class EmbeddedCluster:
 
         self.network = ClusterNetwork(self)
         await self.network.start()
+        from svclab.dataplane.hostports import HostPorts  # kind's extraPortMappings; pods reached through the network's HTTP app
+        net = self.network
+        self.host_ports = await HostPorts.start(
+            self.config.host_ports, lambda: (self.store.items(SERVICES), self.store.items(ENDPOINT_SLICES), self.store.items(NODES)),
+            lambda client, ip, port, method, path: net.serve_http(net.proxy.route(client, ip, port), client, method, path),
+            self.clock.time, self.config.seed, self.config.name, self.config.state_dir)
         self._runner = web.AppRunner(self.api.application(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = await self._listen(self._previous_port())
@@ -162,6 +170,8 @@ class EmbeddedCluster:
         if self._saver is not None:
             self._saver.cancel()
             self._save()
+        if self.host_ports is not None:
+            await self.host_ports.stop()
         if self.network is not None:
             await self.network.stop()
         if self._runner is not None:

@@ -83,9 +83,18 @@ def run(state_dir: Path, port: int, backend: str = "embedded", open_browser: boo
     print(f"svclab: {started.where}")
     print(f"JupyterLab: {lab_server.url}")
     print(f"export KUBECONFIG={started.kubeconfig}  # for a terminal of your own; `make down` stops it all")
+    for line in host_port_warnings(state_dir):
+        print(line)
     if open_browser:
         webbrowser.open(lab_server.url)
     return lab_server
+
+
+def host_port_warnings(state_dir: Path) -> list[str]:
+    """The host ports (kind's extraPortMappings) the embedded cluster could not take; the ones it took need no line."""
+    from svclab.dataplane.hostports import status_lines
+
+    return [line for line in status_lines(state_dir) if line.startswith("warning: ")]
 
 
 def down(state_dir: Path) -> list[str]:
