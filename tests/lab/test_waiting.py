@@ -78,10 +78,10 @@ def test_exec_in_waits_for_a_starting_container(slow_session: lab.Session) -> No
 def test_exec_in_a_pod_that_is_not_there_or_not_started_says_so_in_one_line(slow_session: lab.Session) -> None:
     with pytest.raises(lab.LabError, match=r'^pods "nope" not found in namespace waiting$'):
         lab.exec_in("nope", "true")
-    lab.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "later"},
-               "spec": {"containers": [{"name": "c", "image": "busybox:1.36.1", "command": ["sleep", "infinity"]}]}})
-    with pytest.raises(lab.LabError, match=r"^pod later's container is not running after 0s \(Pending, ContainerCreating\): exec needs a running container$") as failed:
-        execution.exec_in(slow_session, "later", ["true"], start_timeout=0)
+    lab.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "never"},  # no node has that label: it stays Pending
+               "spec": {"nodeSelector": {"svclab-test": "nowhere"}, "containers": [{"name": "c", "image": "busybox:1.36.1", "command": ["sleep", "infinity"]}]}})
+    with pytest.raises(lab.LabError, match=r"^pod never's container is not running after 1s \(Pending\): exec needs a running container$") as failed:
+        execution.exec_in(slow_session, "never", ["true"], start_timeout=1)
     assert failed.value._render_traceback_() == [f"LabError: {failed.value}"]
 
 
