@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from svclab.apiserver.app import ApiServer
+from svclab.apiserver.exec_ws import ExecHandler
 from svclab.cluster import bootstrap
 from svclab.cluster.tls import load_or_make
 from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
@@ -31,10 +32,12 @@ from svclab.controllers.manager import ControllerManager
 from svclab.controllers.namespace import GarbageCollector, NamespaceController
 from svclab.controllers.replicaset import ReplicaSetController
 from svclab.controllers.statefulset import StatefulSetController
+from svclab.network.budget import DEFAULT_LIMITS, Limits
 from svclab.network.ipalloc import ClusterIPAllocator, NodePortAllocator, PodIPAllocator
+from svclab.network.runtime import ClusterNetwork
 from svclab.registry.core import Registry
 from svclab.registry.services import ServiceAllocator
-from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, NODES, PODS, SERVICES
+from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, NODES, PODS, SERVICES, resource
 from svclab.state.clock import Clock
 from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
@@ -53,6 +56,26 @@ class ClusterConfig:
     state_dir: Path | None = None
     host_ports: str | None = None  # kind's extraPortMappings on 127.0.0.1: "kind", "off", "HOST:CONTAINER,…"; None = off
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    exec_limits: Limits = DEFAULT_LIMITS   # what each exec'd process may use (svclab.network.budget)
+
+
+class _NetworkPort:
+    """What the pod network uses of this cluster (svclab.network.runtime.ClusterPort)."""
+
+    def __init__(self, cluster: "EmbeddedCluster") -> None:
+        self._cluster = cluster
+        self.clock = cluster.clock
+        self.store = cluster.store
+
+    def objects(self, resource: Any) -> Any:
+        return self._cluster.store.items(resource)
+
+    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
+        self._cluster.kubelets.container_exited(namespace, name, uid, exit_code)
+        self._cluster.manager.reconcile()
+
+    def resync(self) -> None:
+        self._cluster.manager.reconcile()
 
 
 class EmbeddedCluster:
@@ -91,7 +114,7 @@ class EmbeddedCluster:
         self._thread: threading.Thread | None = None
         self._dirty = False
         self._saver: asyncio.Task[None] | None = None
-        self.network: Any = None
+        self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
 
@@ -123,12 +146,10 @@ class EmbeddedCluster:
         if not restored:
             self._bootstrap()
         self.manager.reconcile()
-        from svclab.network.runtime import ClusterNetwork
-
-        self.network = ClusterNetwork(self)
-        await self.network.start()
+        await self._start_network()
         from svclab.dataplane.hostports import HostPorts  # kind's extraPortMappings; pods reached through the network's HTTP app
         net = self.network
+        assert net is not None
         self.host_ports = await HostPorts.start(
             self.config.host_ports, lambda: (self.store.items(SERVICES), self.store.items(ENDPOINT_SLICES), self.store.items(NODES)),
             lambda client, ip, port, method, path: net.serve_http(net.proxy.route(client, ip, port), client, method, path),
@@ -142,6 +163,18 @@ class EmbeddedCluster:
             self.store.subscribe(lambda _event: self._mark_dirty())
             self._saver = asyncio.create_task(self._save_loop())
             self._write_files()
+
+    async def _start_network(self) -> None:
+        """The pod network and runtime, handed what they use of this cluster; the kubelet and the
+        API server's exec endpoint are wired to it."""
+        network = self.network = ClusterNetwork(_NetworkPort(self), self.rngs["dns"], self.rngs["proxy"],
+                                                self.config.exec_limits)
+        self.kubelets.probe = network.probe
+        self.kubelets.on_pod_started.append(network.pod_started)
+        self.kubelets.on_pod_stopped.append(network.pod_stopped)
+        self.api.exec_handler = ExecHandler(lambda namespace, name: self.registry.get(PODS, namespace, name), network)
+        await network.start()
+        self.dns_port = network.dns.port
 
     def _previous_port(self) -> int:
         """The port this state dir's cluster had: a restart keeps it when free, so kubeconfigs stay valid."""
@@ -188,6 +221,7 @@ class EmbeddedCluster:
         self.store.create(ENDPOINTS, endpoints)
         self.store.create(ENDPOINT_SLICES, slice_)
         self.registry.create(services, "kube-system", bootstrap.kube_dns_service())
+        self.registry.create(resource("", "configmaps"), "kube-system", bootstrap.coredns_configmap())
         self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
         self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
         for plan in self.plans[1:]:
@@ -289,6 +323,8 @@ class EmbeddedCluster:
             self.clock.advance(seconds)
             self.manager.reconcile()
         self.call(step)
+        if self.network is not None and self._loop is not None:   # exec probes started by that step
+            asyncio.run_coroutine_threadsafe(self.network.settle(), self._loop).result(timeout=60)
 
     def __enter__(self) -> "EmbeddedCluster":
         return self.start()
