@@ -23,7 +23,7 @@ from svclab.apiserver.app import ApiServer
 from svclab.cluster import bootstrap
 from svclab.cluster.tls import load_or_make
 from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
-from svclab.cluster.settle import settle_middleware
+from svclab.cluster.gate import priority_middleware, settle_middleware
 from svclab.controllers.base import Context
 from svclab.controllers.deployment import DeploymentController
 from svclab.controllers.endpointslice import EndpointsController, EndpointSliceController
@@ -43,6 +43,7 @@ from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
 
 STATE_FILE = "state.json"
+LEARNER_SLICE_SECONDS = 0.002  # controller work between two turns of the loop, when nothing must repeat exactly
 CERTS_FILE = "certs.json"
 
 
@@ -55,7 +56,7 @@ class ClusterConfig:
     manual_clock: bool = False
     state_dir: Path | None = None
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    # Gate API requests until the controllers have caught up (svclab.cluster.settle). None: on for
+    # Gate API requests until the controllers have caught up (svclab.cluster.gate). None: on for
     # clusters whose outputs must repeat (zero pod delays, or a manual clock), off otherwise.
     settle_requests: bool | None = None
     settle_timeout: float = 5.0
@@ -95,7 +96,7 @@ class EmbeddedCluster:
             NodeLifecycleController(self.ctx, set(self.pod_ips)),
             EndpointSliceController(self.ctx),
             EndpointsController(self.ctx),
-        ])
+        ], slice_seconds=None if self.config.settles else LEARNER_SLICE_SECONDS)
         self.api = ApiServer(self.store, self.registry, self.clock, self.config.token, f"{self.plans[0].ip}:6443")
         self.api_port = 0
         self.dns_port = 0
@@ -132,6 +133,11 @@ class EmbeddedCluster:
         self._loop = asyncio.get_running_loop()
         restored = self._restore()
         if restored:
+            # Names drawn after a restart must not repeat those drawn before it (they may still be in
+            # use, or in the watch history): only fresh seeded clusters repeat themselves exactly.
+            salt = "/" + secrets.token_hex(8)
+            self.ctx.names.salt = salt
+            self.ctx.rng.seed(f"{self.config.seed}/events{salt}")
             self.manager.start(self._loop)  # the workers catch up with a full resync, off the start path
         else:
             await self._bootstrap()
@@ -142,6 +148,8 @@ class EmbeddedCluster:
         app = self.api.application()
         if self.config.settles:
             app.middlewares.append(settle_middleware(self.manager, self.config.settle_timeout))
+        else:
+            app.middlewares.append(priority_middleware(self.manager))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = await self._listen(self._previous_port())

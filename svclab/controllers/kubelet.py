@@ -26,9 +26,10 @@ from datetime import datetime, timezone
 from typing import Callable, Protocol
 
 from svclab.controllers import events
-from svclab.controllers.base import NODES, PODS, Context, Controller, Obj, is_terminating
+from svclab.controllers.base import NODES, PODS, Context, Controller, Obj, is_terminating, replaced
 from svclab.controllers.informer import DELETED, Change
 from svclab.network.ipalloc import AllocationError, PodIPAllocator
+from svclab.controllers.scheduler import DEFAULT_MAX_PODS, max_pods as _max_pods
 from svclab.state.index import NODE, Key, by_node
 
 COMPONENT = "kubelet"
@@ -137,6 +138,8 @@ class Kubelets(Controller):
         now = self.ctx.clock.time()
         if phase == "Pending":
             if not pod.get("status", {}).get("containerStatuses"):
+                if not self._admit(pod):
+                    return
                 pod = self._creating(pod)
             start_at = _ts_seconds(pod["metadata"]["creationTimestamp"]) + self.ctx.pod_start_seconds
             if now < start_at:
@@ -148,6 +151,29 @@ class Kubelets(Controller):
 
     def _node(self, name: str) -> Obj | None:
         return self.ctx.store.peek(NODES, "", name)
+
+    def _admit(self, pod: Obj) -> bool:
+        """canAdmitPod: a node runs at most `status.allocatable.pods` pods. A pod bound past that
+        (with spec.nodeName, past the scheduler) is rejected as rejectPod does: phase Failed,
+        reason OutOfpods, and a Warning event."""
+        node_name = pod["spec"]["nodeName"]
+        node = self._node(node_name)
+        capacity = _max_pods(node) if node is not None else DEFAULT_MAX_PODS
+        used = 0
+        for key in self.pods.by_index(NODE, node_name):
+            other = self.ctx.store.peek(PODS, *key)
+            if other is None or other["metadata"].get("uid") == pod["metadata"].get("uid"):
+                continue
+            status = other.get("status") or {}
+            if status.get("phase") not in ("Succeeded", "Failed") and (status.get("containerStatuses") or status.get("phase") == "Running"):
+                used += 1
+        if used + 1 <= capacity:
+            return True
+        message = f"Node didn't have enough resource: pods, requested: 1, used: {used}, capacity: {capacity}"
+        events.record(self.ctx, pod, "Warning", "OutOfpods", message, COMPONENT, node_name)
+        status = {**(pod.get("status") or {}), "phase": "Failed", "reason": "OutOfpods", "message": f"Pod was rejected: {message}"}
+        self.ctx.store.update(PODS, replaced(pod, status=status))
+        return False
 
     def _creating(self, pod: Obj) -> Obj:
         """The status a bound pod shows while its sandbox and containers are being made."""

@@ -6,9 +6,10 @@ controller syncs a key at a time, off the request path (kube-controller-manager'
   the key's backoff. Nothing a controller does can fail an API request or start-up.
 - The workers share the event loop with the API server. They take turns holding one CPU token:
   a worker holds it while it syncs and hands it on between keys and at checkpoints inside long
-  syncs (every few units of work), so the loop gets back to the sockets after each short slice
-  and the API answers while thousands of pods are made. Yields happen after a count of work,
-  never after a measured time, so the order of work is the same on every machine.
+  syncs, so the loop gets back to the sockets after each short slice and the API answers while
+  thousands of pods are made. A slice ends after a count of work units when the cluster must
+  repeat itself exactly (then the order of work is the same on every machine), or after
+  `slice_seconds` of work otherwise (a learner's cluster: shorter waits for the API).
 - `settled()` / `wait_settled()` say when no queue has a key ready or in progress (keys waiting
   for a later time do not count): tests, `advance()` and the seeded zero-delay request gate use
   it to see a cluster whose controllers have caught up.
@@ -18,25 +19,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from svclab.controllers.base import Context, Controller
 
 log = logging.getLogger("svclab.controllers")
+log.addHandler(logging.NullHandler())  # a library: the daemon's log file gets these, a notebook's stderr does not
 
 # Units of work (see Context.checkpoint) a worker may do before it hands the loop back.
 SLICE_UNITS = 8
+# How long a worker waits for API requests in progress to finish before it takes a slice anyway.
+API_PRIORITY_SECONDS = 0.05
 
 
 class ControllerManager:
-    def __init__(self, ctx: Context, controllers: list[Controller]) -> None:
+    def __init__(self, ctx: Context, controllers: list[Controller], slice_seconds: float | None = None) -> None:
         self.ctx = ctx
         self.controllers = controllers
+        self.slice_seconds = slice_seconds
+        self._slice_start = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._cpu: asyncio.Lock | None = None
         self._idle: asyncio.Event | None = None
         self._units = 0
         self._started = False
+        self._requests = 0
+        self._api_quiet: asyncio.Event | None = None
         ctx.queue_changed = self._queue_changed
         ctx.checkpoint = self.checkpoint
 
@@ -50,6 +59,8 @@ class ControllerManager:
         self._loop = loop
         self._cpu = asyncio.Lock()
         self._idle = asyncio.Event()
+        self._api_quiet = asyncio.Event()
+        self._api_quiet.set()
         for controller in self.controllers:
             controller.register()
         self.ctx.informers.start()
@@ -70,8 +81,10 @@ class ControllerManager:
         assert self._cpu is not None
         while True:
             key = await controller.queue.get()
+            await self._yield_to_api()
             await self._cpu.acquire()
             self._units = 0
+            self._slice_start = time.perf_counter()
             try:
                 await controller.sync(key)
                 controller.queue.forget(key)
@@ -86,16 +99,41 @@ class ControllerManager:
             await asyncio.sleep(0)
 
     async def checkpoint(self, weight: int = 1) -> None:
-        """Called inside long syncs: after SLICE_UNITS units of work, let the loop run once."""
+        """Called inside long syncs: at the end of a slice, let the loop run once."""
+        if self._cpu is None:
+            return
         self._units += weight
-        if self._units < SLICE_UNITS or self._cpu is None:
+        if self.slice_seconds is None:
+            if self._units < SLICE_UNITS:
+                return
+        elif time.perf_counter() - self._slice_start < self.slice_seconds:
             return
         self._units = 0
         self._cpu.release()
         try:
             await asyncio.sleep(0)
+            await self._yield_to_api()
         finally:
             await self._cpu.acquire()
+            self._slice_start = time.perf_counter()
+
+    # ---- API requests first (learners' clusters) -------------------------------------------------
+    def request_started(self) -> None:
+        self._requests += 1
+        if self._api_quiet is not None:
+            self._api_quiet.clear()
+
+    def request_finished(self) -> None:
+        self._requests = max(0, self._requests - 1)
+        if self._requests == 0 and self._api_quiet is not None:
+            self._api_quiet.set()
+
+    async def _yield_to_api(self) -> None:
+        if self._requests and self._api_quiet is not None:
+            try:
+                await asyncio.wait_for(self._api_quiet.wait(), API_PRIORITY_SECONDS)
+            except asyncio.TimeoutError:
+                pass
 
     # ---- settling ----------------------------------------------------------------------------
     def settled(self) -> bool:

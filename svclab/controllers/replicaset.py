@@ -173,7 +173,7 @@ class ReplicaSetController(Controller):
         key = change.key
         owner = self._owner_key(ns, controller_of(pod))
         prior = change.prior
-        if change.type == DELETED or (is_terminating(pod) and (prior is None or not prior.projections.get("replicaset", (False,))[0])):
+        if change.type == DELETED or (is_terminating(pod) and (prior is None or not prior.projections.get("replicaset", (False, False, False))[2])):
             if owner is not None:
                 self.expectations.deletion_observed(owner, key)
                 self.queue.add(owner)
@@ -195,7 +195,7 @@ class ReplicaSetController(Controller):
             self.queue.add(owner)
             rs = self.ctx.store.peek(REPLICASETS, *owner)
             min_ready = int((rs or {}).get("spec", {}).get("minReadySeconds", 0) or 0)
-            if min_ready > 0 and now_state[1] and not prior.projections.get("replicaset", (False, False))[1]:
+            if min_ready > 0 and now_state[1] and not prior.projections.get("replicaset", (False, False, False))[1]:
                 self.queue.add_after(owner, min_ready + 1)
 
     # ---- sync ------------------------------------------------------------------------------------
@@ -205,21 +205,19 @@ class ReplicaSetController(Controller):
             self.expectations.delete(key)
             return
         needs_sync = self.expectations.satisfied(key)
-        owned: list[Obj] = []
-        for pod_key in sorted(self.pods.by_index(CONTROLLER, rs["metadata"]["uid"])):
-            pod = self.ctx.store.peek(PODS, *pod_key)
-            if pod is not None:
-                owned.append(pod)
-        active = [p for p in owned if is_pod_active(p)]
+        # What the status counts comes from the pod index (no object reads): a sync of a
+        # ReplicaSet with thousands of pods stays a short pass over small tuples.
+        owned = self.pods.projected(self.pods.by_index(CONTROLLER, rs["metadata"]["uid"]), "replicaset")
+        active = sorted(pod_key for pod_key, state in owned if state is not None and state[0])
         error: Exception | None = None
         if needs_sync and not is_terminating(rs):
             error = await self._manage(rs, active)
         rs = self.ctx.store.peek(REPLICASETS, *key) or rs
-        self._write_status(rs, active, owned, error)
+        await self._write_status(rs, error)
         if error is not None:
             raise error
 
-    async def _manage(self, rs: Obj, active: list[Obj]) -> Exception | None:
+    async def _manage(self, rs: Obj, active: list[Key]) -> Exception | None:
         key = (rs["metadata"]["namespace"], rs["metadata"]["name"])
         want = int(rs["spec"].get("replicas", 1))
         diff = len(active) - want
@@ -232,7 +230,8 @@ class ReplicaSetController(Controller):
             return error
         if diff > 0:
             count = min(diff, BURST_REPLICAS)
-            victims = _deletion_order(active, self._related(rs))[:count]
+            pods = [p for p in (self.ctx.store.peek(PODS, *k) for k in active) if p is not None]
+            victims = _deletion_order(pods, self._related(rs))[:count]
             self.expectations.expect_deletions(key, [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in victims])
             first: Exception | None = None
             for pod in victims:
@@ -285,27 +284,41 @@ class ReplicaSetController(Controller):
                     related.append(pod)
         return related
 
-    def _write_status(self, rs: Obj, active: list[Obj], owned: list[Obj], error: Exception | None) -> None:
+    async def _write_status(self, rs: Obj, error: Exception | None) -> None:
+        """calculateStatus: counts of the pods as they are now, the ReplicaFailure condition."""
         template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
         min_ready = int(rs["spec"].get("minReadySeconds", 0) or 0)
         now = self.ctx.clock.time()
-        ready = sum(1 for p in active if is_pod_ready(p))
-        available = sum(1 for p in active if is_pod_available(p, min_ready, now))
-        labeled = sum(1 for p in active if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in template_labels.items()))
+        owned = self.pods.projected(self.pods.by_index(CONTROLLER, rs["metadata"]["uid"]), "replicaset")
+        terminating = sum(1 for _, state in owned if state is not None and state[2])
+        active = [(pod_key, state) for pod_key, state in owned if state is not None and state[0]]
+        replicas = len(active)
+        labeled = self.pods.labels_match_all((pod_key for pod_key, _ in active), template_labels)
+        ready_keys = [pod_key for pod_key, state in active if state[1]]
+        ready = len(ready_keys)
+        if min_ready <= 0:
+            available = ready
+        else:
+            available = 0
+            for count, pod_key in enumerate(sorted(ready_keys), 1):
+                pod = self.ctx.store.peek(PODS, *pod_key)
+                available += pod is not None and is_pod_available(pod, min_ready, now)
+                if count % 256 == 0:
+                    await self.ctx.checkpoint()
         old = rs.get("status") or {}
         conditions = [c for c in old.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in old.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
         if error is not None:
             if failure is None:
-                reason = "FailedCreate" if len(active) < int(rs["spec"].get("replicas", 1)) else "FailedDelete"
+                reason = "FailedCreate" if replicas < int(rs["spec"].get("replicas", 1)) else "FailedDelete"
                 failure = {"type": "ReplicaFailure", "status": "True", "lastTransitionTime": self.ctx.clock.rfc3339(), "reason": reason, "message": error_text(error)}
             conditions.append(failure)
         status: Obj = {
-            "replicas": len(active),
+            "replicas": replicas,
             "fullyLabeledReplicas": labeled,
             "readyReplicas": ready,
             "availableReplicas": available,
-            "terminatingReplicas": sum(1 for p in owned if is_terminating(p)),
+            "terminatingReplicas": terminating,
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
         status = {k: v for k, v in status.items() if v or k in ("replicas", "observedGeneration")}
@@ -316,6 +329,6 @@ class ReplicaSetController(Controller):
             self.queue.add_after((rs["metadata"]["namespace"], rs["metadata"]["name"]), float(min_ready))
 
 
-def _pod_state(pod: Obj) -> tuple[bool, bool]:
-    """What a ReplicaSet's status counts of a pod: (active, ready)."""
-    return (is_pod_active(pod), is_pod_ready(pod))
+def _pod_state(pod: Obj) -> tuple[bool, bool, bool]:
+    """What a ReplicaSet's status counts of a pod: (active, ready, being deleted)."""
+    return (is_pod_active(pod), is_pod_ready(pod), is_terminating(pod))

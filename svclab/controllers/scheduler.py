@@ -20,12 +20,10 @@ the same priority, so preemption never finds a victim.
 
 from __future__ import annotations
 
-import copy
-
 from svclab.controllers import events
-from svclab.controllers.base import NODES, PODS, Context, Controller, Obj, controller_of, is_terminating
+from svclab.controllers.base import NODES, PODS, Context, Controller, Obj, controller_of, is_terminating, replaced
 from svclab.controllers.informer import DELETED, Change
-from svclab.state.index import NODE, Key, by_node
+from svclab.state.index import CONTROLLER, NODE, Key, by_controller, by_node
 
 COMPONENT = "default-scheduler"
 UNSCHEDULABLE_FLUSH_SECONDS = 300.0
@@ -49,7 +47,8 @@ def tolerates(pod: Obj, taint: Obj) -> bool:
     return False
 
 
-def _max_pods(node: Obj) -> int:
+def max_pods(node: Obj) -> int:
+    """The node's allocatable pod count (kind's nodes: 110)."""
     value = ((node.get("status") or {}).get("allocatable") or {}).get("pods")
     try:
         return int(str(value))
@@ -95,7 +94,9 @@ class Scheduler(Controller):
         informers = self.ctx.informers
         self.pods = informers.indexer(PODS)
         self.pods.add_index(NODE, by_node)
+        self.pods.add_index(CONTROLLER, by_controller)
         self.pods.add_projection("scheduling", _scheduling_inputs)
+        self.pods.add_projection("occupies", _occupies)
         self.nodes = informers.indexer(NODES)
         informers.add_handler(PODS, self._on_pod)
         informers.add_handler(NODES, self._on_node)
@@ -161,40 +162,28 @@ class Scheduler(Controller):
         labels = node["metadata"].get("labels") or {}
         if any(labels.get(k) != v for k, v in selector.items()):
             return UNRESOLVABLE, "node(s) didn't match Pod's node affinity/selector"
-        if self._pods_on(node["metadata"]["name"]) + 1 > _max_pods(node):
+        if self._pods_on(node["metadata"]["name"]) + 1 > max_pods(node):
             return RESOLVABLE, "Too many pods"
         return None
 
     def _pods_on(self, node_name: str) -> int:
-        count = 0
-        for key in self.pods.by_index(NODE, node_name):
-            pod = self.ctx.store.peek(PODS, *key)
-            if pod is not None and _occupies(pod):
-                count += 1
-        return count
+        return sum(1 for key in self.pods.by_index(NODE, node_name) if self.pods.projection(key, "occupies"))
 
     def _score(self, pod: Obj, node: Obj) -> tuple[int, int, str]:
         name = node["metadata"]["name"]
         owner = (controller_of(pod) or {}).get("uid")
-        siblings = total = 0
-        for key in self.pods.by_index(NODE, name):
-            other = self.ctx.store.peek(PODS, *key)
-            if other is None:
-                continue
-            total += 1
-            if owner and (controller_of(other) or {}).get("uid") == owner:
-                siblings += 1
-        return (siblings, total, name)
+        on_node = self.pods.by_index(NODE, name)
+        siblings = sum(1 for key in on_node if owner and self.pods.values(key, CONTROLLER) == (owner,)) if owner else 0
+        return (siblings, len(on_node), name)
 
     def _bind(self, pod: Obj, node: Obj) -> None:
         """pods/binding: spec.nodeName and PodScheduled=True (the kubelet writes the rest)."""
-        bound = copy.deepcopy(pod)
-        bound["spec"]["nodeName"] = node["metadata"]["name"]
-        status = bound.setdefault("status", {})
         stamp = self.ctx.clock.rfc3339()
+        status = dict(pod.get("status") or {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
         conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp})
         status["conditions"] = conditions
+        bound = replaced(pod, spec={**pod["spec"], "nodeName": node["metadata"]["name"]}, status=status)
         self.ctx.store.update(PODS, bound)
         namespace = pod["metadata"].get("namespace", "")
         events.record(self.ctx, bound, "Normal", "Scheduled", f"Successfully assigned {namespace}/{pod['metadata']['name']} to {node['metadata']['name']}", COMPONENT)
@@ -207,8 +196,6 @@ class Scheduler(Controller):
         current = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), None)
         if current is not None and current.get("status") == "False" and current.get("message") == message:
             return
-        changed = copy.deepcopy(pod)
-        conditions = [c for c in changed.setdefault("status", {}).get("conditions") or [] if c.get("type") != "PodScheduled"]
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
         conditions.append({"type": "PodScheduled", "status": "False", "lastProbeTime": None, "lastTransitionTime": self.ctx.clock.rfc3339(), "reason": "Unschedulable", "message": message})
-        changed["status"]["conditions"] = conditions
-        self.ctx.store.update(PODS, changed)
+        self.ctx.store.update(PODS, replaced(pod, status={**status, "conditions": conditions}))

@@ -147,6 +147,17 @@ class Indexer:
     def projection(self, key: Key, name: str) -> Any:
         return (self._projections.get(key) or {}).get(name)
 
+    def projected(self, keys: Iterable[Key], name: str) -> list[tuple[Key, Any]]:
+        """(key, projection `name`) for each known key, in one pass (for counting many objects)."""
+        found = self._projections
+        return [(key, entry.get(name)) for key in keys if (entry := found.get(key)) is not None]
+
+    def labels_match_all(self, keys: Iterable[Key], wanted: dict[str, str]) -> int:
+        """How many of `keys` carry every label in `wanted`."""
+        items = wanted.items()
+        labels = self._labels
+        return sum(1 for key in keys if items <= labels.get(key, {}).items())
+
     def recorded(self, key: Key) -> tuple[dict[str, str], dict[str, tuple[str, ...]], dict[str, Any]] | None:
         """(labels, index values, projections) last recorded for `key`; None if unknown."""
         if key not in self._values:
