@@ -28,6 +28,8 @@ log.addHandler(logging.NullHandler())  # a library: the daemon's log file gets t
 
 # Units of work (see Context.checkpoint) a worker may do before it hands the loop back.
 SLICE_UNITS = 8
+# On a learner's cluster, the pause after each slice, as a share of the slice (2 ms work, 1 ms rest).
+PAUSE_PER_SLICE = 0.5
 # How long a worker waits for API requests in progress to finish before it takes a slice anyway.
 API_PRIORITY_SECONDS = 0.05
 
@@ -96,7 +98,7 @@ class ControllerManager:
             finally:
                 self._cpu.release()
                 controller.queue.done(key)
-            await asyncio.sleep(0)
+            await self._breathe()
 
     async def checkpoint(self, weight: int = 1) -> None:
         """Called inside long syncs: at the end of a slice, let the loop run once."""
@@ -111,11 +113,16 @@ class ControllerManager:
         self._units = 0
         self._cpu.release()
         try:
-            await asyncio.sleep(0)
+            await self._breathe()
             await self._yield_to_api()
         finally:
             await self._cpu.acquire()
             self._slice_start = time.perf_counter()
+
+    async def _breathe(self) -> None:
+        """Between slices: one turn of the loop; on a learner's cluster also a short pause, so the
+        controllers leave a share of the CPU to the API server and to the learner's own tools."""
+        await asyncio.sleep(self.slice_seconds * PAUSE_PER_SLICE if self.slice_seconds else 0)
 
     # ---- API requests first (learners' clusters) -------------------------------------------------
     def request_started(self) -> None:

@@ -10,6 +10,8 @@ key is retried with backoff. Pods are named `<rs>-<5 random>` from a stream of t
 from __future__ import annotations
 
 import copy
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
@@ -132,6 +134,54 @@ def _deletion_order(pods: list[Obj], related: list[Obj]) -> list[Obj]:
     return sorted(pods, key=rank)
 
 
+@dataclass
+class _Owned:
+    """What the pods of one controller add up to."""
+
+    active: int = 0
+    terminating: int = 0
+    ready: set[Key] = field(default_factory=set)
+    labels: Counter[frozenset[tuple[str, str]]] = field(default_factory=Counter)  # of the active pods
+
+
+class PodTally:
+    """Counts of each controller's pods, kept current from pod events (each event moves one pod's
+    share), so a ReplicaSet's status costs the same with 5 pods or 20,000."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, _Owned] = {}
+        self._pods: dict[Key, tuple[str, bool, bool, bool, frozenset[tuple[str, str]]]] = {}
+
+    def update(self, key: Key, pod: Obj | None) -> None:
+        old = self._pods.pop(key, None)
+        if old is not None:
+            self._apply(key, old, -1)
+        ref = controller_of(pod) if pod is not None else None
+        if pod is None or ref is None or not ref.get("uid"):
+            return
+        active, ready, deleting = _pod_state(pod)
+        share = (str(ref["uid"]), active, ready, deleting, frozenset((pod["metadata"].get("labels") or {}).items()))
+        self._pods[key] = share
+        self._apply(key, share, 1)
+
+    def _apply(self, key: Key, share: tuple[str, bool, bool, bool, frozenset[tuple[str, str]]], sign: int) -> None:
+        uid, active, ready, deleting, labels = share
+        owned = self._owners.setdefault(uid, _Owned())
+        owned.terminating += sign * deleting
+        if active:
+            owned.active += sign
+            owned.labels[labels] += sign
+            if owned.labels[labels] <= 0:
+                del owned.labels[labels]
+            if ready:
+                (owned.ready.add if sign > 0 else owned.ready.discard)(key)
+        if not owned.active and not owned.terminating and not owned.ready:
+            del self._owners[uid]
+
+    def of(self, uid: str) -> _Owned:
+        return self._owners.get(uid) or _Owned()
+
+
 class ReplicaSetController(Controller):
     name = "replicaset"
     component = "replicaset-controller"
@@ -139,6 +189,7 @@ class ReplicaSetController(Controller):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.expectations = Expectations(ctx.clock.time)
+        self.tally = PodTally()
 
     def register(self) -> None:
         informers = self.ctx.informers
@@ -171,6 +222,7 @@ class ReplicaSetController(Controller):
         pod = change.obj
         ns = pod["metadata"].get("namespace", "")
         key = change.key
+        self.tally.update(key, None if change.type == DELETED else pod)
         owner = self._owner_key(ns, controller_of(pod))
         prior = change.prior
         if change.type == DELETED or (is_terminating(pod) and (prior is None or not prior.projections.get("replicaset", (False, False, False))[2])):
@@ -205,22 +257,18 @@ class ReplicaSetController(Controller):
             self.expectations.delete(key)
             return
         needs_sync = self.expectations.satisfied(key)
-        # What the status counts comes from the pod index (no object reads): a sync of a
-        # ReplicaSet with thousands of pods stays a short pass over small tuples.
-        owned = self.pods.projected(self.pods.by_index(CONTROLLER, rs["metadata"]["uid"]), "replicaset")
-        active = sorted(pod_key for pod_key, state in owned if state is not None and state[0])
         error: Exception | None = None
         if needs_sync and not is_terminating(rs):
-            error = await self._manage(rs, active)
+            error = await self._manage(rs, self.tally.of(rs["metadata"]["uid"]).active)
         rs = self.ctx.store.peek(REPLICASETS, *key) or rs
         await self._write_status(rs, error)
         if error is not None:
             raise error
 
-    async def _manage(self, rs: Obj, active: list[Key]) -> Exception | None:
+    async def _manage(self, rs: Obj, active: int) -> Exception | None:
         key = (rs["metadata"]["namespace"], rs["metadata"]["name"])
         want = int(rs["spec"].get("replicas", 1))
-        diff = len(active) - want
+        diff = active - want
         if diff < 0:
             count = min(-diff, BURST_REPLICAS)
             self.expectations.expect_creations(key, count)
@@ -230,7 +278,7 @@ class ReplicaSetController(Controller):
             return error
         if diff > 0:
             count = min(diff, BURST_REPLICAS)
-            pods = [p for p in (self.ctx.store.peek(PODS, *k) for k in active) if p is not None]
+            pods = await self._active_pods(rs)
             victims = _deletion_order(pods, self._related(rs))[:count]
             self.expectations.expect_deletions(key, [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in victims])
             first: Exception | None = None
@@ -241,6 +289,16 @@ class ReplicaSetController(Controller):
                 await self.ctx.checkpoint(2)
             return first
         return None
+
+    async def _active_pods(self, rs: Obj) -> list[Obj]:
+        pods = []
+        for count, pod_key in enumerate(sorted(self.pods.by_index(CONTROLLER, rs["metadata"]["uid"])), 1):
+            pod = self.ctx.store.peek(PODS, *pod_key)
+            if pod is not None and is_pod_active(pod):
+                pods.append(pod)
+            if count % 512 == 0:
+                await self.ctx.checkpoint()
+        return pods
 
     async def _create(self, rs: Obj) -> None:
         ns, rs_name = rs["metadata"]["namespace"], rs["metadata"]["name"]
@@ -289,18 +347,15 @@ class ReplicaSetController(Controller):
         template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
         min_ready = int(rs["spec"].get("minReadySeconds", 0) or 0)
         now = self.ctx.clock.time()
-        owned = self.pods.projected(self.pods.by_index(CONTROLLER, rs["metadata"]["uid"]), "replicaset")
-        terminating = sum(1 for _, state in owned if state is not None and state[2])
-        active = [(pod_key, state) for pod_key, state in owned if state is not None and state[0]]
-        replicas = len(active)
-        labeled = self.pods.labels_match_all((pod_key for pod_key, _ in active), template_labels)
-        ready_keys = [pod_key for pod_key, state in active if state[1]]
-        ready = len(ready_keys)
+        owned = self.tally.of(rs["metadata"]["uid"])
+        replicas, terminating, ready = owned.active, owned.terminating, len(owned.ready)
+        wanted = template_labels.items()
+        labeled = sum(count for labels, count in owned.labels.items() if wanted <= dict(labels).items())
         if min_ready <= 0:
             available = ready
         else:
             available = 0
-            for count, pod_key in enumerate(sorted(ready_keys), 1):
+            for count, pod_key in enumerate(sorted(owned.ready), 1):
                 pod = self.ctx.store.peek(PODS, *pod_key)
                 available += pod is not None and is_pod_available(pod, min_ready, now)
                 if count % 256 == 0:
