@@ -3,6 +3,7 @@ streams, a way to yield) and the shape each controller has: a work queue of keys
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import random
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class Context:
     # Set by the controller manager: called when a queue turns busy or idle; awaited inside long syncs.
     queue_changed: Callable[[], None] = lambda: None
     checkpoint: Callable[..., Awaitable[None]] = _no_yield
+    loop: asyncio.AbstractEventLoop | None = None  # the loop the controllers run on, once started
 
     def __post_init__(self) -> None:
         self.timers = Timers(self.clock)

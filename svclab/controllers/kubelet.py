@@ -19,6 +19,7 @@ Hooks the pod runtime uses: `probe` (readiness), `on_pod_started`, `on_pod_stopp
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import ipaddress
@@ -39,6 +40,13 @@ SANDBOX_RETRY_SECONDS = 10.0  # pkg/kubelet/pod_workers.go backOffPeriod
 class ReadinessProbe(Protocol):
     def __call__(self, pod: Obj, now: float) -> tuple[bool, float | None]:
         """(ready, when to look again) for a running pod with a readinessProbe."""
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def _ts_seconds(ts: str) -> float:
@@ -308,7 +316,12 @@ class Kubelets(Controller):
 
     def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
         """The pod's (single) main process ended with EXIT_CODE: restartPolicy Never, or OnFailure
-        with code 0, completes the pod (Succeeded or Failed); otherwise the container restarts."""
+        with code 0, completes the pod (Succeeded or Failed); otherwise the container restarts.
+        Safe to call from another thread: the write is made on the cluster's loop."""
+        loop = self.ctx.loop
+        if loop is not None and not _on_loop(loop):
+            loop.call_soon_threadsafe(self.container_exited, namespace, name, uid, exit_code)
+            return
         pod = self.ctx.store.peek(PODS, namespace, name)
         if pod is None or pod["metadata"]["uid"] != uid or pod.get("status", {}).get("phase") != "Running" or is_terminating(pod):
             return

@@ -59,6 +59,7 @@ class ControllerManager:
             return
         self._started = True
         self._loop = loop
+        self.ctx.loop = loop
         self._cpu = asyncio.Lock()
         self._idle = asyncio.Event()
         self._api_quiet = asyncio.Event()
@@ -175,10 +176,21 @@ class ControllerManager:
 
     def reconcile(self) -> None:
         """Something outside the store changed (an asynchronous probe finished, a container exited):
-        controllers that watch such things look again. Returns at once; workers do the work."""
+        controllers that watch such things look again. Returns at once; workers do the work.
+        Safe to call from another thread (the pod runtime's workers): it hops onto the loop."""
+        if self._loop is not None and not _on_loop(self._loop):
+            self._loop.call_soon_threadsafe(self.reconcile)
+            return
         for controller in self.controllers:
             controller.poke()
         self.fire_due()
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def _expected(exc: Exception) -> bool:
