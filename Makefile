@@ -9,7 +9,7 @@ SVCLAB_BACKEND ?= embedded
 STATE_DIR ?= $(CURDIR)/.svclab/lab
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test lab down bench exercises grade clean
+.PHONY: setup classroom-deps test test-classroom lab down bench exercises grade clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "svclab needs Python 3.11, found " + sys.version.split()[0]'
@@ -21,9 +21,29 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# The whole suite, and every lesson re-executed by nbval against a fresh seeded embedded cluster.
-test: setup
+# The classroom hub (classroom/README.md) and its tests: svclab's `classroom` extra from PyPI, and
+# configurable-http-proxy from the npm registry into the venv (node 18 or newer: Debian's nodejs/npm when
+# node is missing and we are root). Without npm the hub tests skip and say why.
+CHP_VERSION := 4.6.3
+CLASSROOM_STAMP := $(VENV)/.classroom-installed
+$(CLASSROOM_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,classroom]'
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi
+	@if command -v npm >/dev/null; then \
+	  npm install --global --prefix $(VENV) --no-fund --no-audit --loglevel=error configurable-http-proxy@$(CHP_VERSION) && touch $@; \
+	else echo "note: npm is missing, so configurable-http-proxy is not installed: the classroom hub tests will be skipped"; fi
+
+classroom-deps: setup $(CLASSROOM_STAMP)
+
+# The whole suite (the classroom hub included), and every lesson re-executed by nbval against a fresh
+# seeded embedded cluster.
+test: setup classroom-deps
 	SVCLAB_FRESH=1 SVCLAB_SEED=0 $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with notebooks/nbval-sanitize.cfg tests notebooks
+
+# Only the classroom hub tests (JupyterHub, real system users: run as root).
+test-classroom: classroom-deps
+	$(PY) -m pytest -q -p no:cacheprovider tests/classroom
 
 KUBECONFIG_FILE := $(if $(filter kind,$(SVCLAB_BACKEND)),$(STATE_DIR)/kind-svclab.kubeconfig,$(STATE_DIR)/kubeconfig)
 

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def pyproject_pins() -> dict[str, str]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
+    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
     return {name.lower(): version for name, version in (r.split("==") for r in requirements)}
 
 
@@ -29,6 +29,8 @@ def test_environment_yml_pins_match_pyproject() -> None:
             name, version = dep.split("=")
             conda[name] = version
     assert conda.pop("python") == "3.11"
+    # The classroom hub's proxy is an npm package: conda-forge's build and the Makefile's npm pin agree.
+    assert conda.pop("configurable-http-proxy") == re.search(r"^CHP_VERSION := (\S+)$", (REPO / "Makefile").read_text(), re.M).group(1)  # type: ignore[union-attr]
     from_pip = dict(r.split("==") for r in pip if "==" in r)
     assert {**conda, **from_pip} == pins
     assert "-e ." in pip

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from svclab.cluster import control, kind
+from svclab.cluster import control, kind, owner
 
 BACKENDS = ("embedded", "kind")
 
@@ -32,8 +32,9 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, state_dir: Path | None = None) -> None:
+    def __init__(self, state_dir: Path | None = None, exit_with_pid: int | None = None) -> None:
         self.state_dir = state_dir if state_dir is not None else control.default_state_dir()
+        self.exit_with_pid = exit_with_pid  # a cluster this backend starts ends with that process
 
     def kubeconfig(self) -> Path:
         return self.state_dir / "kubeconfig"
@@ -46,7 +47,7 @@ class EmbeddedBackend:
         return info is not None and control.answers(info)
 
     def ensure_running(self) -> None:
-        control.up(self.state_dir)
+        control.up(self.state_dir, exit_with_pid=self.exit_with_pid)
 
     def __repr__(self) -> str:
         return f"EmbeddedBackend(state_dir={str(self.state_dir)!r})"
@@ -97,4 +98,4 @@ def backend_from_env(env: Mapping[str, str] | None = None) -> ClusterBackend:
     state_dir = kind.state_dir_from_env(env)
     if chosen_backend_name(env) == "kind":
         return KindBackend(state_dir=state_dir, runner=kind.Runner(env=env))
-    return EmbeddedBackend(state_dir)
+    return EmbeddedBackend(state_dir, exit_with_pid=owner.owner_pid(env))

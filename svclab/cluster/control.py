@@ -77,8 +77,10 @@ def answers(info: ClusterInfo, timeout: float = 2.0) -> bool:
         return False
 
 
-def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str = "svclab", wait_seconds: float = 30.0) -> ClusterInfo:
-    """Start a cluster in the background (or return the running one) once it serves."""
+def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str = "svclab", wait_seconds: float = 30.0,
+       exit_with_pid: int | None = None) -> ClusterInfo:
+    """Start a cluster in the background (or return the running one) once it serves. With `exit_with_pid`
+    a cluster started now stops when that process ends (svclab.cluster.owner); a running one is kept as it is."""
     state_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(state_dir, 0o700)
     running = read_info(state_dir)
@@ -87,8 +89,11 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     log_path = state_dir / "cluster.log"
     log_path.touch(mode=0o600, exist_ok=True)
     log = open(log_path, "ab")
+    argv = [sys.executable, "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name]
+    if exit_with_pid is not None:
+        argv += ["--exit-with-pid", str(exit_with_pid)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name],
+        argv,
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,
