@@ -129,7 +129,7 @@ def api_during_scale(replicas: int, samples: int = 15) -> None:
         elapsed = time.perf_counter() - start
     print(f"kubectl get ns default, idle cluster:               median {median(idle) * 1000:5.0f} ms   p90 {percentile(idle, 90) * 1000:5.0f} ms")
     print(f"kubectl get ns default, idle + one CPU-bound process: median {median(busy) * 1000:5.0f} ms   p90 {percentile(busy, 90) * 1000:5.0f} ms")
-    print(f"kubectl get ns default, during the scale to {replicas}: median {median(during) * 1000:5.0f} ms   p90 {percentile(during, 90) * 1000:5.0f} ms   ({len(during)} calls)")
+    print(f"kubectl get ns default, during the scale to {replicas}: median {median(during) * 1000:5.0f} ms   p90 {percentile(during, 90) * 1000:5.0f} ms   ({len(during)} calls; {median(during) / median(idle):.1f}x idle; target: median < 200 ms)")
     print(f"scale-up: {replicas} pods made in {elapsed:.0f} s ({replicas / elapsed:.0f} pods/s); at 25/50/75%: "
           + ", ".join(f"{next(t for t, n in progress if n >= replicas * q):.0f} s" for q in (0.25, 0.5, 0.75)))
 
@@ -137,7 +137,7 @@ def api_during_scale(replicas: int, samples: int = 15) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench.bench_controllers")
     parser.add_argument("--replicas", type=int, default=20000)
-    parser.add_argument("--creates", type=int, default=100)
+    parser.add_argument("--creates", type=int, default=200)
     args = parser.parse_args(argv)
     configmap_cost(args.creates)
     api_during_scale(args.replicas)

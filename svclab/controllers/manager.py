@@ -28,8 +28,8 @@ log.addHandler(logging.NullHandler())  # a library: the daemon's log file gets t
 
 # Units of work (see Context.checkpoint) a worker may do before it hands the loop back.
 SLICE_UNITS = 8
-# On a learner's cluster, the pause after each slice, as a share of the slice (2 ms work, 1 ms rest).
-PAUSE_PER_SLICE = 0.5
+# On a learner's cluster, the pause after each slice, as a share of the slice (2 ms work, 2 ms rest).
+PAUSE_PER_SLICE = 1.0
 # How long a worker waits for API requests in progress to finish before it takes a slice anyway.
 API_PRIORITY_SECONDS = 0.05
 
