@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from svclab.cluster import control
+from svclab.dataplane.cli import add_iptables_save, report_host_ports
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
@@ -19,6 +20,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     info = control.up(state_dir, seed=args.seed, pod_start_seconds=args.pod_start_seconds, name=args.name)
     print(f"svclab cluster {info.name!r} is up: API {info.api}, DNS {info.dns} (pid {info.pid})")
     print(f"export KUBECONFIG={info.kubeconfig}")
+    report_host_ports(state_dir)
     return 0
 
 
@@ -137,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=int, default=120, help="seconds a cell may run before it is marked failed")
     grade.set_defaults(func=cmd_grade)
     add_kind_and_doctor(sub)
+    add_iptables_save(sub)
     return parser
 
 

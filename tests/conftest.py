@@ -19,6 +19,9 @@ FIXTURES = REPO / "tests" / "fixtures"
 
 pytest_plugins = ["tests.isolation"]
 
+# Clusters started by tests (`svclab up` daemons included) map no host ports unless a test asks.
+os.environ.setdefault("SVCLAB_HOST_PORTS", "off")
+
 
 def kubectl_binary() -> str:
     """The pinned kubectl the project installs (the same one the lab facade runs)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         pod_start_seconds=args.pod_start_seconds,
         pod_stop_seconds=args.pod_stop_seconds,
         state_dir=args.state_dir,
+        host_ports=os.environ.get("SVCLAB_HOST_PORTS", "kind"),  # svclab.dataplane.hostports
     )
     if token_file.exists():
         config.token = token_file.read_text().strip()

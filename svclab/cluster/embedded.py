@@ -55,6 +55,7 @@ class ClusterConfig:
     pod_stop_seconds: float = 0.0
     manual_clock: bool = False
     state_dir: Path | None = None
+    host_ports: str | None = None  # kind's extraPortMappings on 127.0.0.1: "kind", "off", "HOST:CONTAINER,…"; None = off
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Gate API requests until the controllers have caught up (svclab.cluster.gate). None: on for
     # clusters whose outputs must repeat (zero pod delays, or a manual clock), off otherwise.
@@ -106,6 +107,7 @@ class EmbeddedCluster:
         self._dirty = False
         self._saver: asyncio.Task[None] | None = None
         self.network: Any = None
+        self.host_ports: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
 
     # ---- addresses ---------------------------------------------------------------------------
@@ -145,6 +147,12 @@ class EmbeddedCluster:
 
         self.network = ClusterNetwork(self)
         await self.network.start()
+        from svclab.dataplane.hostports import HostPorts  # kind's extraPortMappings; pods reached through the network's HTTP app
+        net = self.network
+        self.host_ports = await HostPorts.start(
+            self.config.host_ports, lambda: (self.store.items(SERVICES), self.store.items(ENDPOINT_SLICES), self.store.items(NODES)),
+            lambda client, ip, port, method, path: net.serve_http(net.proxy.route(client, ip, port), client, method, path),
+            self.clock.time, self.config.seed, self.config.name, self.config.state_dir)
         app = self.api.application()
         if self.config.settles:
             app.middlewares.append(settle_middleware(self.manager, self.config.settle_timeout))
@@ -189,6 +197,8 @@ class EmbeddedCluster:
         if self._saver is not None:
             self._saver.cancel()
             self._save()
+        if self.host_ports is not None:
+            await self.host_ports.stop()
         if self.network is not None:
             await self.network.stop()
         if self._runner is not None:
