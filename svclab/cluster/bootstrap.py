@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from svclab.dns.corefile import KIND_COREFILE
 from svclab.version import KUBERNETES_VERSION
 
 Obj = dict[str, Any]
@@ -141,6 +142,16 @@ def kube_dns_service() -> Obj:
                 {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153},
             ],
         },
+    }
+
+
+def coredns_configmap() -> Obj:
+    """kube-system/coredns as kubeadm v1.35 writes it (addons/dns/manifests.go CoreDNSConfigMap)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "coredns", "namespace": "kube-system"},
+        "data": {"Corefile": KIND_COREFILE},
     }
 
 

@@ -37,7 +37,7 @@ from svclab.controllers.statefulset import StatefulSetController
 from svclab.network.ipalloc import ClusterIPAllocator, NodePortAllocator, PodIPAllocator
 from svclab.registry.core import Registry
 from svclab.registry.services import ServiceAllocator
-from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, NODES, PODS, SERVICES
+from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, NODES, PODS, SERVICES, resource
 from svclab.state.clock import Clock
 from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
@@ -217,6 +217,7 @@ class EmbeddedCluster:
         self.store.create(ENDPOINTS, endpoints)
         self.store.create(ENDPOINT_SLICES, slice_)
         self.registry.create(services, "kube-system", bootstrap.kube_dns_service())
+        self.registry.create(resource("", "configmaps"), "kube-system", bootstrap.coredns_configmap())
         self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
         self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
         self.manager.start(self._loop)

@@ -1,8 +1,18 @@
-"""The embedded cluster's DNS: CoreDNS's kubernetes plugin as kind configures it."""
+"""The embedded cluster's DNS: CoreDNS v1.13.1 as kind v0.31.0 runs it.
 
+- corefile / caddyfile: the kube-system/coredns ConfigMap's Corefile, parsed and checked as CoreDNS does;
+- index: Services, EndpointSlices, Pods and Namespaces indexed like CoreDNS's informer caches;
+- backend / handler / lookup: the kubernetes plugin; cache: the cache plugin; loadbalance: loadbalance;
+- upstream: the offline stand-in for `forward . /etc/resolv.conf`;
+- engine: one loaded Corefile answering queries; reload: when an edited Corefile takes effect;
+- server: UDP and TCP on loopback; records.resolve: one query against a view, for tests.
+"""
+
+from svclab.dns.index import ClusterIndex
 from svclab.dns.records import resolve
 from svclab.dns.resolvconf import resolv_conf
 from svclab.dns.server import DNSServer
+from svclab.dns.upstream import OfflineUpstream
 from svclab.dns.view import ClusterView, StaticView
 
-__all__ = ["ClusterView", "DNSServer", "StaticView", "resolv_conf", "resolve"]
+__all__ = ["ClusterIndex", "ClusterView", "DNSServer", "OfflineUpstream", "StaticView", "resolv_conf", "resolve"]

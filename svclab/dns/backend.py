@@ -1,30 +1,33 @@
 """CoreDNS's kubernetes plugin backend: from a query name to a list of service items.
 
-Copied from coredns/coredns plugin/kubernetes/parse.go (parseRequest),
+Copied from coredns/coredns v1.13.1 plugin/kubernetes/parse.go (parseRequest),
 kubernetes.go (Services, Records, findPods, findServices), reverse.go (Reverse,
-serviceRecordForIP), ns.go (nsAddrs, isDefaultNS) and namespace.go, with the
-options kind's Corefile sets: `pods insecure`, no `endpoint_pod_names`, no
-multicluster, no zonal names, no `namespaces` filter, no `ignore empty_service`.
+serviceRecordForIP), ns.go (nsAddrs, isDefaultNS) and namespace.go, with every option of
+the plugin's stanza except `multicluster` (svclab.dns.config.KubernetesConfig). The informer
+caches are svclab.dns.index.ClusterIndex; `labels` and `namespace_labels` filter what is read
+from it, as they filter what CoreDNS's informers list.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Sequence
 
 import dns.name
 import dns.rdatatype
 
 from svclab.dns import objects
-from svclab.dns.objects import Endpoints, Service, endpoint_hostname
+from svclab.dns.config import POD_MODE_DISABLED, POD_MODE_INSECURE, KubernetesConfig
+from svclab.dns.index import ClusterIndex
+from svclab.dns.objects import Address, Endpoints, Service, endpoint_hostname
 from svclab.dns.util import extract_address_from_reverse, ipv4_of, is_reverse, label_texts, parse_ip
+from svclab.state.selectors import labels_match
 
 DNS_SCHEMA_VERSION = "1.1.0"  # kubernetes.go DNSSchemaVersion
 SVC = "svc"
 POD = "pod"
 DEFAULT_NS_NAME = "ns.dns."  # ns.go defaultNSName
-KUBE_DNS_NAMESPACE = "kube-system"
-KUBE_DNS_LABEL = ("k8s-app", "kube-dns")
 
 
 class NameErr(Exception):
@@ -44,12 +47,12 @@ class Request:
     qtype: int
     zone: dns.name.Name
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """state.Name(): the lower-cased fully qualified name."""
         return self.qname.to_text().lower()
 
-    @property
+    @functools.cached_property
     def zone_text(self) -> str:
         return self.zone.to_text()
 
@@ -146,53 +149,69 @@ def is_default_ns(name: str, zone: str) -> bool:
 
 
 class KubeBackend:
-    """The informer caches and indexes of one snapshot of the cluster view."""
+    """The kubernetes plugin (its ServiceBackend methods) over one ClusterIndex."""
 
-    def __init__(
-        self,
-        *,
-        services: Iterable[dict[str, Any]],
-        endpoint_slices: Iterable[dict[str, Any]],
-        pods: Iterable[dict[str, Any]],
-        namespaces: Iterable[dict[str, Any]],
-        primary_zone: str,
-        ttl: int,
-        local_ips: Sequence[str] | None,
-        fallback_ns_ip: str,
-    ) -> None:
-        self.primary_zone = primary_zone
-        self.ttl = ttl
-        self._svc_by_key: dict[str, list[Service]] = {}
-        self._svc_by_ip: dict[str, list[Service]] = {}
-        for obj in services:
-            svc = objects.to_service(obj)
-            self._svc_by_key.setdefault(svc.index, []).append(svc)
-            for ip in svc.cluster_ips:  # controller.go svcIPIndexFunc
-                self._svc_by_ip.setdefault(ip, []).append(svc)
-        self._ep_by_key: dict[str, list[Endpoints]] = {}
-        self._ep_by_ip: dict[str, list[Endpoints]] = {}
-        for obj in endpoint_slices:
-            ep = objects.to_endpoints(obj)
-            self._ep_by_key.setdefault(ep.index, []).append(ep)
-            for ip in dict.fromkeys(a.ip for a in ep.addresses):  # controller.go epIPIndexFunc
-                self._ep_by_ip.setdefault(ip, []).append(ep)
-        self._namespaces = {(o.get("metadata") or {}).get("name", "") for o in namespaces}
-        self.local_ips = list(local_ips) if local_ips is not None else _coredns_pod_ips(pods)
-        if not self.local_ips:
-            self.local_ips = [fallback_ns_ip]
+    def __init__(self, index: ClusterIndex, config: KubernetesConfig, local_ips: Sequence[str]) -> None:
+        self.index = index
+        self.config = config
+        self.ttl = config.ttl
+        self.primary_zone = config.primary_zone
+        self.local_ips = list(local_ips)
+        self._labels = config.label_selector
+        self._ns_labels = config.namespace_label_selector
 
-    # namespace.go
+    # ---- informer views: what the `labels` / `namespace_labels` selectors let CoreDNS see ----------------
+    def _svc_index(self, key: str) -> list[Service]:
+        found = self.index.svc_index(key)
+        return found if self._labels is None else [s for s in found if labels_match(list(self._labels), s.labels)]
+
+    def _svc_index_reverse(self, ip: str) -> list[Service]:
+        found = self.index.svc_index_reverse(ip)
+        return found if self._labels is None else [s for s in found if labels_match(list(self._labels), s.labels)]
+
+    def _ep_index(self, key: str) -> list[Endpoints]:
+        if self.config.no_endpoints:
+            return []
+        found = self.index.ep_index(key)
+        return found if self._labels is None else [e for e in found if labels_match(list(self._labels), e.labels)]
+
+    def _ep_index_reverse(self, ip: str) -> list[Endpoints]:
+        if self.config.no_endpoints:
+            return []
+        found = self.index.ep_index_reverse(ip)
+        return found if self._labels is None else [e for e in found if labels_match(list(self._labels), e.labels)]
+
+    def hostname(self, addr: Address) -> str:
+        return endpoint_hostname(addr, self.config.endpoint_pod_names)
+
+    # ---- namespace.go ----------------------------------------------------------------------------------
+    def filtered_namespace_exists(self, namespace: str) -> bool:
+        ns = self.index.namespace(namespace)
+        if ns is None:
+            return False
+        return self._ns_labels is None or labels_match(list(self._ns_labels), ns.labels)
+
+    def configured_namespace(self, namespace: str) -> bool:
+        return not self.config.namespaces or namespace in self.config.namespaces
+
     def namespace_exposed(self, namespace: str) -> bool:
-        return namespace in self._namespaces
+        return self.configured_namespace(namespace) and self.filtered_namespace_exists(namespace)
 
-    # kubernetes.go Services
+    # ---- kubernetes.go Services ------------------------------------------------------------------------
     def services(self, req: Request) -> list[Item]:
         if req.qtype == dns.rdatatype.TXT:
             # 1 label + zone, label must be "dns-version".
             segs = req.base()
-            if segs != ["dns-version"]:
-                return []
-            return [Item(text=DNS_SCHEMA_VERSION, ttl=28800, domain=req.qname.to_text())]
+            if segs == ["dns-version"]:
+                return [Item(text=DNS_SCHEMA_VERSION, ttl=28800, domain=req.qname.to_text())]
+            # Check if we have an existing record for this query of another type
+            try:
+                found = self.records(req)
+            except NameErr:
+                found = []
+            if found:
+                return []  # If so we return an empty NOERROR
+            raise NameErr(ERR_NO_ITEMS)  # Return NXDOMAIN for no match
         if req.qtype == dns.rdatatype.NS:
             # We can only get here if the qname equals the zone, see ServeDNS in handler.go.
             return [Item(host=ip, domain=name, ttl=self.ttl) for name, ip in self.ns_addrs(req.zone_text)]
@@ -223,8 +242,11 @@ class KubeBackend:
         return self.find_services(r, req.zone_text)
 
     def find_pods(self, r: RecordRequest, zone: str) -> list[Item]:
-        """findPods in `pods insecure` mode: any well-formed dashed IP answers."""
-        if not self.namespace_exposed(r.namespace):
+        """findPods: `pods disabled` never answers, `insecure` answers any dashed IP, `verified` a pod's."""
+        if self.config.pod_mode == POD_MODE_DISABLED:
+            raise NameErr(ERR_NO_ITEMS)
+        namespace = r.namespace
+        if not self.namespace_exposed(namespace):
             raise NameErr(ERR_NO_ITEMS)
         podname = r.service
         if podname == "":
@@ -233,9 +255,22 @@ class KubeBackend:
             ip = podname.replace("-", ".")
         else:
             ip = podname.replace("-", ":")
-        if parse_ip(ip) is None:
+        domain = f"{podname}.{namespace}.{POD}.{zone}"
+        if self.config.pod_mode == POD_MODE_INSECURE:
+            # If ip does not parse as an IP address, we return an error, otherwise we assume a CNAME
+            if parse_ip(ip) is None:
+                raise NameErr(ERR_NO_ITEMS)
+            return [Item(host=ip, ttl=self.ttl, domain=domain)]
+        # PodModeVerified
+        found = [
+            Item(host=ip, ttl=self.ttl, domain=domain)
+            for p in self.index.pod_index(ip)
+            if ip == p.pod_ip and match(namespace, p.namespace)
+            and (self._labels is None or labels_match(list(self._labels), p.labels))
+        ]
+        if not found:
             raise NameErr(ERR_NO_ITEMS)
-        return [Item(host=ip, ttl=self.ttl, domain=f"{podname}.{r.namespace}.{POD}.{zone}")]
+        return found
 
     def find_services(self, r: RecordRequest, zone: str) -> list[Item]:
         if not self.namespace_exposed(r.namespace):
@@ -244,14 +279,21 @@ class KubeBackend:
             return []  # NODATA
         err: str | None = ERR_NO_ITEMS
         idx = objects.service_key(r.service, r.namespace)
+        endpoints: list[Endpoints] | None = None
         found: list[Item] = []
-        for svc in self._svc_by_key.get(idx, []):
+        for svc in self._svc_index(idx):
             if not (match(r.namespace, svc.namespace) and match(r.service, svc.name)):
                 continue
+            # If "ignore empty_service" option is set and no endpoints exist, return NXDOMAIN unless
+            # it's a headless or externalName service (covered below).
+            if self.config.ignore_empty_service and svc.type != "ExternalName" and not svc.headless:
+                if not any(ep.addresses for ep in self._ep_index(idx)):
+                    continue
             svc_domain = f"{svc.name}.{svc.namespace}.{SVC}.{zone}"
             if svc.type == "ExternalName":
-                # External services cannot have endpoints, so skip this service if an endpoint is present
-                if r.endpoint != "":
+                # External services do not have endpoints, nor can we accept port/protocol pseudo
+                # subdomains in an SRV query, so skip this service if endpoint, port, or protocol is set.
+                if r.endpoint != "" or r.port != "" or r.protocol != "":
                     continue
                 item = Item(host=svc.external_name, ttl=self.ttl, domain=svc_domain)
                 if item.host_type()[0] == dns.rdatatype.CNAME:
@@ -259,11 +301,14 @@ class KubeBackend:
                     err = None
                 continue
             if svc.headless or r.endpoint != "":
-                for ep in self._ep_by_key.get(idx, []):
+                if endpoints is None:
+                    endpoints = self._ep_index(idx)
+                for ep in endpoints:
                     if ep.index != svc.index:
                         continue
                     for addr in ep.addresses:
-                        host = endpoint_hostname(addr)
+                        host = self.hostname(addr)
+                        # See comments in parse.go parseRequest about the endpoint handling.
                         if r.endpoint != "" and not match(r.endpoint, host):
                             continue
                         for p in ep.ports:
@@ -284,7 +329,7 @@ class KubeBackend:
             raise NameErr(err)
         return found
 
-    # reverse.go
+    # ---- reverse.go ------------------------------------------------------------------------------------
     def reverse(self, req: Request) -> list[Item]:
         ip = extract_address_from_reverse(req.name)
         if ip == "":
@@ -296,16 +341,22 @@ class KubeBackend:
         return found
 
     def service_record_for_ip(self, ip: str) -> list[Item]:
+        """A Service's ClusterIP names the Service; else every endpoint with that IP names itself."""
+        filtered = bool(self.config.namespaces)
         # First check services with cluster ips
-        for svc in self._svc_by_ip.get(ip, []):
+        for svc in self._svc_index_reverse(ip):
+            if filtered and not self.namespace_exposed(svc.namespace):
+                continue
             return [Item(host=f"{svc.name}.{svc.namespace}.{SVC}.{self.primary_zone}", ttl=self.ttl)]
         # If no cluster ips match, search endpoints
         found: list[Item] = []
-        for ep in self._ep_by_ip.get(ip, []):
+        for ep in self._ep_index_reverse(ip):
+            if filtered and not self.namespace_exposed(ep.namespace):
+                continue
             for addr in ep.addresses:
                 if addr.ip != ip:
                     continue
-                domain = f"{endpoint_hostname(addr)}.{ep.index}.{SVC}.{self.primary_zone}"
+                domain = f"{self.hostname(addr)}.{ep.index}.{SVC}.{self.primary_zone}"
                 found.append(Item(host=domain, ttl=self.ttl))
         return found
 
@@ -315,32 +366,15 @@ class KubeBackend:
         out: list[tuple[str, str]] = []
         found_endpoint = False
         for local_ip in self.local_ips:
-            for ep in self._ep_by_ip.get(local_ip, []):
+            for ep in self._ep_index_reverse(local_ip):
                 found_endpoint = True
-                for svc in self._svc_by_key.get(ep.index, []):
+                for svc in self._svc_index(ep.index):
                     svc_name = f"{svc.name}.{svc.namespace}.{SVC}.{zone}"
                     if svc.headless:
                         # For a headless service, use the endpoints IPs
-                        out.extend((f"{endpoint_hostname(a)}.{svc_name}", a.ip) for a in ep.addresses)
+                        out.extend((f"{self.hostname(a)}.{svc_name}", a.ip) for a in ep.addresses)
                     else:
                         out.extend((svc_name, ip) for ip in svc.cluster_ips)
         if not found_endpoint:
             out = [(DEFAULT_NS_NAME + zone, ip) for ip in self.local_ips]
         return out
-
-
-def _coredns_pod_ips(pods: Iterable[dict[str, Any]]) -> list[str]:
-    """The addresses of the CoreDNS pod that answers: the first kube-dns pod by name."""
-    key, value = KUBE_DNS_LABEL
-    candidates: list[tuple[str, list[str]]] = []
-    for pod in pods:
-        meta = pod.get("metadata") or {}
-        if meta.get("namespace") != KUBE_DNS_NAMESPACE or (meta.get("labels") or {}).get(key) != value:
-            continue
-        status = pod.get("status") or {}
-        ips = [p.get("ip", "") for p in status.get("podIPs") or ()] or [status.get("podIP") or ""]
-        ips = [ip for ip in ips if ip]
-        if ips:
-            candidates.append((meta.get("name", ""), ips))
-    candidates.sort()
-    return candidates[0][1] if candidates else []

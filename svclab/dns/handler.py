@@ -1,4 +1,4 @@
-"""The kubernetes plugin's ServeDNS: CoreDNS plugin/kubernetes/handler.go and plugin.BackendError."""
+"""The kubernetes plugin's ServeDNS: CoreDNS v1.13.1 plugin/kubernetes/handler.go and plugin.BackendError."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import dns.rdatatype
 
 from svclab.dns import lookup
 from svclab.dns.backend import KubeBackend, NameErr, Request
+from svclab.dns.config import Fall
 from svclab.dns.lookup import RR, Upstream
 from svclab.dns.message import add_records, set_rcode, set_reply
 
@@ -41,7 +42,7 @@ def serve(
     req: Request,
     *,
     serial: int,
-    fall_zones: tuple[dns.name.Name, ...],
+    fall: Fall,
     upstream: Upstream,
 ) -> Outcome:
     """Answer req (already matched to one of the plugin's zones)."""
@@ -72,7 +73,7 @@ def serve(
             # Do a fake A lookup, so we can distinguish between NODATA and NXDOMAIN
             lookup.address(b, req.zone, req.with_question(req.qname, dns.rdatatype.A), [], upstream)
     except NameErr:
-        if any(req.qname.is_subdomain(z) for z in fall_zones):
+        if fall.through(req.name):
             return Outcome(next=True)
         return Outcome(reply=backend_error(query, req.zone, dns.rcode.NXDOMAIN, b.ttl, serial))
     if not records:

@@ -1,4 +1,4 @@
-"""Turning backend items into resource records: CoreDNS plugin/backend_lookup.go."""
+"""Turning backend items into resource records: CoreDNS v1.13.1 plugin/backend_lookup.go."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from svclab.dns.util import fqdn, is_subdomain, parse_ip, to_name
 
 IN = dns.rdataclass.IN
 HOSTMASTER = "hostmaster"
+MAX_CNAME_CHAIN_LENGTH = 10  # maxCnameChainLength
 
 
 class RR(NamedTuple):
@@ -70,7 +71,7 @@ def address(
             if is_subdomain(req.name, target):
                 continue  # x CNAME x is a direct loop, don't add those
             new = _cname(req.qname, serv.ttl, serv.host)
-            if len(previous) > 7 or _duplicate_cname(new, previous):
+            if len(previous) > MAX_CNAME_CHAIN_LENGTH or _duplicate_cname(new, previous):
                 continue
             if is_subdomain(zone.to_text(), target):
                 try:

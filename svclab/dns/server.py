@@ -1,19 +1,32 @@
-"""The cluster DNS server: UDP and TCP on one loopback port, on the caller's asyncio loop."""
+"""The cluster DNS server: UDP and TCP on one loopback port, on the caller's asyncio loop.
+
+It serves a source of cluster objects:
+- a Store (anything with `items` and `subscribe`): the objects are indexed once and kept current
+  from the store's events (svclab.dns.index), and the `coredns` ConfigMap in kube-system is the
+  Corefile, reloaded as the `reload` plugin does (svclab.dns.reload);
+- a ClusterView (tests): indexed again for every query, so changes behind it are seen.
+
+Without a `coredns` ConfigMap the server runs kind's Corefile for `zone` (kubeadm's, with `ttl`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import struct
+import threading
 import time
-from typing import Any, cast
+from typing import Any, Callable, Sequence, cast
 
 import dns.message
 
 from svclab.dns import wire
-from svclab.dns import loadbalance
-from svclab.dns.records import DEFAULT_TTL, KUBE_DNS_IP, resolve
-from svclab.dns.view import ClusterView
+from svclab.dns.corefile import kind_corefile
+from svclab.dns.engine import KUBE_DNS_IP, Engine
+from svclab.dns.index import ClusterIndex
+from svclab.dns.records import DEFAULT_TTL
+from svclab.dns.reload import CorefileState
+from svclab.dns.upstream import OfflineUpstream
 
 # miekg/dns server.go defaults
 TCP_READ_TIMEOUT = 2.0
@@ -43,40 +56,95 @@ class _UDPProtocol(asyncio.DatagramProtocol):
 
 
 class DNSServer:
-    """Serves `view` the way kind's CoreDNS does; see svclab.dns.records for the answers."""
+    """Serves the cluster the way kind's CoreDNS does, following the Corefile it is given."""
 
     def __init__(
         self,
-        view: ClusterView,
+        source: Any,
         *,
         zone: str = "cluster.local",
         ttl: int = DEFAULT_TTL,
         serial: int | None = None,
         nameserver_ip: str = KUBE_DNS_IP,
         rng: random.Random | None = None,
+        now: Callable[[], float] = time.time,
+        upstream: OfflineUpstream | None = None,
+        local_ips: Sequence[str] | None = None,
     ) -> None:
-        self.view = view
-        self.rng = rng  # None: answers in cluster order (no loadbalance plugin)
+        self.rng = rng  # None: answers in cluster order (loadbalance not emulated)
         self.zone = zone
         self.ttl = ttl
-        self.serial = int(time.time()) if serial is None else serial
+        self.serial = serial
         self.nameserver_ip = nameserver_ip
+        self.now = now
+        self.upstream = upstream if upstream is not None else OfflineUpstream.default()
+        self._local_ips = local_ips
+        self._lock = threading.Lock()
+        if hasattr(source, "subscribe") and hasattr(source, "items"):
+            self._view = None
+            self.index = ClusterIndex.follow(source, now)
+        else:
+            self._view = source
+            self.index = ClusterIndex.from_view(source, now)
+        self._corefile_version = self.index.corefile_version
+        self._dns_pods_version = self.index.dns_pods_version
+        self.corefile = CorefileState(self.index.corefile, now, default=kind_corefile(zone.rstrip("."), ttl))
+        self.engine = self._engine()
         self.host = ""
         self._port = 0
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._conns: set[asyncio.Task[None]] = set()
 
+    def _engine(self) -> Engine:
+        return Engine(
+            self.corefile.config,
+            self.index,
+            self.upstream,
+            serial=self.serial,
+            rng=self.rng,
+            now=self.now,
+            local_ips=self._local_ips,
+            fallback_ns_ip=self.nameserver_ip,
+        )
+
     @property
     def port(self) -> int:
         """The port UDP and TCP both listen on (0 before start)."""
         return self._port
 
+    def log_lines(self) -> list[str]:
+        """What CoreDNS would have logged by now (startup, reloads, reload failures)."""
+        with self._lock:
+            self._refresh()
+            return list(self.corefile.log)
+
+    def next_reload_check(self) -> float | None:
+        """When the reload plugin next looks at the Corefile (cluster clock), None without `reload`."""
+        with self._lock:
+            self._refresh()
+            return self.corefile.next_check
+
+    def _refresh(self) -> None:
+        """Catch up with the cluster: reload checks that fell due, CoreDNS pods that (re)started."""
+        if self._view is not None:
+            self.index = ClusterIndex.from_view(self._view, self.now)
+            self.engine.index = self.index
+        changed = False
+        if self.index.dns_pods_version != self._dns_pods_version:
+            self._dns_pods_version = self.index.dns_pods_version
+            if self.corefile.config.reload is None:
+                changed = self.corefile.restart(self.index.corefile)
+        if self.corefile.due(self.now()):
+            changed = self.corefile.tick(self.index.corefile) or changed
+        if changed:
+            self.engine = self._engine()
+
     def respond(self, query: dns.message.Message) -> dns.message.Message:
-        reply = resolve(
-            query, self.view, self.zone, ttl=self.ttl, serial=self.serial, nameserver_ip=self.nameserver_ip
-        )
-        return reply if self.rng is None else loadbalance.shuffle(reply, self.rng)
+        with self._lock:
+            self._refresh()
+            engine = self.engine
+        return engine.respond(query)
 
     def answer(self, data: bytes, *, tcp: bool) -> bytes | None:
         """Reply bytes for request bytes, None for no reply."""

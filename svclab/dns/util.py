@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 import dns.name
@@ -15,19 +16,34 @@ def fqdn(s: str) -> str:
     return s if s.endswith(".") else s + "."
 
 
+@functools.lru_cache(maxsize=8192)
 def to_name(s: str) -> dns.name.Name:
-    """Presentation text to an absolute dnspython name."""
+    """Presentation text to an absolute dnspython name (names are immutable: parsed once)."""
     return dns.name.from_text(fqdn(s))
 
 
 def is_subdomain(parent: str, child: str) -> bool:
-    """dns.IsSubDomain: case-insensitive, a name is a subdomain of itself."""
-    return to_name(child).is_subdomain(to_name(parent))
+    """dns.IsSubDomain: case-insensitive, a name is a subdomain of itself (on presentation text)."""
+    p = fqdn(parent).lower()
+    c = fqdn(child).lower()
+    if p == ".":
+        return True
+    return c == p or c.endswith("." + p) and not c.endswith("\\." + p)
+
+
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_*")
 
 
 def label_texts(labels: tuple[bytes, ...]) -> list[str]:
     """Lower-cased presentation text of each label (dns.SplitDomainName of state.Name())."""
-    return [dns.name.Name([label]).to_text(omit_final_dot=True).lower() for label in labels]
+    out = []
+    for label in labels:
+        text = label.decode("latin-1")
+        if _PLAIN.issuperset(text):
+            out.append(text.lower())
+        else:  # escapes as dnspython (and miekg/dns) print them
+            out.append(dns.name.Name([label]).to_text(omit_final_dot=True).lower())
+    return out
 
 
 def parse_ip(s: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -73,3 +89,52 @@ def extract_address_from_reverse(name: str) -> str:
             return ""
         return str(ipv4_of(ip6) or ip6)  # Go prints an IPv4-mapped address as IPv4
     return ""
+
+
+class GoError(ValueError):
+    """An error whose text is what the Go standard library prints for the same input."""
+
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(s: str) -> float:
+    """time.ParseDuration, in seconds (errors carry Go's text)."""
+    orig, total = s, 0.0
+    neg = False
+    if s and s[0] in "+-":
+        neg, s = s[0] == "-", s[1:]
+    if s == "0":
+        return 0.0
+    if not s:
+        raise GoError(f'time: invalid duration "{orig}"')
+    while s:
+        j = 0
+        while j < len(s) and (s[j].isdigit() or s[j] == "."):
+            j += 1
+        number = s[:j]
+        if not number or number == "." or number.count(".") > 1:
+            raise GoError(f'time: invalid duration "{orig}"')
+        s = s[j:]
+        k = 0
+        while k < len(s) and not (s[k].isdigit() or s[k] == "."):
+            k += 1
+        unit = s[:k]
+        if not unit:
+            raise GoError(f'time: missing unit in duration "{orig}"')
+        if unit not in _UNITS:
+            raise GoError(f'time: unknown unit "{unit}" in duration "{orig}"')
+        total += float(number) * _UNITS[unit]
+        s = s[k:]
+    return -total if neg else total
+
+
+def atoi(s: str) -> int:
+    """strconv.Atoi (errors carry Go's text)."""
+    body = s[1:] if s[:1] in "+-" else s
+    if not body or not body.isascii() or not body.isdigit():
+        raise GoError(f'strconv.Atoi: parsing "{s}": invalid syntax')
+    value = int(s)
+    if not -(1 << 63) <= value < (1 << 63):
+        raise GoError(f'strconv.Atoi: parsing "{s}": value out of range')
+    return value

@@ -45,6 +45,7 @@ class StaticView:
     slice_list: Sequence[dict[str, Any]] = ()
     pod_list: Sequence[dict[str, Any]] = ()
     namespace_names: Sequence[str] | None = None
+    configmap_list: Sequence[dict[str, Any]] = ()
 
     def services(self) -> Iterable[dict[str, Any]]:
         return iter(self.service_list)
@@ -54,6 +55,10 @@ class StaticView:
 
     def pods(self) -> Iterable[dict[str, Any]]:
         return iter(self.pod_list)
+
+    def configmaps(self) -> Iterable[dict[str, Any]]:
+        """ConfigMaps (kube-system/coredns holds the Corefile); optional for a ClusterView."""
+        return iter(self.configmap_list)
 
     def namespaces(self) -> Iterable[dict[str, Any]]:
         if self.namespace_names is not None:

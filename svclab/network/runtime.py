@@ -46,7 +46,8 @@ class ClusterNetwork:
     def __init__(self, cluster: "EmbeddedCluster") -> None:
         self.cluster = cluster
         view = StoreView(cluster)
-        self.dns = DNSServer(view, rng=cluster.rngs["dns"])  # kind's Corefile has `loadbalance`
+        # Indexed from the store's events; follows the coredns ConfigMap's Corefile on the cluster clock.
+        self.dns = DNSServer(cluster.store, rng=cluster.rngs["dns"], now=cluster.clock.time)
         store = cluster.store
         self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: store.items(NODES), cluster.rngs["proxy"], cluster.clock.time)
         self.sandboxes: dict[str, Sandbox] = {}

@@ -92,8 +92,9 @@ HANDLER_CASES = [
     ("svc0.testns.svc.cluster.local.", "A", "NXDOMAIN", set(), SOA, set()),
     # A Service (non-existing namespace)
     ("svc0.svc-nons.svc.cluster.local.", "A", "NXDOMAIN", set(), SOA, set()),
-    # TXT Schema (spec §2.2)
-    ("dns-version.cluster.local.", "TXT", "NOERROR", {'dns-version.cluster.local. 28800 IN TXT "1.1.0"'}, set(), set()),
+    # TXT Schema (spec §2.2): the plugin writes TTL 28800, and kind's `cache 30` caps every reply
+    # it passes on to 30 (plugin/cache ResponseWriter.WriteMsg), storing or not
+    ("dns-version.cluster.local.", "TXT", "NOERROR", {'dns-version.cluster.local. 30 IN TXT "1.1.0"'}, set(), set()),
     # A Service (Headless) does not exist / A Service does not exist
     ("bogusendpoint.hdls1.testns.svc.cluster.local.", "A", "NXDOMAIN", set(), SOA, set()),
     ("bogusendpoint.svc0.testns.svc.cluster.local.", "A", "NXDOMAIN", set(), SOA, set()),
@@ -245,14 +246,18 @@ def test_ptr_for_a_pod_behind_two_services() -> None:
     }
 
 
-def test_unknown_reverse_names_are_nxdomain_with_the_reverse_zone_soa() -> None:
-    for name in ("99.1.244.10.in-addr.arpa.", "1.244.10.in-addr.arpa.", "foo.ip6.arpa."):
+def test_unknown_reverse_names_fall_through_to_the_upstream() -> None:
+    # `fallthrough in-addr.arpa ip6.arpa`: the kubernetes plugin passes a reverse NXDOMAIN on to
+    # forward, whose upstream answers private reverse zones as the AS112 servers do (RFC 6303);
+    # the reply is the upstream's (no AA, RA set) with every TTL capped to 30 by `cache 30`
+    as112 = "10.in-addr.arpa. 30 IN SOA prisoner.iana.org. hostmaster.root-servers.org. 1 604800 60 604800 604800"
+    for name in ("99.1.244.10.in-addr.arpa.", "1.244.10.in-addr.arpa."):
         reply = ask(VIEW, name, "PTR")
-        assert rcode(reply) == "NXDOMAIN"
-        zone = "in-addr.arpa." if "in-addr" in name else "ip6.arpa."
-        assert lines(reply.authority) == {
-            f"{zone} 30 IN SOA ns.dns.{zone} hostmaster.{zone} 1700000000 7200 1800 86400 30"
-        }
+        assert rcode(reply) == "NXDOMAIN" and lines(reply.authority) == {as112}
+        assert not reply.flags & dns.flags.AA and reply.flags & dns.flags.RA
+    reply = ask(VIEW, "foo.ip6.arpa.", "PTR")
+    assert rcode(reply) == "NXDOMAIN" and [r.name.to_text() for r in reply.authority] == ["."]
+    # a non-PTR question under a reverse zone the plugin serves: Records says errNoItems
     assert rcode(ask(VIEW, "10.0.96.10.in-addr.arpa.", "A")) == "NXDOMAIN"
 
 
@@ -352,9 +357,10 @@ def test_srv_on_externalname_is_nodata() -> None:
 
 
 def test_other_types() -> None:
-    # TXT exists only at dns-version; every other TXT question is NODATA, even for missing names
+    # TXT exists only at dns-version; another name is NODATA when it has records of another type,
+    # NXDOMAIN when it has none (kubernetes.go Services, TypeTXT)
     assert rcode(ask(VIEW, "svc1.testns.svc.cluster.local", "TXT")) == "NOERROR"
-    assert rcode(ask(VIEW, "svc0.testns.svc.cluster.local", "TXT")) == "NOERROR"
+    assert rcode(ask(VIEW, "svc0.testns.svc.cluster.local", "TXT")) == "NXDOMAIN"
     # dns-version has no A record: its name does not parse as a service name
     assert rcode(ask(VIEW, "dns-version.cluster.local", "A")) == "NXDOMAIN"
     assert rcode(ask(VIEW, "svc1.testns.svc.cluster.local", "MX")) == "NOERROR"
