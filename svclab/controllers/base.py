@@ -28,7 +28,10 @@ SLICES = ENDPOINT_SLICES
 class NameStreams:
     """Generated names for one owner's children (pods of a ReplicaSet, slices of a Service), each
     from its own seeded stream: the names a cluster with seed S gives do not depend on what other
-    controllers did meanwhile. A name still in use is skipped (the apiserver would answer 409).
+    controllers or clients did meanwhile. A stream belongs to one owner instance: it is keyed by
+    the owner's kind, namespace and name and by how many owners of that name came before it, so a
+    Deployment deleted and created again gets new pod names, as on a real cluster. A name still in
+    use is skipped (the apiserver would answer 409).
 
     A cluster restored from its state draws with a fresh random `salt`: the names of pods deleted
     before the restart are not handed out again (as a real cluster's random names are not)."""
@@ -37,11 +40,17 @@ class NameStreams:
         self.seed = seed
         self.salt = salt
         self._streams: dict[str, random.Random] = {}
+        self._instances: dict[str, int] = {}
 
-    def generate(self, prefix: str, owner_uid: str, taken: Callable[[str], bool]) -> str:
-        stream = self._streams.get(owner_uid)
+    def generate(self, prefix: str, owner: Obj, taken: Callable[[str], bool]) -> str:
+        meta = owner["metadata"]
+        uid = meta.get("uid", "")
+        stream = self._streams.get(uid)
         if stream is None:
-            stream = self._streams[owner_uid] = random.Random(f"{self.seed}/{owner_uid}{self.salt}")
+            identity = f"{owner.get('kind', '')}/{meta.get('namespace', '')}/{meta.get('name', '')}"
+            instance = self._instances.get(identity, 0)
+            self._instances[identity] = instance + 1
+            stream = self._streams[uid] = random.Random(f"{self.seed}/{identity}#{instance}{self.salt}")
         for _ in range(1000):
             name = generate_name(prefix, stream)
             if not taken(name):

@@ -240,7 +240,7 @@ class EndpointSliceController(Controller):
                 "apiVersion": "discovery.k8s.io/v1",
                 "kind": "EndpointSlice",
                 "metadata": {
-                    "name": self.ctx.names.generate(f"{name}-", svc["metadata"]["uid"], lambda n: self.ctx.store.peek(SLICES, ns, n) is not None),
+                    "name": self.ctx.names.generate(f"{name}-", svc, lambda n: self.ctx.store.peek(SLICES, ns, n) is not None),
                     "generateName": f"{name}-",
                     "namespace": ns,
                     "labels": labels,

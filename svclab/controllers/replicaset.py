@@ -302,7 +302,7 @@ class ReplicaSetController(Controller):
 
     async def _create(self, rs: Obj) -> None:
         ns, rs_name = rs["metadata"]["namespace"], rs["metadata"]["name"]
-        name = self.ctx.names.generate(f"{rs_name}-", rs["metadata"]["uid"], lambda n: self.ctx.store.peek(PODS, ns, n) is not None)
+        name = self.ctx.names.generate(f"{rs_name}-", rs, lambda n: self.ctx.store.peek(PODS, ns, n) is not None)
         pod = pod_from_template(self.ctx, rs, name)
         try:
             created = self.ctx.registry.create(PODS, ns, pod)

@@ -90,3 +90,14 @@ def test_advance_runs_the_time_based_work_that_is_due(start) -> None:
     assert run.get("pod", "slow")["status"]["phase"] == "Pending"
     run.cluster.advance(1)
     assert run.get("pod", "slow")["status"]["phase"] == "Running"
+
+
+def test_a_deployment_made_again_gets_new_pod_names(start) -> None:
+    run = start()
+    run.k("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
+    before = {p["metadata"]["name"] for p in run.get("pods", "-l", "app=web")["items"]}
+    run.k("delete", "deployment", "web")
+    run.k("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
+    after = {p["metadata"]["name"] for p in run.get("pods", "-l", "app=web")["items"]}
+    assert len(after) == 2 and not before & after
+    assert {n.rsplit("-", 1)[0] for n in before} == {n.rsplit("-", 1)[0] for n in after}  # the same ReplicaSet name
