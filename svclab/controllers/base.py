@@ -29,8 +29,9 @@ class NameStreams:
     """Generated names for one owner's children (pods of a ReplicaSet, slices of a Service), each
     from its own seeded stream: the names a cluster with seed S gives do not depend on what other
     controllers or clients did meanwhile. A stream belongs to one owner instance: it is keyed by
-    the owner's kind, namespace and name and by how many owners of that name came before it, so a
-    Deployment deleted and created again gets new pod names, as on a real cluster. A name still in
+    the owner's kind and name and by how many owners of that kind and name (in any namespace) came
+    before it, so a Deployment deleted and created again gets new pod names, as on a real cluster,
+    and the names do not depend on what the namespace is called. A name still in
     use is skipped (the apiserver would answer 409).
 
     A cluster restored from its state draws with a fresh random `salt`: the names of pods deleted
@@ -47,7 +48,7 @@ class NameStreams:
         uid = meta.get("uid", "")
         stream = self._streams.get(uid)
         if stream is None:
-            identity = f"{owner.get('kind', '')}/{meta.get('namespace', '')}/{meta.get('name', '')}"
+            identity = f"{owner.get('kind', '')}/{meta.get('name', '')}"
             instance = self._instances.get(identity, 0)
             self._instances[identity] = instance + 1
             stream = self._streams[uid] = random.Random(f"{self.seed}/{identity}#{instance}{self.salt}")
