@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_api, bench_controllers, bench_dns, bench_grading, bench_start
+from bench import bench_api, bench_controllers, bench_dns, bench_exec, bench_grading, bench_start
 
 
 def main() -> None:
@@ -15,6 +15,8 @@ def main() -> None:
     bench_controllers.main([])
     print()
     bench_dns.main([])
+    print()
+    bench_exec.main([])
     print()
     bench_grading.main(sys.argv[1:])
 

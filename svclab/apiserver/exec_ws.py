@@ -1,14 +1,18 @@
-"""`pods/exec` over WebSocket: the channel protocol (v5.channel.k8s.io, v4.channel.k8s.io).
+"""`pods/exec` and `pods/attach` over WebSocket: the channel protocol (v5.channel.k8s.io,
+v4.channel.k8s.io).
 
 Frames are binary, first byte the channel: 0 stdin, 1 stdout, 2 stderr, 3 the closing Status
 (JSON), 4 resize, 255 (v5) close-a-channel. A non-zero exit is a Failure Status with reason
 NonZeroExitCode and the code in causes; a process that cannot start is an InternalError Status.
 
-With ``tty=true`` there is one output stream (stdout; the pty merges stderr) and stdin stays open:
-a shell with no script becomes an interactive session (svclab.network.interactive), any other
-command runs with its output translated by the pty. `pods/attach` joins the container's main
-process: its interactive shell when the container has ``stdin`` and ``tty``; otherwise the
-container's output, which is nothing until it exits (the kubelet then ends the stream with Success).
+The process runs in the pod runtime (svclab.network), off this loop: its output streams to the
+client as it is written, and stops when the client stops reading; the client's stdin streams to
+it. With ``tty=true`` there is one output stream (stdout; the pty merges stderr) and stdin stays
+open: a shell with no script becomes an interactive session, any other command runs behind the
+pty's line discipline. `pods/attach` joins the container's main process: its interactive shell
+when the container has ``stdin`` and ``tty``; otherwise the container's output, which is nothing
+until it exits (the kubelet then ends the stream with Success). The client going away kills the
+process, as closing the stream does on a real kubelet.
 """
 
 from __future__ import annotations
@@ -16,25 +20,59 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
-from svclab.network.interactive import Console, TerminalSession
-from svclab.network.shell import is_interactive_shell, run
-from svclab.network.tty import onlcr
-from svclab.network.tools import tools_for_image
-from svclab.resources import PODS
+from svclab.network.session import Session
 from svclab.validation import errors
-
-if TYPE_CHECKING:
-    from svclab.cluster.embedded import EmbeddedCluster
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 SUCCESS: dict[str, Any] = {"metadata": {}, "status": "Success"}
 POD_GONE_POLL_SECONDS = 0.2
 FIRST_RESIZE_SECONDS = 1.0
+
+Obj = dict[str, Any]
+
+
+class Terminal(Protocol):
+    """What keystrokes and window sizes go to (an exec session, a container's console)."""
+
+    def send(self, data: bytes) -> None: ...
+
+    def resize(self, width: int, height: int) -> None: ...
+
+    def close_input(self) -> None: ...
+
+
+class Console(Terminal, Protocol):
+    """A container's main process on a tty, which attached clients share."""
+
+    def attach(self) -> asyncio.Queue[bytes | None]: ...
+
+    def detach(self, queue: asyncio.Queue[bytes | None], with_stdin: bool) -> None: ...
+
+
+class PodRuntime(Protocol):
+    """The pods' container runtime, as the kubelet's streaming server uses it."""
+
+    def running(self, pod: Obj) -> bool:
+        """Whether the pod's containers have started."""
+        ...
+
+    def exec(self, pod: Obj, container: str, argv: list[str], *, tty: bool, stdin: bool) -> Session | str:
+        """Start a process in the container; the runtime's error message when it cannot."""
+        ...
+
+    def console_for(self, pod: Obj, container: str) -> Console | None:
+        """The container's main process when it is a shell on a tty."""
+        ...
+
+    def stopped(self, uid: str) -> bool:
+        """Whether the pod with this uid no longer runs."""
+        ...
 
 
 def exit_status(argv: list[str], code: int) -> dict[str, Any]:
@@ -53,94 +91,138 @@ def runtime_failure(message: str) -> dict[str, Any]:
     return {"metadata": {}, "status": "Failure", "message": message, "reason": "InternalError", "details": {"causes": [{"message": message}]}, "code": 500}
 
 
-def _pick_container(pod: dict[str, Any], wanted: str) -> str:
+def _pick_container(pod: Obj, wanted: str) -> str:
     names = [c["name"] for c in pod["spec"].get("containers") or []]
     if not wanted:
         default = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
-        return default if default in names else names[0]
+        return str(default) if default in names else str(names[0])
     if wanted not in names:
         raise errors.bad_request(f"container {wanted} is not valid for pod {pod['metadata']['name']}")
     return wanted
 
 
-async def _open_stream(request: web.Request, cluster: "EmbeddedCluster", namespace: str, name: str) -> tuple[dict[str, Any], str, Any, web.StreamResponse]:
-    """What exec and attach share: the pod, its container and sandbox, and the upgraded websocket
-    (or, as the last item, the plain-text 500 the kubelet sends for a container not running yet)."""
-    pod = cluster.registry.get(PODS, namespace, name)
-    container = _pick_container(pod, request.query.get("container", ""))
-    if not pod["spec"].get("nodeName"):
-        raise errors.bad_request(f"pod {name} does not have a host assigned")
-    sandbox = cluster.network.sandbox_for(pod)
-    if sandbox is None:
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name) in ("true", "1")
+
+
+class ExecHandler:
+    """Serves ``pods/NAME/exec`` and ``pods/NAME/attach`` for the API server."""
+
+    def __init__(self, get_pod: Callable[[str, str], Obj], runtime: PodRuntime) -> None:
+        self.get_pod = get_pod
+        self.runtime = runtime
+
+    async def __call__(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+        if request.path.rstrip("/").endswith("/attach"):
+            return await self.attach(request, namespace, name)
+        return await self.exec(request, namespace, name)
+
+    async def _open(self, request: web.Request, namespace: str, name: str) -> tuple[Obj, str, web.StreamResponse | None]:
+        """What exec and attach share: the pod, its container, and the upgraded websocket (None
+        when the container is not running yet: the answer is then the kubelet's plain-text 500)."""
+        pod = self.get_pod(namespace, name)
+        container = _pick_container(pod, request.query.get("container", ""))
+        if not pod["spec"].get("nodeName"):
+            raise errors.bad_request(f"pod {name} does not have a host assigned")
+        if not self.runtime.running(pod):
+            return pod, container, None
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            raise errors.bad_request("Upgrade request required")
+        ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
+        await ws.prepare(request)
+        return pod, container, ws
+
+    @staticmethod
+    def _not_running(container: str) -> web.Response:
         # The kubelet's answer for a container that is not running yet (streaming.WriteError: a
         # plain-text 500), which the API server's upgrade proxy passes through; kubectl then prints
         # `error: unable to upgrade connection: container not found ("NAME")`.
-        return pod, container, None, web.Response(status=500, text=f'container not found ("{container}")')
-    if request.headers.get("Upgrade", "").lower() != "websocket":
-        raise errors.bad_request("Upgrade request required")
-    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
-    await ws.prepare(request)
-    return pod, container, sandbox, ws
+        return web.Response(status=500, text=f'container not found ("{container}")')
 
-
-async def serve_exec(request: web.Request, cluster: "EmbeddedCluster", namespace: str, name: str) -> web.StreamResponse:
-    argv = request.query.getall("command", [])
-    pod, container, sandbox, ws = await _open_stream(request, cluster, namespace, name)
-    if sandbox is None:
+    # ---- exec ----------------------------------------------------------------------------------
+    async def exec(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+        argv = list(request.query.getall("command", []))
+        pod, container, ws = await self._open(request, namespace, name)
+        if ws is None:
+            return self._not_running(container)
+        assert isinstance(ws, web.WebSocketResponse)
+        tty, stdin = _flag(request, "tty"), _flag(request, "stdin")
+        try:
+            if tty:
+                # the terminal's size comes first (kubectl sends it as the stream opens); the process
+                # starts on a pty of that size, so a command that ends at once cannot race the resize
+                first: list[tuple[int, int]] = []
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(_first_resize(ws, first), timeout=FIRST_RESIZE_SECONDS)
+            session = self.runtime.exec(pod, container, argv, tty=tty, stdin=stdin)
+            if isinstance(session, str):
+                await ws.send_bytes(bytes([ERROR]) + json.dumps(runtime_failure(session)).encode())
+                return ws
+            if tty:
+                for width, height in first:
+                    session.resize(width, height)
+            await self._stream(ws, session, argv, with_stdin=stdin)
+        except ConnectionResetError:
+            pass   # the client went away mid-command: nothing to tell it
+        finally:
+            await ws.close()
         return ws
-    assert isinstance(ws, web.WebSocketResponse)
-    image = next((c.get("image", "") for c in pod["spec"].get("containers") or [] if c["name"] == container), "")
-    tty = _flag(request, "tty")
-    if tty and _flag(request, "stdin") and is_interactive_shell(list(argv)):
-        return await _serve_terminal(ws, list(argv), sandbox, image)
-    stdin = bytearray()
-    if _flag(request, "stdin") and not tty and ws.ws_protocol == "v5.channel.k8s.io":
-        async for channel, payload in _frames(ws):
-            if channel == STDIN:
-                stdin += payload
-            elif channel == CLOSE and payload[:1] == bytes([STDIN]):
-                break
-    if tty:
-        # the terminal's size comes first (kubectl sends it as the stream opens); the process
-        # starts on a pty of that size, so a command that ends at once cannot race kubectl's resize
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(_first_resize(ws), timeout=FIRST_RESIZE_SECONDS)
-    # Keep reading while the command runs: aiohttp answers the client's pings only from receive(),
-    # and kubectl gives up on a connection whose pongs stop for 61 s (client-go's heartbeat); a
-    # client that goes away ends the command, as closing the stream kills the exec'd process.
-    reader = asyncio.ensure_future(_drain(ws))
-    command = asyncio.ensure_future(run(list(argv), sandbox, tools_for_image(image), stdin=bytes(stdin)))
-    try:
-        await asyncio.wait({reader, command}, return_when=asyncio.FIRST_COMPLETED)
-        if not command.done():
-            command.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await command
-            return ws
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
-        result = command.result()
-        if tty:   # one terminal: stderr shares stdout, newlines leave as CR LF
-            if result.stdout + result.stderr:
-                await ws.send_bytes(bytes([STDOUT]) + onlcr(result.stdout + result.stderr))
-        else:
-            if result.stdout:
-                await ws.send_bytes(bytes([STDOUT]) + result.stdout)
-            if result.stderr:
-                await ws.send_bytes(bytes([STDERR]) + result.stderr)
-        status = runtime_failure(result.runtime_error) if result.runtime_error else exit_status(list(argv), result.exit_code)
-        await ws.send_bytes(bytes([ERROR]) + json.dumps(status).encode())
-    except ConnectionResetError:
-        pass  # the client went away mid-command: nothing to tell it
-    finally:
-        for task in (reader, command):
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        await ws.close()
-    return ws
+
+    async def _stream(self, ws: web.WebSocketResponse, session: Session, argv: list[str], with_stdin: bool) -> None:
+        """Client frames in, the session's output out, then the exit Status."""
+        # Keep reading while the command runs: aiohttp answers the client's pings only from
+        # receive(), and kubectl gives up on a connection whose pongs stop for 61 s (client-go's
+        # heartbeat); a client that goes away ends the command.
+        v5 = ws.ws_protocol == "v5.channel.k8s.io"
+        if not (with_stdin and (v5 or session.tty)):
+            session.close_input()   # no stdin (v4 cannot say where it ends): end of file at once
+        reader = asyncio.ensure_future(_feed(ws, session, with_stdin and (v5 or session.tty), backpressure=not session.tty))
+        pump = asyncio.ensure_future(_pump_session(ws, session))
+        try:
+            await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
+            if not pump.done():
+                session.kill()   # the client went away: closing the stream kills the process
+                return
+            pump.result()
+            code = await session.wait()
+            await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(argv, code)).encode())
+        finally:
+            if session.running:
+                session.kill()
+            await _finish([reader, pump])
+
+    # ---- attach --------------------------------------------------------------------------------
+    async def attach(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+        """`pods/NAME/attach`: join the container's main process."""
+        pod, container, ws = await self._open(request, namespace, name)
+        if ws is None:
+            return self._not_running(container)
+        assert isinstance(ws, web.WebSocketResponse)
+        console = self.runtime.console_for(pod, container)
+        uid = pod["metadata"]["uid"]
+        try:
+            if console is None:
+                # a process that is not an interactive shell prints nothing here: the stream stays
+                # open until the container exits (its pod stops) or the client goes away
+                reader = asyncio.ensure_future(_drain(ws))
+                stopped = asyncio.ensure_future(self._until_gone(uid))
+                try:
+                    await asyncio.wait({reader, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                    if stopped.done():
+                        await ws.send_bytes(bytes([ERROR]) + json.dumps(SUCCESS).encode())
+                finally:
+                    await _finish([reader, stopped])
+                return ws
+            await _attach_console(ws, console, _flag(request, "stdin"))
+        except ConnectionResetError:
+            pass
+        finally:
+            await ws.close()
+        return ws
+
+    async def _until_gone(self, uid: str) -> None:
+        while not self.runtime.stopped(uid):
+            await asyncio.sleep(POD_GONE_POLL_SECONDS)
 
 
 async def _drain(ws: web.WebSocketResponse) -> None:
@@ -158,33 +240,70 @@ async def _frames(ws: web.WebSocketResponse) -> AsyncIterator[tuple[int, bytes]]
             yield message.data[0], bytes(message.data[1:])
 
 
-async def _first_resize(ws: web.WebSocketResponse) -> None:
-    async for channel, _payload in _frames(ws):
+def _size(payload: bytes) -> tuple[int, int] | None:
+    try:
+        size = json.loads(payload)
+        return int(size["Width"]), int(size["Height"])
+    except (ValueError, KeyError, TypeError):
+        return None   # not a size: the kubelet ignores it too
+
+
+async def _first_resize(ws: web.WebSocketResponse, sizes: list[tuple[int, int]]) -> None:
+    async for channel, payload in _frames(ws):
         if channel == RESIZE:
+            size = _size(payload)
+            if size is not None:
+                sizes.append(size)
             return
 
 
-def _flag(request: web.Request, name: str) -> bool:
-    return request.query.get(name) in ("true", "1")
-
-
-async def _feed(ws: web.WebSocketResponse, session: TerminalSession, with_stdin: bool) -> None:
-    """Pass the client's keystrokes and window sizes to the session until the client goes away;
-    closing the stdin channel is end of input."""
+async def _feed(ws: web.WebSocketResponse, target: Terminal | Session, with_stdin: bool, backpressure: bool = False) -> None:
+    """Pass the client's stdin and window sizes on until the client goes away; closing the stdin
+    channel is end of input. With ``backpressure`` the client waits while the process has not
+    read what it was sent (a pipe); a terminal takes keys at once (its line discipline decides)."""
     async for channel, payload in _frames(ws):
         if channel == STDIN and with_stdin:
-            session.send(bytes(payload))
+            if backpressure and isinstance(target, Session):
+                await target.send_and_wait(payload)
+            else:
+                target.send(payload)
         elif channel == RESIZE:
-            try:
-                size = json.loads(payload)
-                session.resize(int(size["Width"]), int(size["Height"]))
-            except (ValueError, KeyError, TypeError):
-                continue   # not a size: the kubelet ignores it too
+            size = _size(payload)
+            if size is not None:
+                target.resize(*size)
         elif channel == CLOSE and payload[:1] == bytes([STDIN]) and with_stdin:
-            session.end_of_input()
+            target.close_input()
 
 
-async def _pump(ws: web.WebSocketResponse, queue: asyncio.Queue[bytes | None]) -> None:
+MAX_FRAME = 1 << 20
+
+
+async def _pump_session(ws: web.WebSocketResponse, session: Session) -> None:
+    """Send the session's output as it comes until it ends; chunks queued meanwhile for the same
+    channel go out as one frame (up to MAX_FRAME), in the order they were written."""
+    while True:
+        item = await session.output.get()
+        if item is None:
+            return
+        channel, chunk = item[0], bytearray(item[1])
+        ended = False
+        while len(chunk) < MAX_FRAME:
+            found, more = session.output.get_nowait()
+            if not found:
+                break
+            if more is None:
+                ended = True
+                break
+            if more[0] != channel:
+                await ws.send_bytes(bytes([channel]) + bytes(chunk))
+                channel, chunk = more[0], bytearray()
+            chunk += more[1]
+        await ws.send_bytes(bytes([channel]) + bytes(chunk))
+        if ended:
+            return
+
+
+async def _pump_queue(ws: web.WebSocketResponse, queue: asyncio.Queue[bytes | None]) -> None:
     """Send what the terminal shows on the stdout channel until the process ends (None)."""
     while True:
         data = await queue.get()
@@ -208,64 +327,14 @@ async def _finish(tasks: list[asyncio.Future[Any]]) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-async def _serve_terminal(ws: web.WebSocketResponse, argv: list[str], sandbox: Any, image: str) -> web.WebSocketResponse:
-    """`kubectl exec -it POD -- sh`: an interactive ash on a pty; the exit code ends the stream."""
-    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-    session = TerminalSession(argv, sandbox, tools_for_image(image), queue.put_nowait)
-    session.start()
-    shell = asyncio.ensure_future(session.loop())
-    reader = asyncio.ensure_future(_feed(ws, session, with_stdin=True))
-    pump = asyncio.ensure_future(_pump(ws, queue))
-    try:
-        await asyncio.wait({shell, reader, pump}, return_when=asyncio.FIRST_COMPLETED)
-        if shell.done() and not pump.done():
-            queue.put_nowait(None)
-            await pump
-            await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(argv, shell.result())).encode())
-    except ConnectionResetError:
-        pass   # the client went away: closing the stream kills the shell
-    finally:
-        session.close()
-        await _finish([shell, reader, pump])
-        await ws.close()
-    return ws
-
-
-async def serve_attach(request: web.Request, cluster: "EmbeddedCluster", namespace: str, name: str) -> web.StreamResponse:
-    """`pods/NAME/attach`: join the container's main process."""
-    pod, container, sandbox, ws = await _open_stream(request, cluster, namespace, name)
-    if sandbox is None:
-        return ws
-    assert isinstance(ws, web.WebSocketResponse)
-    console = cluster.network.console_for(pod, container)
-    uid = pod["metadata"]["uid"]
-    try:
-        if console is None:
-            # a process that is not an interactive shell prints nothing here: the stream stays open
-            # until the container exits (its pod stops) or the client goes away
-            reader = asyncio.ensure_future(_drain(ws))
-            stopped = asyncio.ensure_future(_until_gone(cluster, uid))
-            try:
-                await asyncio.wait({reader, stopped}, return_when=asyncio.FIRST_COMPLETED)
-                if stopped.done():
-                    await ws.send_bytes(bytes([ERROR]) + json.dumps(SUCCESS).encode())
-            finally:
-                await _finish([reader, stopped])
-            return ws
-        await _attach_console(ws, console, _flag(request, "stdin"))
-    except ConnectionResetError:
-        pass
-    finally:
-        await ws.close()
-    return ws
+        elif not task.cancelled():
+            task.exception()   # retrieved: a client that went away is not an error
 
 
 async def _attach_console(ws: web.WebSocketResponse, console: Console, with_stdin: bool) -> None:
     queue = console.attach()
-    reader = asyncio.ensure_future(_feed(ws, console.session, with_stdin))
-    pump = asyncio.ensure_future(_pump(ws, queue))
+    reader = asyncio.ensure_future(_feed(ws, console, with_stdin))
+    pump = asyncio.ensure_future(_pump_queue(ws, queue))
     try:
         await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
         if pump.done():
@@ -275,8 +344,3 @@ async def _attach_console(ws: web.WebSocketResponse, console: Console, with_stdi
     finally:
         console.detach(queue, with_stdin)
         await _finish([reader, pump])
-
-
-async def _until_gone(cluster: "EmbeddedCluster", uid: str) -> None:
-    while uid in cluster.network.sandboxes and cluster.network.sandbox_for(cluster.network.pod_by_uid(uid) or {}) is not None:
-        await asyncio.sleep(POD_GONE_POLL_SECONDS)

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from svclab.apiserver.app import ApiServer
+from svclab.apiserver.exec_ws import ExecHandler
 from svclab.cluster import bootstrap
 from svclab.cluster.tls import load_or_make
 from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
@@ -34,7 +35,9 @@ from svclab.controllers.nodelifecycle import NodeLifecycleController
 from svclab.controllers.replicaset import ReplicaSetController
 from svclab.controllers.scheduler import Scheduler
 from svclab.controllers.statefulset import StatefulSetController
+from svclab.network.budget import DEFAULT_LIMITS, Limits
 from svclab.network.ipalloc import ClusterIPAllocator, NodePortAllocator, PodIPAllocator
+from svclab.network.runtime import ClusterNetwork
 from svclab.registry.core import Registry
 from svclab.registry.services import ServiceAllocator
 from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, NODES, PODS, SERVICES, resource
@@ -61,12 +64,32 @@ class ClusterConfig:
     # clusters whose outputs must repeat (zero pod delays, or a manual clock), off otherwise.
     settle_requests: bool | None = None
     settle_timeout: float = 5.0
+    exec_limits: Limits = DEFAULT_LIMITS   # what each exec'd process may use (svclab.network.budget)
 
     @property
     def settles(self) -> bool:
         if self.settle_requests is not None:
             return self.settle_requests
         return self.manual_clock or (self.pod_start_seconds == 0 and self.pod_stop_seconds == 0)
+
+
+class _NetworkPort:
+    """What the pod network uses of this cluster (svclab.network.runtime.ClusterPort)."""
+
+    def __init__(self, cluster: "EmbeddedCluster") -> None:
+        self._cluster = cluster
+        self.clock = cluster.clock
+        self.store = cluster.store
+
+    def objects(self, resource: Any) -> Any:
+        return self._cluster.store.items(resource)
+
+    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
+        self._cluster.kubelets.container_exited(namespace, name, uid, exit_code)
+        self._cluster.manager.reconcile()
+
+    def resync(self) -> None:
+        self._cluster.manager.reconcile()
 
 
 class EmbeddedCluster:
@@ -106,7 +129,7 @@ class EmbeddedCluster:
         self._thread: threading.Thread | None = None
         self._dirty = False
         self._saver: asyncio.Task[None] | None = None
-        self.network: Any = None
+        self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
 
@@ -143,12 +166,10 @@ class EmbeddedCluster:
             self.manager.start(self._loop)  # the workers catch up with a full resync, off the start path
         else:
             await self._bootstrap()
-        from svclab.network.runtime import ClusterNetwork
-
-        self.network = ClusterNetwork(self)
-        await self.network.start()
+        await self._start_network()
         from svclab.dataplane.hostports import HostPorts  # kind's extraPortMappings; pods reached through the network's HTTP app
         net = self.network
+        assert net is not None
         self.host_ports = await HostPorts.start(
             self.config.host_ports, lambda: (self.store.items(SERVICES), self.store.items(ENDPOINT_SLICES), self.store.items(NODES)),
             lambda client, ip, port, method, path: net.serve_http(net.proxy.route(client, ip, port), client, method, path),
@@ -169,6 +190,18 @@ class EmbeddedCluster:
             self._write_files()
         if self.config.settles:
             await self.manager.wait_settled(self.config.settle_timeout)
+
+    async def _start_network(self) -> None:
+        """The pod network and runtime, handed what they use of this cluster; the kubelet and the
+        API server's exec endpoint are wired to it."""
+        network = self.network = ClusterNetwork(_NetworkPort(self), self.rngs["dns"], self.rngs["proxy"],
+                                                self.config.exec_limits)
+        self.kubelets.probe = network.probe
+        self.kubelets.on_pod_started.append(network.pod_started)
+        self.kubelets.on_pod_stopped.append(network.pod_stopped)
+        self.api.exec_handler = ExecHandler(lambda namespace, name: self.registry.get(PODS, namespace, name), network)
+        await network.start()
+        self.dns_port = network.dns.port
 
     def _previous_port(self) -> int:
         """The port this state dir's cluster had: a restart keeps it when free, so kubeconfigs stay valid."""
@@ -319,6 +352,9 @@ class EmbeddedCluster:
             self.manager.fire_due()
         self.call(step)
         self.settle(timeout)
+        if self.network is not None and self._loop is not None:   # exec probes started by that step
+            asyncio.run_coroutine_threadsafe(self.network.settle(), self._loop).result(timeout=60)
+            self.settle(timeout)
 
     def settle(self, timeout: float = 30.0) -> bool:
         """Wait (from another thread) until no controller has work ready; False on timeout."""

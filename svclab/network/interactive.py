@@ -1,10 +1,16 @@
-"""An interactive busybox ash on a pty: `kubectl exec -it POD -- sh`, and a container whose main
-process is a shell with ``stdin`` and ``tty`` set (`kubectl run -it ... -- sh`, then attach).
+"""Programs on a pty: busybox ash reading commands (`kubectl exec -it POD -- sh`, and a container
+whose main process is a shell with ``stdin`` and ``tty`` set, joined by `kubectl attach`), and any
+other command run with ``-t``.
 
-The session prints the prompt, edits and echoes typed lines (svclab.network.tty), runs each line
-in one long-lived shell, streams what commands print (stderr and stdout share the terminal), and
-lets Ctrl-C interrupt a running command. A window-size change while a line is being read makes
-lineedit redraw the prompt and the line (SIGWINCH), which is why `kubectl attach` shows a prompt.
+The shell session prints the prompt, edits and echoes typed lines (svclab.network.tty), runs each
+line in one long-lived shell, streams what commands print (stderr and stdout share the terminal),
+and lets Ctrl-C interrupt a running command, as a real ash on a tty: the command dies, ``^C`` and a
+new prompt appear, ``$?`` is 130. A window-size change while a line is being read makes lineedit
+redraw the prompt and the line (SIGWINCH), which is why `kubectl attach` shows a prompt.
+
+Everything here runs inside a session (svclab.network.session): on its own thread and loop.
+While a command runs, typed keys wait in the terminal's input buffer (``tty_input_bytes``, as
+N_TTY's 4 KiB: what does not fit is dropped, Ctrl-C always gets through).
 """
 
 from __future__ import annotations
@@ -12,49 +18,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import Any
 
+from svclab.network.budget import SIGINT, Budget, Limits
 from svclab.network.podenv import PodEnv
-from svclab.network.shell import IO, InteractiveShell
+from svclab.network.session import Input, Resize, Session, SessionIO
+from svclab.network.shell import IO, InteractiveShell, Program, start_program
+from svclab.network.streams import EmptyReader, Pipe, PipeReadEnd
 from svclab.network.tools.base import Tool
 from svclab.network.tty import CTRL_C, Echo, EndOfInput, Interrupt, Line, LineEditor, onlcr
 
-POLL_SECONDS = 0.05   # how often a running command's output is flushed to the terminal
 CLEAR_TO_END = b"\x1b[J"
 
 
-@dataclass(frozen=True)
-class Resize:
-    width: int
-    height: int
-
-
-Input = bytes | Resize | None   # None: stdin reached end of file (the client closed it)
-
-
 class TerminalSession:
-    """ash reading from a terminal. ``output`` receives what the terminal shows (already CR LF)."""
+    """ash reading from a terminal; what the terminal shows goes to the session's stdout."""
 
-    def __init__(self, argv: list[str], env: PodEnv, tools: Mapping[str, Tool], output: Callable[[bytes], None],
+    def __init__(self, argv: list[str], env: PodEnv, tools: Mapping[str, Tool], io: SessionIO,
                  size: tuple[int, int] | None = None) -> None:
-        self.shell = InteractiveShell(argv, env, tools)
+        self.io = io
+        self.shell = InteractiveShell(argv, env, tools, io.budget)
         self.editor = LineEditor()
-        self.output = output
         self.size = size
-        self.inbox: asyncio.Queue[Input] = asyncio.Queue()
         self._typeahead: list[Input] = []
+        self._typeahead_bytes = 0
         self._getter: asyncio.Future[Input] | None = None
         self._pending = ""   # the lines of a construct still waiting for its end (PS2)
-
-    # ---- what the client sends -----------------------------------------------------------------
-    def send(self, data: bytes) -> None:
-        self.inbox.put_nowait(data)
-
-    def resize(self, width: int, height: int) -> None:
-        self.inbox.put_nowait(Resize(width, height))
-
-    def end_of_input(self) -> None:
-        self.inbox.put_nowait(None)
 
     # ---- the shell's side ----------------------------------------------------------------------
     def start(self) -> None:
@@ -63,40 +52,47 @@ class TerminalSession:
 
     async def loop(self) -> int:
         """Read and run lines until the shell exits; its exit code."""
-        while True:
-            item = await self._next()
-            if item is None:
-                return self.shell.status
-            if isinstance(item, Resize):
-                self._resized(item, redraw=True)
-                continue
-            for event in self.editor.feed(item):
-                if isinstance(event, Echo):
-                    self.output(event.data)
-                elif isinstance(event, Interrupt):
-                    self._pending = ""
-                    self.shell.interrupted()
-                    self._write(b"\n" + self._prompt().encode())
-                elif isinstance(event, EndOfInput):
+        try:
+            while True:
+                item = await self._next()
+                if item is None:
                     return self.shell.status
-                elif isinstance(event, Line):
-                    code = await self._line(event.text)
-                    if code is not None:
-                        return code
-                    self._write(self._prompt().encode())
+                if isinstance(item, Resize):
+                    self._resized(item, redraw=True)
+                    continue
+                item, rest = _through_first_enter(item)
+                if rest:   # typed after Enter: read once the line's command is done
+                    self._typeahead.insert(0, rest)
+                    self._typeahead_bytes += len(rest)
+                for event in self.editor.feed(item):
+                    if isinstance(event, Echo):
+                        self._raw(event.data)
+                    elif isinstance(event, Interrupt):
+                        self._pending = ""
+                        self.shell.interrupted()
+                        self._write(b"\n" + self._prompt().encode())
+                    elif isinstance(event, EndOfInput):
+                        return self.shell.status
+                    elif isinstance(event, Line):
+                        code = await self._line(event.text)
+                        if code is not None:
+                            return code
+                        self._write(self._prompt().encode())
+        finally:
+            if self._getter is not None:
+                self._getter.cancel()
 
     async def run(self) -> int:
         self.start()
         return await self.loop()
 
-    def close(self) -> None:
-        if self._getter is not None and not self._getter.done():
-            self._getter.cancel()
-
     # ---- internals -----------------------------------------------------------------------------
-    def _write(self, data: bytes) -> None:
+    def _raw(self, data: bytes) -> None:
         if data:
-            self.output(onlcr(data))
+            self.io.stdout.raw(data)
+
+    def _write(self, data: bytes) -> None:
+        self._raw(onlcr(data))
 
     def _prompt(self) -> str:
         return self.shell.prompt("PS2" if self._pending else "PS1")
@@ -105,18 +101,42 @@ class TerminalSession:
         changed = self.size is not None and (size.width, size.height) != self.size
         self.size = (size.width, size.height)
         if changed and redraw:
-            self.output(b"\r" + onlcr(self._prompt().encode()) + bytes(self.editor.buffer) + CLEAR_TO_END)
+            self._raw(b"\r" + onlcr(self._prompt().encode()) + bytes(self.editor.buffer) + CLEAR_TO_END)
 
     async def _next(self) -> Input:
         if self._typeahead:
-            return self._typeahead.pop(0)
-        getter = self._getter or asyncio.ensure_future(self.inbox.get())
+            item = self._typeahead.pop(0)
+            if isinstance(item, bytes):
+                self._typeahead_bytes -= len(item)
+            return item
+        getter = self._getter or asyncio.ensure_future(self.io.next_input())
         self._getter = None
         try:
             return await getter
         except asyncio.CancelledError:
             getter.cancel()
             raise
+
+    def _keep(self, item: Input) -> None:
+        """Typed while a command runs: the terminal's input buffer keeps what fits."""
+        if isinstance(item, bytes):
+            room = self.io.budget.limits.tty_input_bytes - self._typeahead_bytes
+            item = item[:max(room, 0)]
+            if not item:
+                return
+            self._typeahead_bytes += len(item)
+        self._typeahead.append(item)
+
+    async def _interrupt(self, command: asyncio.Future[int | None]) -> None:
+        """The tty echoes ^C, SIGINT ends the command, ash starts a new line; the rest of the
+        typed input is flushed."""
+        command.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await command
+        self._typeahead.clear()
+        self._typeahead_bytes = 0
+        self.shell.interrupted()
+        self._write(b"^C\n")
 
     async def _line(self, text: str) -> int | None:
         src = self._pending + text + "\n"
@@ -126,36 +146,28 @@ class TerminalSession:
         self._pending = ""
         if not src.strip():
             return None
-        out = bytearray()
-        command = asyncio.ensure_future(self.shell.run_line(src, IO(b"", {0: bytearray(), 1: out, 2: out})))
-        sent = 0
+        terminal = self.io.stdout   # stderr and stdout are the same terminal
+        command = asyncio.ensure_future(self.shell.run_line(src, IO(EmptyReader(), {1: terminal, 2: terminal})))
         try:
+            if any(isinstance(t, bytes) and CTRL_C in t for t in self._typeahead):
+                await self._interrupt(command)   # Ctrl-C was typed right after Enter
+                return None
             while True:
                 if self._getter is None:
-                    self._getter = asyncio.ensure_future(self.inbox.get())
-                await asyncio.wait({command, self._getter}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-                if len(out) > sent:
-                    self._write(bytes(out[sent:]))
-                    sent = len(out)
+                    self._getter = asyncio.ensure_future(self.io.next_input())
+                running: set[asyncio.Future[Any]] = {command, self._getter}
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 if command.done():
                     return command.result()
-                if self._getter.done():
-                    item = self._getter.result()
-                    self._getter = None
-                    if isinstance(item, bytes) and CTRL_C in item:
-                        # the tty echoes ^C, SIGINT ends the command, ash starts a new line; the
-                        # rest of the typed input is flushed
-                        command.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await command
-                        self._typeahead.clear()
-                        self.shell.interrupted()
-                        self._write(b"^C\n")
-                        return None
-                    if isinstance(item, Resize):
-                        self._resized(item, redraw=False)
-                    else:
-                        self._typeahead.append(item)
+                item = self._getter.result()
+                self._getter = None
+                if isinstance(item, bytes) and CTRL_C in item:
+                    await self._interrupt(command)
+                    return None
+                if isinstance(item, Resize):
+                    self._resized(item, redraw=False)
+                else:
+                    self._keep(item)
         finally:
             if not command.done():
                 command.cancel()
@@ -163,22 +175,97 @@ class TerminalSession:
                     await command
 
 
+def _through_first_enter(data: bytes) -> tuple[bytes, bytes]:
+    """DATA up to and including its first Enter, and the rest."""
+    ends = [i for i in (data.find(b"\r"), data.find(b"\n")) if i >= 0]
+    if not ends:
+        return data, b""
+    cut = min(ends) + 1
+    return data[:cut], data[cut:]
+
+
+async def shell_on_terminal(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], io: SessionIO,
+                            size: tuple[int, int] | None = None, first_prompt: bool = True) -> int:
+    """A session's main for an interactive ash: the prompt, then lines until it exits. Without
+    ``first_prompt`` the first prompt is not shown (it went to the container's log before anyone
+    attached; svclab keeps no container log yet)."""
+    session = TerminalSession(argv, env, tools, io, size)
+    if first_prompt:
+        session.start()
+    return await session.loop()
+
+
+async def program_on_terminal(program: Program, env: PodEnv, tools: Mapping[str, Tool], io: SessionIO) -> int:
+    """A session's main for any other command with a tty (``kubectl exec -it POD -- cat``): the
+    line discipline in canonical mode echoes typed lines and hands them to the command's stdin,
+    Ctrl-D ends its input, Ctrl-C kills it with SIGINT (status 130)."""
+    stdin = Pipe(io.budget)
+    editor = LineEditor()
+    command = asyncio.ensure_future(start_program(program, env, tools, io.budget, PipeReadEnd(stdin), io.stdout,
+                                                  io.stdout))
+
+    async def discipline() -> None:
+        while True:
+            item = await io.next_input()
+            if item is None:
+                stdin.close()
+                return
+            if isinstance(item, Resize):
+                continue
+            for event in editor.feed(item):
+                if isinstance(event, Echo):
+                    io.stdout.raw(event.data)
+                elif isinstance(event, Line):
+                    if stdin.buffered < io.budget.limits.tty_input_bytes:
+                        with contextlib.suppress(BaseException):
+                            stdin.write_nowait((event.text + "\n").encode())
+                elif isinstance(event, Interrupt):
+                    command.cancel()
+                    return
+                elif isinstance(event, EndOfInput):
+                    stdin.close()
+
+    keys = asyncio.ensure_future(discipline())
+    try:
+        await asyncio.wait({command, keys}, return_when=asyncio.FIRST_COMPLETED)
+        if keys.done() and not command.done():
+            await asyncio.wait({command})
+        if command.cancelled():
+            return 128 + SIGINT
+        return command.result()
+    finally:
+        for task in (keys, command):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
 class Console:
     """A container's main process when it is an interactive shell on a tty. It runs from the
-    container's start; attaching shows its output from then on and sends it keystrokes. With
-    ``stdinOnce`` the container's stdin closes when the first attached client goes away."""
+    container's start in its own session; attaching shows its output from then on and sends it
+    keystrokes. With ``stdinOnce`` the container's stdin closes when the first attached client
+    goes away. Lives on the owner's loop; ``on_exit`` is called there with the exit code."""
 
-    def __init__(self, argv: list[str], env: PodEnv, tools: Mapping[str, Tool], stdin_once: bool,
-                 on_exit: Callable[[int], None]) -> None:
+    LISTENER_BACKLOG = 1024   # chunks a slow attached client may fall behind before it misses output
+
+    def __init__(self, name: str, argv: list[str], env: PodEnv, tools: Mapping[str, Tool], limits: Limits,
+                 stdin_once: bool, on_exit: Callable[[int], None],
+                 start: Callable[[str, Callable[[SessionIO], object], Budget, bool], Session]) -> None:
         self.listeners: list[asyncio.Queue[bytes | None]] = []
         self.stdin_once = stdin_once
         self.exit_code: int | None = None
         self._on_exit = on_exit
-        # a container made without a console size has a 0x0 pty: the first resize is a change
-        self.session = TerminalSession(argv, env, tools, self._broadcast, size=(0, 0))
-        self.session.start()   # this prompt goes to the container log: nobody is attached yet
-        self.task = asyncio.ensure_future(self._main())
 
+        async def main(io: SessionIO) -> int:
+            # a container made without a console size has a 0x0 pty: the first resize is a change;
+            # the first prompt goes to the container log: nobody is attached yet
+            return await shell_on_terminal(argv, env, tools, io, size=(0, 0), first_prompt=False)
+
+        self.session = start(name, main, Budget(limits.interactive()), True)
+        self.task = asyncio.ensure_future(self._pump())
+
+    # ---- what attached clients do ----------------------------------------------------------------
     def attach(self) -> asyncio.Queue[bytes | None]:
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         if self.exit_code is not None:
@@ -191,19 +278,30 @@ class Console:
         if queue in self.listeners:
             self.listeners.remove(queue)
         if with_stdin and self.stdin_once and self.exit_code is None:
-            self.session.end_of_input()
+            self.session.close_input()
+
+    def send(self, data: bytes) -> None:
+        self.session.send(data)
+
+    def resize(self, width: int, height: int) -> None:
+        self.session.resize(width, height)
+
+    def close_input(self) -> None:
+        self.session.close_input()
 
     def stop(self) -> None:
-        self.session.close()
-        if not self.task.done():
-            self.task.cancel()
+        self.session.kill()
 
-    def _broadcast(self, data: bytes) -> None:
-        for queue in self.listeners:
-            queue.put_nowait(data)
-
-    async def _main(self) -> None:
-        code = await self.session.loop()
+    # ---- the owner's side ------------------------------------------------------------------------
+    async def _pump(self) -> None:
+        while True:
+            item = await self.session.output.get()
+            if item is None:
+                break
+            for queue in self.listeners:
+                if queue.qsize() < self.LISTENER_BACKLOG:
+                    queue.put_nowait(item[1])
+        code = await self.session.wait()
         self.exit_code = code
         for queue in self.listeners:
             queue.put_nowait(None)

@@ -95,3 +95,27 @@ DIG_COMM_ERROR = ";; communications error to {server}#{port}: timed out"
 
 # --- getent (glibc nss/getent.c) -----------------------------------------------------------------
 GETENT_UNKNOWN_DB = "Unknown database: {db}\nTry `getent --help' or `getent --usage' for more information."
+
+# --- budgets: how a process of the embedded runtime dies (svclab.network.budget) -----------------
+# strsignal() texts (glibc and musl agree), which ash prints for a foreground job killed by a
+# signal other than SIGINT and SIGPIPE (shell/ash.c sprint_status48() from dowait()).
+SIGNAL_DESCRIPTIONS = {
+    9: "Killed",
+    11: "Segmentation fault",
+    24: "CPU time limit exceeded",
+    25: "File size limit exceeded",
+}
+# libbb/messages.c bb_msg_memory_exhausted, printed by bb_die_memory_exhausted() (tools: exit 1)
+# and by ash's ckmalloc() through ash_msg_and_raise_error() (the shell: status 2).
+OUT_OF_MEMORY = "{applet}: out of memory"
+# libbb/xfuncs_printf.c xwrite(): bb_simple_perror_msg_and_die("write error").
+WRITE_ERROR = "{applet}: write error: {err}"
+ENOSPC = "No space left on device"
+EFBIG = "File too large"
+# shell/ash.c shellexec(): "%s: %s", argv[0], errmsg(e, "not found") with exit status 126 for
+# any errno but ENOENT/ENOTDIR; execve() refuses arguments over ARG_MAX / MAX_ARG_STRLEN (E2BIG).
+ASH_EXEC_FAILED = "{arg0}: {cmd}: {err}"
+E2BIG = "Argument list too long"
+EXIT_CANNOT_EXECUTE = 126
+# runc cannot fork the exec'd process when the node is out of pids (EAGAIN from clone()).
+RUNC_NO_PROCESSES = "fork/exec {cmd}: resource temporarily unavailable"

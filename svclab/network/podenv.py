@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -55,6 +56,7 @@ ENOTDIR = "Not a directory"
 EROFS = "Read-only file system"
 ENOTEMPTY = "Directory not empty"
 EEXIST = "File exists"
+ENOSPC = "No space left on device"
 
 DEFAULT_DIRS = ("/", "/bin", "/dev", "/etc", "/home", "/proc", "/root", "/sys", "/tmp", "/usr",
                 "/usr/bin", "/usr/sbin", "/var", "/var/run")
@@ -63,20 +65,26 @@ DEFAULT_DIRS = ("/", "/bin", "/dev", "/etc", "/home", "/proc", "/root", "/sys", 
 class PodFS:
     """A tiny in-memory filesystem: files are bytes, directories a set of paths.
 
-    Every directory is writable except those under a read-only prefix.
+    Every directory is writable except those under a read-only prefix. The files together may hold
+    at most ``capacity`` bytes (the node's disk; past it a write fails with ENOSPC). Processes of
+    the pod run on their own threads and share it, so every call holds the filesystem's lock.
     """
 
     def __init__(self, files: dict[str, bytes] | None = None,
                  dirs: tuple[str, ...] | list[str] = DEFAULT_DIRS,
-                 readonly: tuple[str, ...] = ("/proc", "/sys")) -> None:
-        self._files: dict[str, bytes] = {}
+                 readonly: tuple[str, ...] = ("/proc", "/sys"), capacity: int | None = None) -> None:
+        self._files: dict[str, bytearray] = {}
         self._dirs: set[str] = {"/"}
         self._readonly = tuple(readonly)
+        self._lock = threading.RLock()
+        self._used = 0
+        self.capacity = capacity
         for d in dirs:
             self.makedirs(d)
         for path, data in (files or {}).items():
             self.makedirs(posixpath.dirname(self.norm(path)))
-            self._files[self.norm(path)] = data
+            self._files[self.norm(path)] = bytearray(data)
+            self._used += len(data)
 
     @staticmethod
     def norm(path: str, cwd: str = "/") -> str:
@@ -85,23 +93,44 @@ class PodFS:
         out = posixpath.normpath(joined)
         return "/" + out.lstrip("/") if out != "/" else "/"
 
+    @property
+    def used(self) -> int:
+        """Bytes held by files."""
+        return self._used
+
     def exists(self, path: str) -> bool:
         p = self.norm(path)
-        return p in self._files or p in self._dirs
+        with self._lock:
+            return p in self._files or p in self._dirs
 
     def isdir(self, path: str) -> bool:
-        return self.norm(path) in self._dirs
+        with self._lock:
+            return self.norm(path) in self._dirs
 
     def isfile(self, path: str) -> bool:
-        return self.norm(path) in self._files
+        with self._lock:
+            return self.norm(path) in self._files
 
-    def read(self, path: str) -> bytes:
+    def size(self, path: str) -> int:
+        with self._lock:
+            return len(self._file(path))
+
+    def _file(self, path: str) -> bytearray:
         p = self.norm(path)
         if p in self._dirs:
             raise FSError(path, EISDIR)
         if p not in self._files:
             raise FSError(path, ENOENT)
         return self._files[p]
+
+    def read(self, path: str) -> bytes:
+        with self._lock:
+            return bytes(self._file(path))
+
+    def read_at(self, path: str, offset: int, size: int) -> bytes:
+        """pread(2): up to SIZE bytes from OFFSET (b"" at the end)."""
+        with self._lock:
+            return bytes(self._file(path)[offset:offset + size])
 
     def read_text(self, path: str, default: str | None = None) -> str:
         """File content as text, or ``default`` when missing (if given)."""
@@ -124,60 +153,81 @@ class PodFS:
     def _is_readonly(self, p: str) -> bool:
         return any(p == ro or p.startswith(ro + "/") for ro in self._readonly)
 
-    def write(self, path: str, data: bytes, append: bool = False) -> None:
+    def write(self, path: str, data: bytes, append: bool = False, partial: bool = False) -> None:
+        """Write (or append) DATA. Past the capacity it fails with ENOSPC; with ``partial`` (an
+        append, like write(2)) the part that fits is written first."""
         p = self.norm(path)
-        if p in self._dirs:
-            raise FSError(path, EISDIR)
-        self._check_parent(path, p)
-        self._files[p] = (self._files.get(p, b"") + data) if append else data
+        with self._lock:
+            if p in self._dirs:
+                raise FSError(path, EISDIR)
+            self._check_parent(path, p)
+            current = self._files.get(p)
+            kept = len(current) if current is not None and append else 0
+            growth = kept + len(data) - (len(current) if current is not None else 0)
+            if self.capacity is not None and growth > 0 and self._used + growth > self.capacity:
+                room = self.capacity - self._used
+                if partial and append and current is not None and room > 0:
+                    current += data[:room]
+                    self._used += room
+                raise FSError(path, ENOSPC)
+            if current is None or not append:
+                self._files[p] = bytearray(data)
+            else:
+                current += data
+            self._used += growth
 
     def remove(self, path: str) -> None:
         """Remove a file (not a directory)."""
         p = self.norm(path)
-        if p in self._dirs:
-            raise FSError(path, EISDIR)
-        if p not in self._files:
-            raise FSError(path, ENOENT)
-        if self._is_readonly(p):
-            raise FSError(path, EROFS)
-        del self._files[p]
+        with self._lock:
+            if p in self._dirs:
+                raise FSError(path, EISDIR)
+            if p not in self._files:
+                raise FSError(path, ENOENT)
+            if self._is_readonly(p):
+                raise FSError(path, EROFS)
+            self._used -= len(self._files.pop(p))
 
     def rmdir(self, path: str) -> None:
         p = self.norm(path)
-        if p not in self._dirs:
-            raise FSError(path, ENOTDIR if p in self._files else ENOENT)
-        if self.listdir(p):
-            raise FSError(path, ENOTEMPTY)
-        if self._is_readonly(p) or p == "/":
-            raise FSError(path, EROFS)
-        self._dirs.discard(p)
+        with self._lock:
+            if p not in self._dirs:
+                raise FSError(path, ENOTDIR if p in self._files else ENOENT)
+            if self.listdir(p):
+                raise FSError(path, ENOTEMPTY)
+            if self._is_readonly(p) or p == "/":
+                raise FSError(path, EROFS)
+            self._dirs.discard(p)
 
     def mkdir(self, path: str) -> None:
         p = self.norm(path)
-        if p in self._dirs or p in self._files:
-            raise FSError(path, EEXIST)
-        self._check_parent(path, p)
-        self._dirs.add(p)
+        with self._lock:
+            if p in self._dirs or p in self._files:
+                raise FSError(path, EEXIST)
+            self._check_parent(path, p)
+            self._dirs.add(p)
 
     def makedirs(self, path: str) -> None:
         """mkdir -p, ignoring read-only prefixes (used to build the image)."""
         p = self.norm(path)
-        while p not in self._dirs:
-            if p in self._files:
-                raise FSError(path, ENOTDIR)
-            self._dirs.add(p)
-            p = posixpath.dirname(p)
+        with self._lock:
+            while p not in self._dirs:
+                if p in self._files:
+                    raise FSError(path, ENOTDIR)
+                self._dirs.add(p)
+                p = posixpath.dirname(p)
 
     def listdir(self, path: str) -> list[str]:
         """Sorted names directly inside a directory."""
         p = self.norm(path)
-        if p in self._files:
-            raise FSError(path, ENOTDIR)
-        if p not in self._dirs:
-            raise FSError(path, ENOENT)
-        prefix = p.rstrip("/") + "/"
-        names = {q[len(prefix):] for q in (*self._files, *self._dirs)
-                 if q.startswith(prefix) and q != p and "/" not in q[len(prefix):]}
+        with self._lock:
+            if p in self._files:
+                raise FSError(path, ENOTDIR)
+            if p not in self._dirs:
+                raise FSError(path, ENOENT)
+            prefix = p.rstrip("/") + "/"
+            names = {q[len(prefix):] for q in (*self._files, *self._dirs)
+                     if q.startswith(prefix) and q != p and "/" not in q[len(prefix):]}
         return sorted(names)
 
 

@@ -1,23 +1,36 @@
 """Readiness probes, run by the emulated kubelet against the pod's sandbox.
 
-exec probes run the command in the pod (so `touch /tmp/ready` flips them), httpGet probes ask the
-pod's HTTP app, tcpSocket probes check the port is one the pod listens on. Thresholds, periods and
-initial delays follow the probe spec. Probe commands that do no real I/O complete synchronously, so
-results are deterministic; anything slower finishes as a task and re-triggers reconciliation.
+exec probes run the command in the pod, in a session of their own off the cluster's loop (so
+`touch /tmp/ready` flips them, and a probe that loops forever costs its own thread, not the API):
+the result arrives later, on the cluster's loop, and asks the kubelet to look again. A probe that
+outlives ``timeoutSeconds`` is killed and fails, as the kubelet's exec probe does. httpGet probes
+ask the pod's HTTP app, tcpSocket probes check the port is one the pod listens on; both finish at
+once. Thresholds, periods and initial delays follow the probe spec.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Coroutine
+from typing import Any, Protocol
 
+from svclab.network.podenv import HttpResponse
 from svclab.network.proxy import Route, listens_on
 
-if TYPE_CHECKING:
-    from svclab.network.runtime import ClusterNetwork
-
 Obj = dict[str, Any]
+
+
+class ProbeHost(Protocol):
+    """What the prober needs from the network."""
+
+    def sandbox_for(self, pod: Obj) -> Any: ...
+
+    def run_probe(self, pod: Obj, argv: list[str], timeout: float, done: Callable[[bool], None]) -> bool: ...
+
+    def serve_http(self, route: Route, client_ip: str, method: str, path: str) -> Awaitable[HttpResponse]: ...
+
+    def resync(self) -> None: ...
 
 
 @dataclass
@@ -40,12 +53,22 @@ def drive(coro: Coroutine[Any, Any, Any]) -> tuple[bool, Any]:
 
 
 class Prober:
-    def __init__(self, network: "ClusterNetwork") -> None:
-        self.network = network
+    def __init__(self, host: ProbeHost) -> None:
+        self.host = host
         self.states: dict[str, ProbeState] = {}
+        self._in_flight: set[asyncio.Future[None]] = set()
 
     def forget(self, uid: str) -> None:
         self.states.pop(uid, None)
+
+    def track(self, future: asyncio.Future[None]) -> None:
+        """An exec probe in flight (``settle`` waits for it)."""
+        self._in_flight.add(future)
+        future.add_done_callback(self._in_flight.discard)
+
+    async def settle(self) -> None:
+        while self._in_flight:
+            await asyncio.wait(list(self._in_flight))
 
     def __call__(self, pod: Obj, now: float) -> tuple[bool, float | None]:
         probe = next((c["readinessProbe"] for c in pod["spec"].get("containers") or [] if c.get("readinessProbe")), None)
@@ -54,20 +77,41 @@ class Prober:
         uid = pod["metadata"]["uid"]
         state = self.states.get(uid)
         if state is None:
-            sandbox = self.network.sandbox_for(pod)
+            sandbox = self.host.sandbox_for(pod)
             started = sandbox.started_at if sandbox else now
             state = self.states[uid] = ProbeState(next_at=started + float(probe.get("initialDelaySeconds", 0)))
         period = float(probe.get("periodSeconds", 10))
         if now + 1e-9 >= state.next_at and not state.running:
             state.next_at = now + period
-            coro = self._check(pod, probe)
-            finished, ok = drive(coro)
-            if finished:
-                self._record(state, probe, bool(ok))
+            if "exec" in probe:
+                self._exec(pod, probe, state, uid)
             else:
-                state.running = True
-                asyncio.get_running_loop().create_task(self._check_async(pod, probe, state))
+                finished, ok = drive(self._check(pod, probe))
+                if finished:
+                    self._record(state, probe, bool(ok))
+                else:
+                    state.running = True
+                    self.track(asyncio.ensure_future(self._check_async(pod, probe, state, uid)))
         return state.ready, state.next_at
+
+    def _exec(self, pod: Obj, probe: Obj, state: ProbeState, uid: str) -> None:
+        state.running = True
+
+        def done(ok: bool) -> None:
+            state.running = False
+            self._finish(state, probe, ok, uid)
+
+        argv = [str(arg) for arg in probe["exec"].get("command") or []]
+        if not self.host.run_probe(pod, argv, float(probe.get("timeoutSeconds", 1)), done):
+            state.running = False   # no room for another probe now: it runs at the next period
+
+    def _finish(self, state: ProbeState, probe: Obj, ok: bool, uid: str) -> None:
+        if self.states.get(uid) is not state:
+            return   # the pod has gone meanwhile
+        before = state.ready
+        self._record(state, probe, ok)
+        if state.ready != before:
+            self.host.resync()
 
     def _record(self, state: ProbeState, probe: Obj, ok: bool) -> None:
         if ok:
@@ -79,33 +123,25 @@ class Prober:
             if state.failures >= int(probe.get("failureThreshold", 3)) or not state.ready:
                 state.ready = False
 
-    async def _check_async(self, pod: Obj, probe: Obj, state: ProbeState) -> None:
+    async def _check_async(self, pod: Obj, probe: Obj, state: ProbeState, uid: str) -> None:
         try:
             ok = await asyncio.wait_for(self._check(pod, probe), timeout=float(probe.get("timeoutSeconds", 1)))
         except (asyncio.TimeoutError, Exception):
             ok = False
         state.running = False
-        before = state.ready
-        self._record(state, probe, bool(ok))
-        if state.ready != before:
-            self.network.cluster.manager.reconcile()
+        self._finish(state, probe, bool(ok), uid)
 
     async def _check(self, pod: Obj, probe: Obj) -> bool:
-        sandbox = self.network.sandbox_for(pod)
+        sandbox = self.host.sandbox_for(pod)
         if sandbox is None:
             return False
-        if "exec" in probe:
-            from svclab.network.shell import run
-
-            result = await run(list(probe["exec"].get("command") or []), sandbox)
-            return result.exit_code == 0 and result.runtime_error is None
         port_of = lambda spec: self._port(pod, spec.get("port"))  # noqa: E731
         if "httpGet" in probe:
             get = probe["httpGet"]
             port = port_of(get)
             if port is None or not listens_on(pod, port):
                 return False
-            response = await self.network.serve_http(Route(pod, port), pod["status"].get("hostIP", ""), "GET", get.get("path", "/"))
+            response = await self.host.serve_http(Route(pod, port), pod["status"].get("hostIP", ""), "GET", get.get("path", "/"))
             return 200 <= response.status < 400
         if "tcpSocket" in probe:
             port = port_of(probe["tcpSocket"])

@@ -1,84 +1,159 @@
-"""The cluster network: the DNS server for kube-dns, kube-proxy, pod sandboxes and probes, and
-`kubectl exec` into pods. Wired onto the embedded cluster's loop and store."""
+"""The cluster network and the pods' runtime: the DNS server for kube-dns, kube-proxy, pod
+sandboxes, readiness probes, and the processes `kubectl exec` and `kubectl attach` start.
+
+The network is handed what it uses (`ClusterPort`: the store's objects, the clock, how to report
+a container's exit, how to ask the kubelet to look again) and never imports the cluster that
+builds it. The kubelet calls it through three hooks (``probe``, ``pod_started``,
+``pod_stopped``); the API server's exec endpoint calls it as an `svclab.apiserver.exec_ws.PodRuntime`.
+
+It lives on the cluster's loop (the owner loop). Every process runs in a session of its own
+(svclab.network.session) and reaches back only through ``bridge`` (HTTP through kube-proxy and to
+the pods' apps) and through real UDP to the DNS server.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol
 
-from svclab.apiserver.exec_ws import serve_attach, serve_exec
+from svclab.dns.index import ObjectSource
 from svclab.dns.server import DNSServer
-from svclab.network.interactive import Console
-from svclab.network.podenv import HttpResponse
+from svclab.network import messages
+from svclab.network.budget import DEFAULT_LIMITS, Budget, Limits
+from svclab.network.interactive import Console, program_on_terminal, shell_on_terminal
+from svclab.network.podenv import ConnectionRefused, HttpResponse
 from svclab.network.probes import Prober
-from svclab.network.proxy import KubeProxy, Route, probe_endpoints
+from svclab.network.proxy import KubeProxy, Route, listens_on, probe_endpoints
 from svclab.network.sandbox import Sandbox, make_sandbox
-from svclab.network.shell import is_interactive_shell
+from svclab.network.session import LoopBridge, Session, SessionIO, SessionPool, SessionRefused
+from svclab.network.shell import Program, is_interactive_shell, locate, start_program
+from svclab.network.streams import Collector, EmptyReader
 from svclab.network.tools import tools_for_image
 from svclab.network.tools.netexec import netexec
-from svclab.resources import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICES
-
-if TYPE_CHECKING:
-    from svclab.cluster.embedded import EmbeddedCluster
+from svclab.resources import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICES, Resource
 
 Obj = dict[str, Any]
+
+
+class ClusterClock(Protocol):
+    def time(self) -> float: ...
+
+    def now(self) -> datetime: ...
+
+
+class ClusterPort(Protocol):
+    """What the pod network needs from the cluster that runs it."""
+
+    @property
+    def clock(self) -> ClusterClock: ...
+
+    @property
+    def store(self) -> ObjectSource:
+        """The cluster's objects and their changes (the DNS server indexes them as they change)."""
+        ...
+
+    def objects(self, resource: Resource) -> Iterable[Obj]:
+        """The stored objects of one resource (read on the cluster's loop only)."""
+        ...
+
+    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
+        """A pod's main process ended (the kubelet records it and acts on restartPolicy)."""
+        ...
+
+    def resync(self) -> None:
+        """Something the kubelet reads changed (a probe result): look at the pods again."""
+        ...
 
 
 class StoreView:
     """The DNS server's read-only view of the cluster."""
 
-    def __init__(self, cluster: "EmbeddedCluster") -> None:
-        self.store = cluster.store
+    def __init__(self, port: ClusterPort) -> None:
+        self._port = port
 
-    def services(self) -> Any:
-        return self.store.items(SERVICES)
+    def services(self) -> Iterable[Obj]:
+        return self._port.objects(SERVICES)
 
-    def endpoint_slices(self) -> Any:
-        return self.store.items(ENDPOINT_SLICES)
+    def endpoint_slices(self) -> Iterable[Obj]:
+        return self._port.objects(ENDPOINT_SLICES)
 
-    def pods(self) -> Any:
-        return self.store.items(PODS)
+    def pods(self) -> Iterable[Obj]:
+        return self._port.objects(PODS)
 
-    def namespaces(self) -> Any:
-        return self.store.items(NAMESPACES)
+    def namespaces(self) -> Iterable[Obj]:
+        return self._port.objects(NAMESPACES)
 
 
 class ClusterNetwork:
-    def __init__(self, cluster: "EmbeddedCluster") -> None:
-        self.cluster = cluster
-        view = StoreView(cluster)
+    def __init__(self, port: ClusterPort, dns_rng: random.Random, proxy_rng: random.Random,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
+        self.port = port
+        self.limits = limits
+        view = StoreView(port)
         # Indexed from the store's events; follows the coredns ConfigMap's Corefile on the cluster clock.
-        self.dns = DNSServer(cluster.store, rng=cluster.rngs["dns"], now=cluster.clock.time)
-        store = cluster.store
-        self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: store.items(NODES), cluster.rngs["proxy"], cluster.clock.time)
+        self.dns = DNSServer(port.store, rng=dns_rng, now=port.clock.time)
+        self.proxy = KubeProxy(view.services, view.endpoint_slices, view.pods, lambda: port.objects(NODES),
+                               proxy_rng, port.clock.time)
         self.sandboxes: dict[str, Sandbox] = {}
         self.consoles: dict[str, Console] = {}
+        self.sessions = SessionPool(limits.sessions)
+        self._by_pod: dict[str, set[Session]] = {}   # the exec sessions of each pod uid
+        self.probe_sessions = SessionPool(limits.probe_sessions)
         self.prober = Prober(self)
-        cluster.kubelets.probe = self.prober
-        cluster.kubelets.on_pod_stopped.append(self._forget)
-        cluster.kubelets.on_pod_started.append(self.sandbox_for)  # the container starts now: uptime counts from here
-        cluster.api.exec_handler = self._exec
+        self.bridge: LoopBridge | None = None
 
+    # ---- lifecycle (on the cluster's loop) -------------------------------------------------------
     @property
     def dns_endpoint(self) -> tuple[str, int]:
         return ("127.0.0.1", self.dns.port)
 
     async def start(self) -> None:
+        self.bridge = LoopBridge(asyncio.get_running_loop())
         await self.dns.start("127.0.0.1", 0)
-        self.cluster.dns_port = self.dns.port
 
     async def stop(self) -> None:
+        for console in list(self.consoles.values()):
+            console.stop()
+        self.sessions.kill_all()
+        self.probe_sessions.kill_all()
         await self.dns.stop()
 
-    def _forget(self, pod: Obj) -> None:
+    # ---- the kubelet's hooks -------------------------------------------------------------------
+    def probe(self, pod: Obj, now: float) -> tuple[bool, float | None]:
+        """Readiness of a running pod with a readinessProbe: (ready, when to look again)."""
+        return self.prober(pod, now)
+
+    def pod_started(self, pod: Obj) -> None:
+        """The container starts now: its uptime counts from here."""
+        self.sandbox_for(pod)
+
+    def pod_stopped(self, pod: Obj) -> None:
+        """The container stops: its processes are killed (an exec ends with 137), as the kubelet's are."""
         uid = pod["metadata"]["uid"]
         self.sandboxes.pop(uid, None)
         self.prober.forget(uid)
         console = self.consoles.pop(uid, None)
         if console is not None:
             console.stop()
+        for session in list(self._by_pod.pop(uid, ())):   # (a copy: sessions leave it as they end)
+            session.kill()
 
+    def resync(self) -> None:
+        """A probe result changed: the kubelet looks at the pods again."""
+        self.port.resync()
+
+    async def settle(self) -> None:
+        """Wait for the exec probes in flight (each ends within its timeoutSeconds) and apply
+        their results: a test stepping a manual clock sees the state they lead to."""
+        await self.prober.settle()
+
+    # ---- pods ----------------------------------------------------------------------------------
     def pod_by_uid(self, uid: str) -> Obj | None:
-        return next((p for p in self.cluster.store.items(PODS) if p["metadata"]["uid"] == uid), None)
+        return next((p for p in self.port.objects(PODS) if p["metadata"]["uid"] == uid), None)
 
     def sandbox_for(self, pod: Obj) -> Sandbox | None:
         """The pod's sandbox, made when first needed once the pod runs (one per pod uid)."""
@@ -87,9 +162,61 @@ class ClusterNetwork:
         uid = pod["metadata"]["uid"]
         sandbox = self.sandboxes.get(uid)
         if sandbox is None:
-            services = list(self.cluster.store.items(SERVICES))
-            sandbox = self.sandboxes[uid] = make_sandbox(self, pod, services, self.cluster.clock.time())
+            services = list(self.port.objects(SERVICES))
+            sandbox = self.sandboxes[uid] = make_sandbox(self, pod, services, self.port.clock.time())
         return sandbox
+
+    def running(self, pod: Obj) -> bool:
+        """Whether the pod's container has started (exec and attach need it)."""
+        return self.sandbox_for(pod) is not None
+
+    def stopped(self, uid: str) -> bool:
+        pod = self.pod_by_uid(uid)
+        return uid not in self.sandboxes or pod is None or self.sandbox_for(pod) is None
+
+    # ---- processes -----------------------------------------------------------------------------
+    def exec(self, pod: Obj, container: str, argv: list[str], *, tty: bool, stdin: bool) -> Session | str:
+        """Start ``argv`` in the container (`kubectl exec`): its session, or the runtime's error
+        message when there is no such binary or no room for another process."""
+        sandbox = self.sandbox_for(pod)
+        if sandbox is None:
+            return f'container not found ("{container}")'
+        tools = tools_for_image(_image(pod, container))
+        meta = pod["metadata"]
+        name = f"{meta['namespace']}/{meta['name']}"
+        uid = meta["uid"]
+        if tty and stdin and is_interactive_shell(argv):
+            def terminal(io: SessionIO) -> Any:
+                return shell_on_terminal(argv, sandbox, tools, io)
+            return self._start(uid, name, terminal, self.limits.interactive(), tty=True, argv=argv)
+        program = locate(argv, sandbox, tools)
+        if isinstance(program, str):
+            return program
+        if tty and stdin:
+            def typed(io: SessionIO) -> Any:
+                return program_on_terminal(program, sandbox, tools, io)
+            return self._start(uid, name, typed, self.limits.interactive(), tty=True, argv=argv)
+
+        def command(io: SessionIO) -> Any:
+            return start_program(program, sandbox, tools, io.budget, io.stdin(), io.stdout, io.stderr)
+        return self._start(uid, name, command, self.limits, tty=tty, argv=argv)
+
+    def _start(self, uid: str, name: str, main: Any, limits: Limits, *, tty: bool, argv: list[str]) -> Session | str:
+        pods = self._by_pod.setdefault(uid, set())
+
+        def ended(session: Session) -> None:   # on the session's thread
+            pods.discard(session)
+
+        try:
+            session = self.sessions.start(name, main, Budget(limits), tty, on_exit=ended)
+        except SessionRefused:
+            namespace, pod = name.split("/", 1)
+            return messages.RUNTIME_EXEC_FAILED.format(
+                exec_id=messages.exec_id(namespace, pod, argv),
+                cause=messages.RUNC_NO_PROCESSES.format(cmd=argv[0] if argv else ""))
+        if session.running:
+            pods.add(session)
+        return session
 
     def console_for(self, pod: Obj, container: str) -> Console | None:
         """The running interactive shell that is the container's main process (``stdin`` and
@@ -100,7 +227,7 @@ class ClusterNetwork:
             return None
         image = spec.get("image", "")
         argv = [*(spec.get("command") or []), *(spec.get("args") or [])]
-        if not argv and image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0] == "busybox":
+        if not argv and _repository(image) == "busybox":
             argv = ["sh"]   # the busybox image has no ENTRYPOINT and CMD ["sh"]
         if not is_interactive_shell(argv):
             return None
@@ -110,12 +237,72 @@ class ClusterNetwork:
             meta = pod["metadata"]
 
             def exited(code: int) -> None:
-                self.consoles.pop(uid, None)
-                self.cluster.kubelets.container_exited(meta["namespace"], meta["name"], uid, code)
-                self.cluster.manager.reconcile()
+                if self.consoles.get(uid) is console:
+                    self.consoles.pop(uid, None)
+                self.port.container_exited(meta["namespace"], meta["name"], uid, code)
 
-            console = self.consoles[uid] = Console(argv, sandbox, tools_for_image(image), bool(spec.get("stdinOnce")), exited)
+            def start(name: str, main: Any, budget: Budget, tty: bool) -> Session:
+                session = Session(name, main, budget, tty)
+                session.start()
+                return session
+
+            console = self.consoles[uid] = Console(f"{meta['namespace']}/{meta['name']}", argv, sandbox,
+                                                   tools_for_image(image), self.limits, bool(spec.get("stdinOnce")),
+                                                   exited, start)
         return console
+
+    def run_probe(self, pod: Obj, argv: list[str], timeout: float,
+                  done: Callable[[bool], None]) -> bool:
+        """Start an exec probe in its own session; ``done(success)`` is called on the cluster's
+        loop once it ends or its timeout kills it. False when it could not start now."""
+        sandbox = self.sandbox_for(pod)
+        if sandbox is None:
+            done(False)
+            return True
+        container: Obj = next((c for c in pod["spec"].get("containers") or [] if c.get("readinessProbe")), {})
+        tools = tools_for_image(container.get("image", ""))
+        program = locate(argv, sandbox, tools)
+        if isinstance(program, str):
+            done(False)
+            return True
+        return self.prober_session(pod, program, sandbox, tools, timeout, done)
+
+    def prober_session(self, pod: Obj, program: Program, sandbox: Sandbox, tools: Any, timeout: float,
+                       done: Callable[[bool], None]) -> bool:
+        async def main(io: SessionIO) -> int:
+            out, err = Collector(io.budget), Collector(io.budget)
+            return await start_program(program, sandbox, tools, io.budget, EmptyReader(), out, err)
+
+        limits = self.limits
+        if limits.cpu_seconds is not None and timeout < limits.cpu_seconds:
+            limits = replace(limits, cpu_seconds=max(timeout, 0.001))
+        try:
+            session = self.probe_sessions.start(f"probe-{pod['metadata']['name']}", main, Budget(limits))
+        except SessionRefused:
+            return False
+
+        async def watch() -> None:
+            try:
+                code = await asyncio.wait_for(asyncio.shield(session.wait()), timeout)
+            except asyncio.TimeoutError:   # the kubelet gives up after timeoutSeconds: a failure
+                session.kill()
+                code = -1
+            done(code == 0)
+
+        self.prober.track(asyncio.ensure_future(watch()))
+        return True
+
+    # ---- HTTP ----------------------------------------------------------------------------------
+    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str) -> HttpResponse:
+        """A TCP connection from the pod, decided by kube-proxy (runs on the cluster's loop)."""
+        if ip.startswith("127.") or ip == "::1":
+            # the pod's own loopback (its network namespace), never the host's
+            pod = self.pod_by_uid(sandbox.uid)
+            if pod is None or not listens_on(pod, port):
+                raise ConnectionRefused(f"{ip}:{port}")
+            return await self.serve_http(Route(pod, port), ip, method, path)
+        route = self.proxy.route(sandbox.ip, ip, port)
+        return await self.serve_http(route, sandbox.ip, method, path)
 
     async def serve_http(self, route: Route, client_ip: str, method: str, path: str) -> HttpResponse:
         """The pod's HTTP app: agnhost netexec, plus 200 on its own health-check paths."""
@@ -125,11 +312,14 @@ class ClusterNetwork:
         if any(named.get(port, port) == route.port and bare == probe_path for port, probe_path in probe_endpoints(pod)):
             return HttpResponse(200, "OK", {"Content-Type": "text/plain; charset=utf-8"}, b"ok")
         sandbox = self.sandbox_for(pod)
-        uptime = self.cluster.clock.time() - sandbox.started_at if sandbox else 0.0
+        uptime = self.port.clock.time() - sandbox.started_at if sandbox else 0.0
         hostname = pod["spec"].get("hostname") or pod["metadata"]["name"]
-        return await netexec(hostname, client_ip, method, path, now=self.cluster.clock.now(), uptime=uptime)
+        return await netexec(hostname, client_ip, method, path, now=self.port.clock.now(), uptime=uptime)
 
-    async def _exec(self, request: Any, namespace: str, name: str) -> Any:
-        if request.path.rstrip("/").endswith("/attach"):
-            return await serve_attach(request, self.cluster, namespace, name)
-        return await serve_exec(request, self.cluster, namespace, name)
+
+def _repository(image: str) -> str:
+    return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+
+
+def _image(pod: Obj, container: str) -> str:
+    return next((c.get("image", "") for c in pod["spec"].get("containers") or [] if c["name"] == container), "")

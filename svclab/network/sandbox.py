@@ -1,20 +1,37 @@
-"""Each running pod's sandbox: its tiny filesystem and environment, and the PodEnv the tools see."""
+"""Each running pod's sandbox: its tiny filesystem and environment, and the PodEnv the tools see.
+
+Its processes run on session threads (svclab.network.session): the filesystem has its own lock,
+and a connection to another pod is made on the cluster's loop through the network's bridge.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from svclab.dns.resolvconf import resolv_conf
-from svclab.network.podenv import ConnectionRefused, HttpResponse, PodFS, standard_files
-from svclab.network.proxy import Route, listens_on
+from svclab.network.budget import Limits
+from svclab.network.podenv import HttpResponse, PodFS, standard_files
+from svclab.network.session import LoopBridge
 from svclab.version import CLUSTER_DOMAIN
 
-if TYPE_CHECKING:
-    from svclab.network.runtime import ClusterNetwork
-
 Obj = dict[str, Any]
+
+
+class PodNetwork(Protocol):
+    """What a sandbox needs from the network it lives on."""
+
+    @property
+    def limits(self) -> Limits: ...
+
+    @property
+    def bridge(self) -> LoopBridge | None: ...
+
+    @property
+    def dns_endpoint(self) -> tuple[str, int]: ...
+
+    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str) -> HttpResponse: ...
 
 
 def _service_env(services: list[Obj], namespace: str) -> dict[str, str]:
@@ -50,7 +67,7 @@ def _service_env(services: list[Obj], namespace: str) -> dict[str, str]:
 class Sandbox:
     """One pod as its processes see it; implements svclab.network.podenv.PodEnv."""
 
-    network: "ClusterNetwork"
+    network: PodNetwork
     name: str
     namespace: str
     hostname: str
@@ -63,20 +80,15 @@ class Sandbox:
     extra: dict[str, Any] = field(default_factory=dict)
 
     async def http_request(self, ip: str, port: int, method: str, path: str, headers: dict[str, str]) -> HttpResponse:
-        if ip.startswith("127.") or ip == "::1":
-            # the pod's own loopback (its network namespace), never the host's
-            pod = self.network.pod_by_uid(self.uid)
-            if pod is None or not listens_on(pod, port):
-                raise ConnectionRefused(f"{ip}:{port}")
-            return await self.network.serve_http(Route(pod, port), ip, method, path)
-        route = self.network.proxy.route(self.ip, ip, port)
-        return await self.network.serve_http(route, self.ip, method, path)
+        bridge = self.network.bridge
+        assert bridge is not None, "the network has not started"
+        return await bridge.call(self.network.http_from_pod, self, ip, port, method, path)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
-def make_sandbox(network: "ClusterNetwork", pod: Obj, services: list[Obj], now: float) -> Sandbox:
+def make_sandbox(network: PodNetwork, pod: Obj, services: list[Obj], now: float) -> Sandbox:
     meta, spec, status = pod["metadata"], pod.get("spec", {}), pod.get("status", {})
     hostname = spec.get("hostname") or meta["name"]
     namespace = meta["namespace"]
@@ -94,4 +106,5 @@ def make_sandbox(network: "ClusterNetwork", pod: Obj, services: list[Obj], now: 
             if "value" in var:
                 env[var["name"]] = str(var["value"])
         break
-    return Sandbox(network, meta["name"], namespace, hostname, ip, PodFS(files), env, meta["uid"], now, network.dns_endpoint)
+    fs = PodFS(files, capacity=network.limits.fs_bytes)
+    return Sandbox(network, meta["name"], namespace, hostname, ip, fs, env, meta["uid"], now, network.dns_endpoint)

@@ -2,37 +2,58 @@
 
 Error texts follow busybox shell/ash.c (ash_vmsg: "sh: NAME: not found", status 127; syntax
 errors status 2) and, for a binary the image lacks, containerd/runc (see messages.py).
+
+Commands run like processes: each has file descriptors (svclab.network.streams), a pipeline's
+commands run at once connected by pipes of ``pipe_bytes``, a command writing to a pipe whose reader
+has gone dies of SIGPIPE (status 141, no message), and every step the shell takes checks the
+session's budget (svclab.network.budget). ``$((...))`` is busybox's 64-bit arithmetic
+(svclab.network.tools.shmath).
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import math
-import operator
+import logging
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from svclab.network import messages
+from svclab.network.budget import DEFAULT_LIMITS, SIGPIPE, SIGSEGV, Budget, Killed, Limits, OutOfMemory
 from svclab.network.podenv import ExecResult, FSError, PodEnv
+from svclab.network.streams import (BytesReader, Collector, Discard, EmptyReader, FileReader, FileWriter, Pipe,
+                                    PipeReadEnd, Reader, WriteError, Writer, ZeroReader, read_all)
 from svclab.network.tools import ALL
 from svclab.network.tools.base import Invocation, Tool
-from svclab.network.tools.shsyntax import (AndOr, For, If, Node, Part, Pipeline, Redir, Seq, ShellSyntaxError,
-                                           Simple, While, Word, _dq_parts, parse)
+from svclab.network.tools.shmath import ArithError, evaluate
+from svclab.network.tools.shsyntax import (AndOr, For, HeredocUnterminated, If, Node, Part, Pipeline, Redir, Seq,
+                                           ShellSyntaxError, Simple, While, Word, _dq_parts, parse)
+
+log = logging.getLogger(__name__)
 
 SHELLS = {"sh", "ash"}
 BIN_DIRS = {"/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"}
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-SPECIAL_DEVICES = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/zero"}
 RUNTIME_EXIT_CODE = 126   # what runc reports; kubectl itself prints the Status and exits 1
+# Applets that busybox ash runs as builtins (no exec: no ARG_MAX, and SIGPIPE kills the shell).
+ASH_BUILTIN_APPLETS = {"echo", "printf", "test", "[", "true", "false"}
+NULL_DEVICES = {"/dev/null", "/dev/zero"}
 
 
 class _Exit(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+class _ShellError(Exception):
+    """ash_msg_and_raise_error(): a non-interactive shell exits with ``status``; an interactive
+    one abandons the line and prompts again."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class _LoopControl(Exception):
@@ -44,15 +65,31 @@ class _LoopControl(Exception):
 
 @dataclass
 class IO:
-    """File descriptors of a running command: stdin data and output sinks by fd."""
+    """File descriptors of a running command: its standard input and its output descriptors."""
 
-    stdin: bytes
-    fds: dict[int, bytearray]
-    files: list[tuple[str, bytearray]] = field(default_factory=list)
+    stdin: Reader
+    fds: dict[int, Writer]
 
     def derive(self) -> IO:
-        """A copy whose fd table and redirected files can change independently."""
+        """A copy whose fd table can change independently."""
         return IO(self.stdin, dict(self.fds))
+
+
+class SubstitutionOutput(Collector):
+    """What ``$(...)`` collects. Past the memory budget the shell reading it runs out of memory;
+    the command writing it then finds its reader gone (SIGPIPE)."""
+
+    def __init__(self, budget: Budget) -> None:
+        super().__init__(budget)
+        self.overflowed = False
+
+    def write_nowait(self, data: bytes) -> None:
+        if self.overflowed:
+            raise Killed(SIGPIPE)
+        if len(self.data) + len(data) > self.budget.limits.memory_bytes:
+            self.overflowed = True
+            raise Killed(SIGPIPE)
+        self.data += data
 
 
 @dataclass
@@ -61,6 +98,7 @@ class Shell:
 
     env: PodEnv
     tools: Mapping[str, Tool]
+    budget: Budget = field(default_factory=lambda: Budget(DEFAULT_LIMITS))
     arg0: str = "sh"
     positional: list[str] = field(default_factory=list)
     vars: dict[str, str] = field(default_factory=dict)
@@ -72,20 +110,48 @@ class Shell:
     interactive: bool = False
     _in_condition: int = 0
     status_from_subst: int | None = None
+    var_bytes: int = -1
+
+    def __post_init__(self) -> None:
+        if self.var_bytes < 0:
+            self.var_bytes = sum(len(k) + len(v) for k, v in self.vars.items())
 
     def subshell(self) -> Shell:
-        return Shell(self.env, self.tools, self.arg0, list(self.positional), dict(self.vars), set(self.exported),
-                     self.status, self.cwd, self.errexit, self.xtrace)
+        return Shell(self.env, self.tools, self.budget, self.arg0, list(self.positional), dict(self.vars),
+                     set(self.exported), self.status, self.cwd, self.errexit, self.xtrace, var_bytes=self.var_bytes)
 
     def err(self, io: IO, text: str) -> None:
-        io.fds[2] += (text + "\n").encode()
+        try:
+            io.fds[2].write_nowait((text + "\n").encode())
+        except (WriteError, OutOfMemory):
+            pass   # stderr itself cannot take it: nothing else to tell
+
+    def set_var(self, name: str, value: str) -> None:
+        """setvar(): a variable's value counts against the memory budget, and so do all of them."""
+        old = self.vars.get(name)
+        total = self.var_bytes + len(value) - (len(old) if old is not None else -len(name))
+        self.budget.check_size(len(value))
+        self.budget.check_size(total)
+        self.vars[name] = value
+        self.var_bytes = total
+
+    def unset_var(self, name: str) -> None:
+        old = self.vars.pop(name, None)
+        if old is not None:
+            self.var_bytes -= len(name) + len(old)
 
     # ----------------------------------------------------------------------------- running
     async def run_script(self, src: str, io: IO) -> int:
+        """Parse and run a whole script; errors end it with their status."""
         try:
+            self.budget.check_size(len(src))
             tree = parse(src)
         except ShellSyntaxError as e:
             self.err(io, f"{self.arg0}: {e}")
+            self.status = 2
+            return 2
+        except OutOfMemory:
+            self.err(io, messages.OUT_OF_MEMORY.format(applet=self.arg0))
             self.status = 2
             return 2
         try:
@@ -93,6 +159,9 @@ class Shell:
         except _Exit as e:
             self.status = e.code
             return e.code
+        except _ShellError as e:
+            self.status = e.status
+            return e.status
         except _LoopControl:
             return self.status
 
@@ -114,31 +183,64 @@ class Shell:
         if len(pipe.cmds) == 1:
             status = await self.run_node(pipe.cmds[0], io)
         else:
-            data = io.stdin
-            status = 0
-            for i, cmd in enumerate(pipe.cmds):
-                last = i == len(pipe.cmds) - 1
-                out = io.fds[1] if last else bytearray()
-                sub = self.subshell()
-                try:
-                    status = await sub.run_node(cmd, IO(data, {**io.fds, 1: out}))
-                except _Exit as e:
-                    status = e.code
-                data = bytes(out)
+            status = await self._run_stages(pipe.cmds, io)
         if pipe.negate:
             status = 0 if status else 1
         self.status = status
         return status
 
-    async def run_node(self, node: Node, io: IO) -> int:
-        await asyncio.sleep(0)   # never starve the event loop, even in `while true; do :; done`
-        if isinstance(node, Simple):
-            return await self.run_simple(node, io)
-        cio = await self.redirect(node.redirs, io)
-        if cio is None:
-            self.status = 2
-            return 2
+    async def _run_stages(self, cmds: list[Node], io: IO) -> int:
+        """Every command of the pipeline at once, each in a subshell, joined by bounded pipes."""
+        pipes = [Pipe(self.budget) for _ in cmds[1:]]
+
+        async def stage(i: int, cmd: Node) -> int:
+            stdin: Reader = io.stdin if i == 0 else PipeReadEnd(pipes[i - 1])
+            fds = dict(io.fds)
+            if i < len(pipes):
+                fds[1] = pipes[i]
+            try:
+                return await self.subshell().run_node(cmd, IO(stdin, fds))
+            except _Exit as e:
+                return e.code
+            except _ShellError as e:
+                return e.status
+            except _LoopControl:
+                return 0
+            except Killed as k:
+                if k.signo == SIGPIPE:
+                    return k.status
+                raise
+            finally:
+                if i < len(pipes):
+                    pipes[i].close()
+                if i > 0:
+                    pipes[i - 1].close_read()
+
+        tasks = [asyncio.ensure_future(stage(i, cmd)) for i, cmd in enumerate(cmds)]
         try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            pending = [t for t in tasks if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        errors = [t.exception() for t in tasks if not t.cancelled()]   # (retrieves every one)
+        failure = next((e for e in errors if e is not None), None)
+        if failure is not None:
+            raise failure
+        return tasks[-1].result()
+
+    async def run_node(self, node: Node, io: IO) -> int:
+        self.budget.tick()
+        await asyncio.sleep(0)   # never starve the session's loop, even in `while true; do :; done`
+        try:
+            if isinstance(node, Simple):
+                return await self.run_simple(node, io)
+            cio = await self.redirect(node.redirs, io)
+            if cio is None:
+                self.status = 2
+                return 2
             if isinstance(node, For):
                 return await self.run_for(node, cio)
             if isinstance(node, If):
@@ -151,17 +253,20 @@ class Shell:
                     status = await sub.run_seq(node.body, cio)
                 except _Exit as e:
                     status = e.code
+                except _ShellError as e:
+                    status = e.status
                 self.status = status
                 return status
             return await self.run_seq(node.body, cio)
-        finally:
-            self.flush(cio)
+        except OutOfMemory:
+            self.err(io, messages.OUT_OF_MEMORY.format(applet=self.arg0))
+            raise _ShellError(2) from None
 
     async def run_for(self, node: For, io: IO) -> int:
         items = self.positional if node.words is None else [f for w in node.words for f in await self.fields(w, io)]
         self.status = 0
         for item in items:
-            self.vars[node.var] = item
+            self.set_var(node.var, item)
             try:
                 await self.run_seq(node.body, io)
             except _LoopControl as c:
@@ -221,17 +326,14 @@ class Shell:
             # redirectsafe(): a failed redirection makes the command's status 1.
             self.status = 1
             return 1
-        try:
-            if not argv:
-                for name, value in assigns:
-                    self.vars[name] = value
-                self.status = self.status_from_subst or 0
-                return self.status
-            status = await self.execute(argv, dict(assigns), cio)
-            self.status = status
-            return status
-        finally:
-            self.flush(cio)
+        if not argv:
+            for name, value in assigns:
+                self.set_var(name, value)
+            self.status = self.status_from_subst or 0
+            return self.status
+        status = await self.execute(argv, dict(assigns), cio)
+        self.status = status
+        return status
 
     async def execute(self, argv: list[str], prefix: dict[str, str], io: IO) -> int:
         name = argv[0]
@@ -242,14 +344,20 @@ class Shell:
         if tool is None:
             self.err(io, messages.ASH_NOT_FOUND.format(arg0=self.arg0, cmd=name))
             return messages.EXIT_NOT_FOUND
-        if posixpath.basename(name) in SHELLS:
-            result = await run_shell(argv, self.env, self.tools, io.stdin, self.environ(prefix), self.cwd)
-            io.fds[1] += result.stdout
-            io.fds[2] += result.stderr
-            return result.exit_code
-        inv = Invocation(argv=argv, env=self.env, stdin=io.stdin, environ=self.environ(prefix), cwd=self.cwd,
-                         stdout=io.fds[1], stderr=io.fds[2])
-        return await tool(inv)
+        base = posixpath.basename(name)
+        environ = self.environ(prefix)
+        as_builtin = base in ASH_BUILTIN_APPLETS
+        if not as_builtin:
+            too_big = _exec_args_error(argv, environ, self.budget.limits)
+            if too_big:
+                self.err(io, messages.ASH_EXEC_FAILED.format(arg0=self.arg0, cmd=name, err=too_big))
+                return messages.EXIT_CANNOT_EXECUTE
+        if base in SHELLS:
+            return await run_shell(argv, self.env, self.tools, self.budget, io.stdin, io.fds[1], io.fds[2], environ,
+                                   self.cwd)
+        inv = Invocation(argv=argv, env=self.env, environ=environ, cwd=self.cwd, budget=self.budget,
+                         stdin=io.stdin, stdout=io.fds[1], stderr=io.fds[2])
+        return await run_tool(tool, inv, as_builtin)
 
     def find(self, name: str) -> Tool | None:
         """PATH lookup: applets live in the bin directories; sh is always there."""
@@ -267,69 +375,82 @@ class Shell:
 
     # ----------------------------------------------------------------------------- redirects
     async def redirect(self, redirs: list[Redir], io: IO) -> IO | None:
-        """Apply redirections in order; files are truncated now and written when the command ends."""
+        """Apply redirections in order; a file opened for writing is truncated now (unless >>)."""
         if not redirs:
             return io
         new = io.derive()
         for r in redirs:
+            if r.op.startswith("<<"):
+                body = await self.string(r.target, io)
+                self.budget.check_size(len(body))
+                reader: Reader = BytesReader(body.encode())
+                if r.fd == 0:
+                    new.stdin = reader
+                continue
             target = await self.string(r.target, io)
             if r.op in (">&", "<&"):
                 if target == "-":
-                    new.fds[r.fd] = bytearray()
+                    if r.fd == 0:
+                        new.stdin = EmptyReader()
+                    else:
+                        new.fds[r.fd] = Discard()
+                elif r.op == "<&" and r.fd == 0 and target == "0":
+                    continue
                 elif target.isdigit() and int(target) in new.fds:
                     new.fds[r.fd] = new.fds[int(target)]
                 elif target.isdigit():
                     self.err(io, f"{self.arg0}: {target}: bad file descriptor")
                     return None
                 else:
-                    sink = self.open_out(target, False, io)
+                    sink = self.open_out(target, False, new, io)
                     if sink is None:
                         return None
                     new.fds[r.fd] = new.fds[2] = sink
                 continue
-            path = self.env.fs.norm(target, self.cwd)
             if r.op == "<":
-                if path == "/dev/null":
-                    new.stdin = b""
-                    continue
-                try:
-                    new.stdin = self.env.fs.read(path)
-                except FSError as e:
-                    err = "no such file" if e.strerror in ("No such file or directory", "Not a directory") else e.strerror
-                    self.err(io, messages.ASH_CANT_OPEN.format(arg0=self.arg0, path=target, err=err))
+                source = self.open_in(target, new, io)
+                if source is None:
                     return None
+                if r.fd == 0:
+                    new.stdin = source
                 continue
-            sink = self.open_out(target, r.op == ">>", io)
+            sink = self.open_out(target, r.op == ">>", new, io)
             if sink is None:
                 return None
             new.fds[r.fd] = sink
-            if path not in SPECIAL_DEVICES:
-                new.files.append((path, sink))
-            elif path == "/dev/stdout":
-                new.fds[r.fd] = io.fds[1]
-            elif path == "/dev/stderr":
-                new.fds[r.fd] = io.fds[2]
         return new
 
-    def open_out(self, target: str, append: bool, io: IO) -> bytearray | None:
+    def open_in(self, target: str, new: IO, io: IO) -> Reader | None:
         path = self.env.fs.norm(target, self.cwd)
-        if path in SPECIAL_DEVICES:
-            return bytearray()
+        if path == "/dev/null":
+            return EmptyReader()
+        if path == "/dev/zero":
+            return ZeroReader(self.budget)
+        if path == "/dev/stdin":
+            return new.stdin
+        try:
+            self.env.fs.read_at(path, 0, 0)
+        except FSError as e:
+            err = "no such file" if e.strerror in ("No such file or directory", "Not a directory") else e.strerror
+            self.err(io, messages.ASH_CANT_OPEN.format(arg0=self.arg0, path=target, err=err))
+            return None
+        return FileReader(self.env.fs, path, self.budget)
+
+    def open_out(self, target: str, append: bool, new: IO, io: IO) -> Writer | None:
+        path = self.env.fs.norm(target, self.cwd)
+        if path in NULL_DEVICES:
+            return Discard()
+        if path == "/dev/stdout":
+            return new.fds[1]
+        if path == "/dev/stderr":
+            return new.fds[2]
         try:
             self.env.fs.write(path, b"", append=True) if append else self.env.fs.write(path, b"")
         except FSError as e:
             err = "nonexistent directory" if e.strerror in ("No such file or directory", "Not a directory") else e.strerror
             self.err(io, messages.ASH_CANT_CREATE.format(arg0=self.arg0, path=target, err=err))
             return None
-        return bytearray()
-
-    def flush(self, io: IO) -> None:
-        for path, sink in io.files:
-            try:
-                self.env.fs.write(path, bytes(sink), append=True)
-            except FSError:
-                pass
-            sink.clear()
+        return FileWriter(self.env.fs, path, self.budget)
 
     # ----------------------------------------------------------------------------- expansion
     async def fields(self, word: Word, io: IO) -> list[str]:
@@ -337,8 +458,11 @@ class Shell:
         out: list[str] = []
         cur: list[str] = []
         have = False
+        size = 0
         for part in word.parts:
             value = await self.part_value(part, io)
+            size += len(value)
+            self.budget.check_size(size)
             if part.quoted or part.kind == "lit":
                 cur.append(value)
                 have = have or part.quoted or bool(value)
@@ -363,8 +487,15 @@ class Shell:
         return out
 
     async def string(self, word: Word, io: IO) -> str:
-        """Expand without field splitting (assignments, redirection targets)."""
-        return "".join([await self.part_value(p, io) for p in word.parts])
+        """Expand without field splitting (assignments, redirection targets, here-documents)."""
+        pieces: list[str] = []
+        size = 0
+        for p in word.parts:
+            value = await self.part_value(p, io)
+            size += len(value)
+            self.budget.check_size(size)
+            pieces.append(value)
+        return "".join(pieces)
 
     async def part_value(self, part: Part, io: IO) -> str:
         if part.kind == "lit":
@@ -377,11 +508,13 @@ class Shell:
 
     async def command_subst(self, src: str, io: IO) -> str:
         sub = self.subshell()
-        out = bytearray()
-        status = await sub.run_script(src, IO(b"", {0: bytearray(), 1: out, 2: io.fds[2]}))
+        out = SubstitutionOutput(self.budget)
+        status = await sub.run_script(src, IO(io.stdin, {1: out, 2: io.fds[2]}))
+        if out.overflowed:
+            raise OutOfMemory()
         self.status_from_subst = status
         self.status = status
-        return out.decode("utf-8", "replace").rstrip("\n")
+        return out.data.decode("utf-8", "replace").rstrip("\n")
 
     async def param(self, spec: str, io: IO) -> str:
         if spec == "?":
@@ -413,74 +546,66 @@ class Shell:
             return value or ""
         alt = await self._expand_text(word, io)
         if op == "=":
-            self.vars[name] = alt
+            self.set_var(name, alt)
         elif op == "?":
             self.err(io, f"{self.arg0}: {name}: {alt or 'parameter not set'}")
-            raise _Exit(2)
+            raise _ShellError(2)
         return alt
 
     async def _expand_text(self, text: str, io: IO) -> str:
-        return "".join([await self.part_value(p, io) for p in _dq_parts(text)])
+        return await self.string(Word(_dq_parts(text)), io)
 
     async def arith(self, expr: str, io: IO) -> int:
+        """$((...)): busybox math.c on the expanded text; an error is ash's "sh: MESSAGE", status 2."""
         text = await self._expand_text(expr, io)
-        text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: str(_to_int(self.vars.get(m.group(0), "0"))), text)
-        text = text.replace("&&", " and ").replace("||", " or ")
-        text = re.sub(r"!(?!=)", " not ", text)
         try:
-            return _eval_int(ast.parse(text.strip() or "0", mode="eval").body)
-        except (SyntaxError, ValueError, ZeroDivisionError):
-            self.err(io, f"{self.arg0}: arithmetic syntax error")
-            raise _Exit(2) from None
+            return evaluate(text, self.vars.get, self.set_var, self.budget.tick)
+        except ArithError as e:
+            self.err(io, f"{self.arg0}: {e}")
+            raise _ShellError(2) from None
 
 
-def _to_int(text: str) -> int:
+def _exec_args_error(argv: list[str], environ: dict[str, str], limits: Limits) -> str | None:
+    """execve()'s E2BIG: one string over MAX_ARG_STRLEN, or argv and environment over ARG_MAX."""
+    strings = [*argv, *(f"{k}={v}" for k, v in environ.items())]
+    if any(len(s.encode()) + 1 > limits.arg_bytes for s in strings):
+        return messages.E2BIG
+    if sum(len(s.encode()) + 1 for s in strings) > limits.args_bytes:
+        return messages.E2BIG
+    return None
+
+
+async def run_tool(tool: Tool, inv: Invocation, as_builtin: bool = False) -> int:
+    """Run one command to its exit status. Nothing it fails with is lost: running out of memory
+    and write errors are busybox's messages, exit 1; a bug in the emulated tool is reported too."""
     try:
-        return int(text.strip() or "0", 0)
-    except ValueError:
-        return 0
-
-
-_BINOPS: dict[type, Callable[[int, int], int]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Mod: lambda a, b: int(math.fmod(a, b)), ast.Div: lambda a, b: int(a / b), ast.FloorDiv: lambda a, b: int(a / b),
-    ast.LShift: operator.lshift, ast.RShift: operator.rshift, ast.BitAnd: operator.and_, ast.BitOr: operator.or_,
-    ast.BitXor: operator.xor}
-_CMPOPS: dict[type, Callable[[int, int], bool]] = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
-    ast.GtE: operator.ge}
-
-
-def _eval_int(node: ast.expr) -> int:
-    """Integer arithmetic as in $((...)): C operators, truncating division, 0/1 truth values."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, int):
-        return int(node.value)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return _BINOPS[type(node.op)](_eval_int(node.left), _eval_int(node.right))
-    if isinstance(node, ast.UnaryOp):
-        v = _eval_int(node.operand)
-        if isinstance(node.op, ast.USub):
-            return -v
-        if isinstance(node.op, ast.UAdd):
-            return v
-        if isinstance(node.op, ast.Not):
-            return int(not v)
-        if isinstance(node.op, ast.Invert):
-            return ~v
-    if isinstance(node, ast.Compare):
-        left = _eval_int(node.left)
-        for op, comp in zip(node.ops, node.comparators):
-            right = _eval_int(comp)
-            if type(op) not in _CMPOPS or not _CMPOPS[type(op)](left, right):
-                return 0
-            left = right
+        code = await tool(inv)
+        await inv.stdout.drain()
+        await inv.stderr.drain()
+        return code
+    except OutOfMemory:
+        _report(inv, messages.OUT_OF_MEMORY.format(applet=inv.name))
         return 1
-    if isinstance(node, ast.BoolOp):
-        values = [_eval_int(v) for v in node.values]
-        return int(all(values)) if isinstance(node.op, ast.And) else int(any(values))
-    if isinstance(node, ast.IfExp):
-        return _eval_int(node.body) if _eval_int(node.test) else _eval_int(node.orelse)
-    raise ValueError("unsupported arithmetic")
+    except WriteError as e:
+        _report(inv, messages.WRITE_ERROR.format(applet=inv.name, err=e.strerror))
+        return 1
+    except Killed as k:
+        if k.signo == SIGPIPE and not as_builtin:
+            return k.status   # a child process killed by SIGPIPE: ash says nothing
+        raise
+    except (_Exit, _ShellError, _LoopControl, asyncio.CancelledError):
+        raise
+    except Exception as e:   # a bug in the emulation: say so instead of losing it
+        log.exception("emulated %s failed", inv.name)
+        _report(inv, f"{inv.name}: {type(e).__name__}: {e} (svclab internal error)")
+        return 1
 
+
+def _report(inv: Invocation, text: str) -> None:
+    try:
+        inv.errln(text)
+    except (WriteError, OutOfMemory):
+        pass
 
 # --------------------------------------------------------------------------------- builtins
 
@@ -495,7 +620,7 @@ async def _exit(sh: Shell, argv: list[str], io: IO) -> int:
     if len(argv) > 1:
         if not re.fullmatch(r"-?\d+", argv[1]):
             _builtin_error(sh, io, "exit", f"Illegal number: {argv[1]}")
-            raise _Exit(2)
+            raise _ShellError(2)
         raise _Exit(int(argv[1]) & 0xFF)
     raise _Exit(sh.status)
 
@@ -504,16 +629,16 @@ async def _export(sh: Shell, argv: list[str], io: IO) -> int:
     for a in argv[1:]:
         name, eq, value = a.partition("=")
         if eq:
-            sh.vars[name] = value
+            sh.set_var(name, value)
         sh.exported.add(name)
     if len(argv) == 1:
-        io.fds[1] += "".join(f"export {k}='{v}'\n" for k, v in sorted(sh.environ().items())).encode()
+        await io.fds[1].write("".join(f"export {k}='{v}'\n" for k, v in sorted(sh.environ().items())).encode())
     return 0
 
 
 async def _unset(sh: Shell, argv: list[str], io: IO) -> int:
     for name in argv[1:]:
-        sh.vars.pop(name, None)
+        sh.unset_var(name)
         sh.exported.discard(name)
     return 0
 
@@ -526,12 +651,12 @@ async def _cd(sh: Shell, argv: list[str], io: IO) -> int:
         _builtin_error(sh, io, "cd", f"can't cd to {target}: {err}")
         return 2
     sh.cwd = path
-    sh.vars["PWD"] = path
+    sh.set_var("PWD", path)
     return 0
 
 
 async def _pwd(sh: Shell, argv: list[str], io: IO) -> int:
-    io.fds[1] += (sh.cwd + "\n").encode()
+    await io.fds[1].write((sh.cwd + "\n").encode())
     return 0
 
 
@@ -553,14 +678,14 @@ async def _set(sh: Shell, argv: list[str], io: IO) -> int:
     return 0
 
 
-def _loop(kind: str) -> Callable[[Shell, list[str], IO], object]:
+def _loop(kind: str) -> Callable[[Shell, list[str], IO], Awaitable[int]]:
     async def control(sh: Shell, argv: list[str], io: IO) -> int:
         levels = int(argv[1]) if len(argv) > 1 and argv[1].isdigit() else 1
         raise _LoopControl(kind, max(levels, 1))
     return control
 
 
-BUILTINS: dict[str, Callable[[Shell, list[str], IO], object]] = {
+BUILTINS: dict[str, Callable[[Shell, list[str], IO], Awaitable[int]]] = {
     "exit": _exit, "export": _export, "unset": _unset, "cd": _cd, "pwd": _pwd, ":": _colon, "set": _set,
     "break": _loop("break"), "continue": _loop("continue"),
 }
@@ -578,14 +703,13 @@ def initial_environ(env: PodEnv) -> dict[str, str]:
     return out
 
 
-async def run_shell(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], stdin: bytes = b"",
-                    environ: dict[str, str] | None = None, cwd: str = "/") -> ExecResult:
-    """ash's main: ``sh [-ex] -c SCRIPT [ARG0 [ARG...]]`` or ``sh [FILE [ARG...]]``."""
+async def run_shell(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], budget: Budget, stdin: Reader,
+                    stdout: Writer, stderr: Writer, environ: dict[str, str] | None = None, cwd: str = "/") -> int:
+    """ash's main: ``sh [-ex] -c SCRIPT [ARG0 [ARG...]]`` or ``sh [FILE [ARG...]]``; its exit status."""
     base_env = environ if environ is not None else initial_environ(env)
-    sh = Shell(env, tools, arg0=argv[0], vars=dict(base_env), exported=set(base_env), cwd=cwd)
+    sh = Shell(env, tools, budget, arg0=argv[0], vars=dict(base_env), exported=set(base_env), cwd=cwd)
     sh.vars.setdefault("PWD", cwd)
-    out, err = bytearray(), bytearray()
-    io = IO(stdin, {0: bytearray(), 1: out, 2: err})
+    io = IO(stdin, {1: stdout, 2: stderr})
     args = argv[1:]
     script: str | None = None
     while args and args[0].startswith(("-", "+")) and len(args[0]) > 1:
@@ -600,29 +724,33 @@ async def run_shell(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], std
             elif c == "x":
                 sh.xtrace = True
             elif c not in "islu":
-                err += f"{argv[0]}: -{c}: invalid option\n".encode()
-                return ExecResult(bytes(out), bytes(err), 2)
+                sh.err(io, f"{argv[0]}: -{c}: invalid option")
+                return 2
     if script is not None:
         if not args:
-            err += f"{argv[0]}: -c requires an argument\n".encode()
-            return ExecResult(b"", bytes(err), 2)
+            sh.err(io, f"{argv[0]}: -c requires an argument")
+            return 2
         script = args.pop(0)
         if args:
             sh.arg0 = args.pop(0)
         sh.positional = args
-        code = await sh.run_script(script, io)
-    elif args:
+        return await sh.run_script(script, io)
+    if args:
         path = env.fs.norm(args[0], cwd)
         try:
+            budget.check_size(env.fs.size(path))
             text = env.fs.read(path).decode("utf-8", "replace")
         except FSError as e:
-            err += f"{argv[0]}: can't open '{args[0]}': {e.strerror}\n".encode()
-            return ExecResult(b"", bytes(err), 2)
+            sh.err(io, f"{argv[0]}: can't open '{args[0]}': {e.strerror}")
+            return 2
         sh.arg0, sh.positional = args[0], args[1:]
-        code = await sh.run_script(text, io)
-    else:
-        code = await sh.run_script(stdin.decode("utf-8", "replace"), io)
-    return ExecResult(bytes(out), bytes(err), code)
+        return await sh.run_script(text, io)
+    try:
+        text = (await read_all(stdin, budget)).decode("utf-8", "replace")
+    except OutOfMemory:
+        sh.err(io, messages.OUT_OF_MEMORY.format(applet=sh.arg0))
+        return 2
+    return await sh.run_script(text, io)
 
 
 def is_interactive_shell(argv: list[str]) -> bool:
@@ -644,9 +772,10 @@ class InteractiveShell:
     """One ash reading commands a line at a time (``sh`` on a terminal): variables, cwd and $? live
     on between lines; ``exit [N]`` ends it."""
 
-    def __init__(self, argv: list[str], env: PodEnv, tools: Mapping[str, Tool]) -> None:
+    def __init__(self, argv: list[str], env: PodEnv, tools: Mapping[str, Tool], budget: Budget) -> None:
         base_env = initial_environ(env)
-        self.shell = Shell(env, tools, arg0=argv[0], vars=dict(base_env), exported=set(base_env), interactive=True)
+        self.shell = Shell(env, tools, budget, arg0=argv[0], vars=dict(base_env), exported=set(base_env),
+                           interactive=True)
         self.shell.vars.setdefault("PWD", "/")
         for arg in argv[1:]:
             self.shell.errexit = self.shell.errexit or (arg.startswith("-") and "e" in arg)
@@ -660,7 +789,9 @@ class InteractiveShell:
     def needs_more(self, src: str) -> bool:
         """Whether SRC stops in the middle of a construct (ash then prompts with PS2)."""
         try:
-            parse(src)
+            parse(src, strict_heredoc=True)
+        except HeredocUnterminated:
+            return True
         except ShellSyntaxError as e:
             return "unexpected end of file" in str(e) or "unterminated quoted string" in str(e)
         return False
@@ -678,6 +809,8 @@ class InteractiveShell:
         except _Exit as e:
             self.shell.status = e.code
             self.exit_code = e.code
+        except _ShellError as e:
+            self.shell.status = e.status
         except _LoopControl:
             pass
         return self.exit_code
@@ -698,22 +831,80 @@ class InteractiveShell:
         return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(0)), text)
 
 
-async def run(argv: list[str], env: PodEnv, tools: Mapping[str, Tool] | None = None,
-              stdin: bytes = b"") -> ExecResult:
-    """Run an exec'd command in the pod, as the container runtime would start it."""
-    table = ALL if tools is None else tools
+# --------------------------------------------------------------------------- starting a process
+@dataclass(frozen=True)
+class Program:
+    """What the container runtime found for an exec'd argv: a tool, or the shell (tool None)."""
+
+    argv: list[str]
+    tool: Tool | None
+
+
+def locate(argv: list[str], env: PodEnv, tools: Mapping[str, Tool]) -> Program | str:
+    """Find the binary as runc would (PATH, or an absolute path in a bin directory); the Status
+    message of the runtime error when the image has no such binary."""
     if not argv:
-        return ExecResult(b"", b"", RUNTIME_EXIT_CODE,
-                          runtime_error=messages.runtime_not_found("", env.namespace, env.name, argv))
+        return messages.runtime_not_found("", env.namespace, env.name, argv)
     cmd = argv[0]
     base = posixpath.basename(cmd)
     located = "/" not in cmd or posixpath.dirname(posixpath.normpath(cmd)) in BIN_DIRS
     if located and base in SHELLS:
-        return await run_shell(argv, env, table, stdin)
-    tool = table.get(base) if located else None
+        return Program(list(argv), None)
+    tool = tools.get(base) if located else None
     if tool is None:
-        return ExecResult(b"", b"", RUNTIME_EXIT_CODE,
-                          runtime_error=messages.runtime_not_found(cmd, env.namespace, env.name, argv))
-    inv = Invocation(argv=list(argv), env=env, stdin=stdin, environ=initial_environ(env))
-    code = await tool(inv)
-    return ExecResult(bytes(inv.stdout), bytes(inv.stderr), code)
+        return messages.runtime_not_found(cmd, env.namespace, env.name, argv)
+    return Program(list(argv), tool)
+
+
+async def start_program(program: Program, env: PodEnv, tools: Mapping[str, Tool], budget: Budget,
+                        stdin: Reader, stdout: Writer, stderr: Writer) -> int:
+    """Run the exec'd process to its exit status. A process killed by a signal ends with 128+N and
+    the signal's description on stderr (ash's words for SIGXCPU, SIGXFSZ, SIGSEGV, SIGKILL; a real
+    kernel prints nothing when no shell is waiting for it: the embedded runtime says why)."""
+    try:
+        if program.tool is None:
+            return await run_shell(program.argv, env, tools, budget, stdin, stdout, stderr)
+        inv = Invocation(argv=program.argv, env=env, environ=initial_environ(env), budget=budget,
+                         stdin=stdin, stdout=stdout, stderr=stderr)
+        return await run_tool(program.tool, inv)
+    except Killed as k:
+        if k.message:
+            stderr.notice((k.message + "\n").encode())
+        return k.status
+    except RecursionError:   # the emulated stack overflowed (nesting too deep): what ash would die of
+        killed = Killed(SIGSEGV)
+        stderr.notice((killed.message + "\n").encode())
+        return killed.status
+
+
+class OutputCollector(Collector):
+    """A stream of a finished command kept whole (``run``): counts against the output budget."""
+
+    def __init__(self, budget: Budget, fd: int) -> None:
+        super().__init__(budget)
+        self.fd = fd
+
+    def write_nowait(self, data: bytes) -> None:
+        allowed = self.budget.output_allowed(self.fd, len(data))
+        self.data += data[:allowed]
+        if allowed < len(data):
+            assert self.budget.killed is not None
+            raise self.budget.killed
+
+    def notice(self, data: bytes) -> None:
+        self.data += data
+
+
+async def run(argv: list[str], env: PodEnv, tools: Mapping[str, Tool] | None = None,
+              stdin: bytes = b"", limits: Limits | None = None, budget: Budget | None = None) -> ExecResult:
+    """Run an exec'd command in the pod on the current loop, as the container runtime would start
+    it, and keep its output whole (tests; the cluster runs commands in sessions)."""
+    table = ALL if tools is None else tools
+    program = locate(argv, env, table)
+    if isinstance(program, str):
+        return ExecResult(b"", b"", RUNTIME_EXIT_CODE, runtime_error=program)
+    budget = budget or Budget(limits or DEFAULT_LIMITS)
+    budget.restart_clock()
+    out, err = OutputCollector(budget, 1), OutputCollector(budget, 2)
+    code = await start_program(program, env, table, budget, BytesReader(stdin), out, err)
+    return ExecResult(bytes(out.data), bytes(err.data), code)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from svclab.network import messages
 from svclab.network.podenv import FSError
+from svclab.network.streams import CHUNK
 from svclab.network.tools.base import Invocation
+from svclab.network.tools.textutils import open_input
 
 
 def _flags(args: list[str], allowed: str) -> tuple[set[str], list[str], str | None]:
@@ -27,20 +29,18 @@ def _flags(args: list[str], allowed: str) -> tuple[set[str], list[str], str | No
 
 
 async def cat(inv: Invocation) -> int:
-    """cat [FILE]...: stdin when no FILE or FILE is '-'."""
+    """cat [FILE]...: stdin when no FILE or FILE is '-'; copies a chunk at a time."""
     code = 0
     for path in inv.args or ["-"]:
-        if path == "-":
-            inv.out(inv.stdin)
-            continue
-        try:
-            inv.out(inv.env.fs.read(inv.env.fs.norm(path, inv.cwd)))
-        except FSError as e:
-            if e.strerror == "Is a directory":
-                inv.errln("cat: read error: Is a directory")
-            else:
-                inv.errln(messages.CANT_OPEN.format(applet="cat", path=path, err=e.strerror))
+        reader = open_input(inv, path)
+        if reader is None:
             code = 1
+            continue
+        while True:
+            chunk = await reader.read(CHUNK)
+            if not chunk:
+                break
+            await inv.write(chunk)
     return code
 
 
@@ -143,7 +143,7 @@ def _entry(inv: Invocation, path: str, shown: str, long: bool) -> str:
     if fs.isdir(path):
         mode, size, links = "drwxr-xr-x", 4096, 2
     else:
-        mode, size, links = "-rw-r--r--", len(fs.read(path)), 1
+        mode, size, links = "-rw-r--r--", fs.size(path), 1
     # busybox ls -l: "%-10s %4u %-8.8s %-8.8s %8llu %s %s" (mode, links, user, group, size, date, name)
     return f"{mode} {links:4d} {'root':<8.8} {'root':<8.8} {size:8d} Jan  1 00:00 {shown}"
 

@@ -105,7 +105,7 @@ def _primary(inv: Invocation, tokens: list[str]) -> bool:
         path = fs.norm(arg, inv.cwd)
         unary = {"-z": lambda: arg == "", "-n": lambda: arg != "",
                  "-e": lambda: fs.exists(path), "-f": lambda: fs.isfile(path),
-                 "-d": lambda: fs.isdir(path), "-s": lambda: fs.isfile(path) and bool(fs.read(path)),
+                 "-d": lambda: fs.isdir(path), "-s": lambda: fs.isfile(path) and fs.size(path) > 0,
                  "-r": lambda: fs.exists(path), "-w": lambda: fs.exists(path), "-x": lambda: fs.isdir(path)}
         if op in unary:
             return unary[op]()

@@ -2,7 +2,8 @@
 
 Grammar (POSIX shell, reduced): lists with ``;`` ``&&`` ``||`` ``&`` and newlines, pipelines with
 ``|`` and ``!``, simple commands with assignments and redirections (``>`` ``>>`` ``<`` ``N>``
-``N>&M``), ``for``/``while``/``until``/``if``, ``{ ...; }`` and ``( ... )``. Words keep their
+``N>&M``, here-documents ``<<WORD`` and ``<<-WORD``), ``for``/``while``/``until``/``if``,
+``{ ...; }`` and ``( ... )``. Words keep their
 quoting so expansion can split and join like ash: ``'...'``, ``"..."``, ``\\x``, ``$VAR``,
 ``${VAR}``, ``${VAR:-x}``, ``${#VAR}``, ``$?``, ``$(...)``, backquotes and ``$((...))``.
 """
@@ -47,13 +48,14 @@ class Token:
     value: str = ""
     word: Word | None = None
     fd: int | None = None
+    heredoc: Word | None = None   # for << and <<-: the body, read from the lines after the command
 
 
 @dataclass
 class Redir:
-    op: str              # > >> < >& <&
+    op: str              # > >> < >& <& << <<-
     fd: int
-    target: Word
+    target: Word         # for a here-document: its body (a quoted delimiter keeps it literal)
 
 
 @dataclass
@@ -185,9 +187,33 @@ def _dollar(src: str, i: int, quoted: bool) -> tuple[Part, int]:
     return Part("lit", "$", quoted), i + 1
 
 
-def tokenize(src: str) -> list[Token]:
-    """Split a script into tokens; words keep their quoting."""
+class HeredocUnterminated(ShellSyntaxError):
+    """The script ended inside a here-document (an interactive shell asks for more lines)."""
+
+
+def _heredoc_body(src: str, i: int, delimiter: str, strip_tabs: bool) -> tuple[str, int, bool]:
+    """The lines from ``i`` up to the delimiter line: (body, index after it, terminated)."""
+    lines: list[str] = []
+    n = len(src)
+    while i < n:
+        end = src.find("\n", i)
+        line = src[i:] if end < 0 else src[i:end]
+        i = n if end < 0 else end + 1
+        if strip_tabs:
+            line = line.lstrip("\t")
+        if line == delimiter:
+            return "".join(lines), i, True
+        lines.append(line + "\n")
+    return "".join(lines), i, False
+
+
+def tokenize(src: str, strict_heredoc: bool = False) -> list[Token]:
+    """Split a script into tokens; words keep their quoting. A here-document's body is read from
+    the lines after the newline that ends its command; with ``strict_heredoc`` a body the script
+    does not end raises HeredocUnterminated (ash then reads on), else it runs to the end."""
     tokens: list[Token] = []
+    pending: list[tuple[Token, str, bool, bool]] = []   # redir token, delimiter, quoted, strip tabs
+    want_delimiter: Token | None = None
     i = 0
     n = len(src)
     while i < n:
@@ -205,11 +231,19 @@ def tokenize(src: str) -> list[Token]:
         if c == "\n":
             tokens.append(Token("newline", "\n"))
             i += 1
+            for tok, delimiter, quoted, strip in pending:
+                body, i, done = _heredoc_body(src, i, delimiter, strip)
+                if not done and strict_heredoc:
+                    raise HeredocUnterminated("syntax error: unexpected end of file (expecting here-document end)")
+                tok.heredoc = Word([Part("lit", body, True)]) if quoted else Word(_dq_parts(body, heredoc=True))
+            pending.clear()
             continue
-        for op in ("&&", "||", ";;", ">>", ">&", "<&", ";", "&", "|", "(", ")", ">", "<"):
+        for op in ("&&", "||", ";;", "<<-", "<<", ">>", ">&", "<&", ";", "&", "|", "(", ")", ">", "<"):
             if src.startswith(op, i):
-                if op in (">>", ">&", "<&", ">", "<"):
+                if op in ("<<-", "<<", ">>", ">&", "<&", ">", "<"):
                     tokens.append(Token("redir", op, fd=1 if op[0] == ">" else 0))
+                    if op.startswith("<<"):
+                        want_delimiter = tokens[-1]
                 else:
                     tokens.append(Token("op", op))
                 i += len(op)
@@ -217,11 +251,22 @@ def tokenize(src: str) -> list[Token]:
         else:
             word, i = _word(src, i)
             if i < n and src[i] in "<>" and word.literal is not None and word.literal.isdigit():
-                op = src[i:i + 2] if src[i:i + 2] in (">>", ">&", "<&") else src[i]
+                op = next((o for o in ("<<-", "<<", ">>", ">&", "<&") if src.startswith(o, i)), src[i])
                 tokens.append(Token("redir", op, fd=int(word.literal)))
+                if op.startswith("<<"):
+                    want_delimiter = tokens[-1]
                 i += len(op)
                 continue
             tokens.append(Token("word", word=word))
+            if want_delimiter is not None:
+                delimiter = "".join(part.text for part in word.parts)
+                quoted = any(part.quoted for part in word.parts)
+                pending.append((want_delimiter, delimiter, quoted, want_delimiter.value == "<<-"))
+                want_delimiter = None
+    if pending and strict_heredoc:
+        raise HeredocUnterminated("syntax error: unexpected end of file (expecting here-document end)")
+    for tok, _delimiter, quoted, _strip in pending:   # no newline after the command: an empty body
+        tok.heredoc = Word([Part("lit", "", True)])
     tokens.append(Token("eof"))
     return tokens
 
@@ -273,14 +318,16 @@ def _word(src: str, i: int) -> tuple[Word, int]:
     return Word(parts), i
 
 
-def _dq_parts(body: str) -> list[Part]:
-    """Inside double quotes: literal text, $ expansions, and \\ before $ ` " \\ only."""
+def _dq_parts(body: str, heredoc: bool = False) -> list[Part]:
+    """Inside double quotes: literal text, $ expansions, and \\ before $ ` " \\ only (in a
+    here-document a backslash before a double quote stays)."""
     parts: list[Part] = [Part("lit", "", True)]
     lit: list[str] = []
+    escapable = '$`\\\n' if heredoc else '$`"\\\n'
     i = 0
     while i < len(body):
         c = body[i]
-        if c == "\\" and i + 1 < len(body) and body[i + 1] in '$`"\\\n':
+        if c == "\\" and i + 1 < len(body) and body[i + 1] in escapable:
             lit.append(body[i + 1] if body[i + 1] != "\n" else "")
             i += 2
         elif c == "$":
@@ -320,8 +367,8 @@ def _tokname(tok: Token) -> str:
 class Parser:
     """Recursive descent over the token list."""
 
-    def __init__(self, src: str) -> None:
-        self.toks = tokenize(src)
+    def __init__(self, src: str, strict_heredoc: bool = False) -> None:
+        self.toks = tokenize(src, strict_heredoc)
         self.pos = 0
 
     def peek(self) -> Token:
@@ -440,6 +487,8 @@ class Parser:
         if target.kind != "word" or target.word is None:
             self.pos -= 1
             raise self.unexpected()
+        if tok.value.startswith("<<"):
+            return Redir(tok.value, tok.fd if tok.fd is not None else 0, tok.heredoc or Word([Part("lit", "", True)]))
         return Redir(tok.value, tok.fd if tok.fd is not None else 1, target.word)
 
     def simple(self) -> Simple:
@@ -518,10 +567,10 @@ class Parser:
         return While(cond, body, until)
 
 
-def parse(src: str) -> Seq:
+def parse(src: str, strict_heredoc: bool = False) -> Seq:
     """Parse a whole script."""
-    return Parser(src).parse()
+    return Parser(src, strict_heredoc).parse()
 
 
-__all__ = ["AndOr", "For", "Group", "If", "Node", "Part", "Pipeline", "Redir", "Seq", "ShellSyntaxError",
+__all__ = ["AndOr", "For", "Group", "HeredocUnterminated", "If", "Node", "Part", "Pipeline", "Redir", "Seq", "ShellSyntaxError",
            "Simple", "While", "Word", "parse", "tokenize"]

@@ -272,7 +272,11 @@ def _save(inv: Invocation, resp: HttpResponse, fname: str, to_stdout: bool, quie
     if to_stdout:
         inv.out(resp.body)
     else:
-        inv.env.fs.write(posixpath.join(inv.cwd, fname), resp.body)
+        try:
+            inv.env.fs.write(posixpath.join(inv.cwd, fname), resp.body)
+        except FSError as e:   # retrieve_file_data(): xwrite() dies with "write error"
+            inv.errln(messages.WRITE_ERROR.format(applet="wget", err=e.strerror))
+            return 1
     if not quiet:
         inv.errln("written to stdout" if to_stdout else f"'{fname}' saved")
     return 0
