@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_api, bench_dns, bench_exec, bench_grading, bench_start, bench_store
+from bench import bench_api, bench_controllers, bench_dns, bench_exec, bench_grading, bench_start, bench_store
 
 
 def main() -> None:
@@ -13,6 +13,8 @@ def main() -> None:
     bench_api.main()
     print()
     bench_store.main()
+    print()
+    bench_controllers.main([])
     print()
     bench_dns.main([])
     print()
