@@ -352,12 +352,17 @@ class Shell:
             if too_big:
                 self.err(io, messages.ASH_EXEC_FAILED.format(arg0=self.arg0, cmd=name, err=too_big))
                 return messages.EXIT_CANNOT_EXECUTE
-        if base in SHELLS:
-            return await run_shell(argv, self.env, self.tools, self.budget, io.stdin, io.fds[1], io.fds[2], environ,
-                                   self.cwd)
-        inv = Invocation(argv=argv, env=self.env, environ=environ, cwd=self.cwd, budget=self.budget,
-                         stdin=io.stdin, stdout=io.fds[1], stderr=io.fds[2])
-        return await run_tool(tool, inv, as_builtin)
+        if as_builtin:
+            inv = Invocation(argv=argv, env=self.env, environ=environ, cwd=self.cwd, budget=self.budget,
+                             stdin=io.stdin, stdout=io.fds[1], stderr=io.fds[2])
+            return await run_tool(tool, inv, as_builtin)
+        with self.env.processes.running(argv):   # fork + exec: a process of the pod (`ps` lists it)
+            if base in SHELLS:
+                return await run_shell(argv, self.env, self.tools, self.budget, io.stdin, io.fds[1], io.fds[2],
+                                       environ, self.cwd)
+            inv = Invocation(argv=argv, env=self.env, environ=environ, cwd=self.cwd, budget=self.budget,
+                             stdin=io.stdin, stdout=io.fds[1], stderr=io.fds[2])
+            return await run_tool(tool, inv, as_builtin)
 
     def find(self, name: str) -> Tool | None:
         """PATH lookup: applets live in the bin directories; sh is always there."""

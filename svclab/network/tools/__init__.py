@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from svclab.network.tools import curl, dig, fileutils, getent, misc, nslookup, textutils, wget
+from svclab.network.tools import (curl, dig, fileutils, getent, gzip, iproute, misc, nc, nslookup, ping, procps, sed,
+                                  shellutils, textutils, tr, wget)
+from svclab.network.tools import awk as awk_tool
+from svclab.network.tools import cut as cut_tool
 from svclab.network.tools.base import Invocation, Tool
+from svclab.network.tools.image import BUSYBOX_BIN, busybox_files, multicall, not_emulated, program_files
 
-# busybox applets (as installed in busybox:1.36.1; all live in /bin).
-BUSYBOX: dict[str, Tool] = {
+# busybox applets svclab emulates (as installed in busybox:1.36.1; all live in /bin).
+EMULATED: dict[str, Tool] = {
     "nslookup": nslookup.nslookup,
     "wget": wget.wget,
     "hostname": misc.hostname,
@@ -25,13 +29,38 @@ BUSYBOX: dict[str, Tool] = {
     "tail": textutils.tail,
     "grep": textutils.grep,
     "sleep": misc.sleep,
-    "env": misc.env,
+    "env": shellutils.env,
+    "printenv": shellutils.printenv,
+    "which": shellutils.which,
+    "clear": shellutils.clear,
     "true": misc.true,
     "false": misc.false,
     "test": misc.test,
     "[": misc.test,
     "date": misc.date,
+    "ping": ping.ping,
+    "nc": nc.nc,
+    "ip": iproute.ip,
+    "ipaddr": iproute.ip,
+    "iplink": iproute.ip,
+    "iproute": iproute.ip,
+    "ipneigh": iproute.ip,
+    "iprule": iproute.ip,
+    "iptunnel": iproute.ip,
+    "ps": procps.ps,
+    "uptime": procps.uptime,
+    "tr": tr.tr,
+    "cut": cut_tool.cut,
+    "sed": sed.sed,
+    "awk": awk_tool.awk,
+    "gzip": gzip.gzip,
+    "gunzip": gzip.gzip,
+    "zcat": gzip.gzip,
 }
+# Every program of the busybox image: the emulated applets, the busybox binary, and the others
+# (which answer that svclab does not emulate them; see tools/image.py).
+BUSYBOX: dict[str, Tool] = {name: EMULATED.get(name, not_emulated) for name in BUSYBOX_BIN if name not in ("sh", "ash")}
+BUSYBOX["busybox"] = multicall(BUSYBOX)
 # Not in busybox: dig (bind-tools / dnsutils), curl (curlimages/curl), getent (libc-bin / musl-utils).
 EXTRA: dict[str, Tool] = {
     "dig": dig.dig,
@@ -41,14 +70,26 @@ EXTRA: dict[str, Tool] = {
 ALL: dict[str, Tool] = {**BUSYBOX, **EXTRA}
 
 
+def _repository(image: str) -> str:
+    return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+
+
 def tools_for_image(image: str) -> dict[str, Tool]:
     """The commands a container image provides (busybox images lack dig, curl and getent)."""
-    repo = image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+    repo = _repository(image)
     if repo == "busybox":
         return dict(BUSYBOX)
     if repo == "curl":
-        return {**BUSYBOX, "curl": curl.curl}
-    return dict(ALL)
+        return {**EMULATED, "curl": curl.curl}
+    return {**EMULATED, **EXTRA}
 
 
-__all__ = ["ALL", "BUSYBOX", "EXTRA", "Invocation", "Tool", "tools_for_image"]
+def image_files(image: str) -> dict[str, bytes]:
+    """The programs an image installs, as files of the pod's filesystem (``ls /bin``, ``which``):
+    the busybox image's real /bin; for the other images, the commands svclab gives them."""
+    if _repository(image) == "busybox":
+        return busybox_files()
+    return program_files(sorted(tools_for_image(image)), set(EXTRA))
+
+
+__all__ = ["ALL", "BUSYBOX", "EMULATED", "EXTRA", "Invocation", "Tool", "image_files", "tools_for_image"]

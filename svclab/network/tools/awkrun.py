@@ -1,0 +1,1078 @@
+"""Running an awk program (svclab.network.tools.awkparse) as busybox 1.36.1's awk does.
+
+Records stream in one at a time (RS: one character, ``""`` for paragraphs, or a regex), fields
+split lazily by FS as awk_split() does, output is buffered and handed on in chunks (so ``yes | awk
+'{print $1}' | head`` ends with SIGPIPE, and memory stays flat). What the program keeps (variables,
+arrays, strings) is bounded by the memory budget, loops check the CPU budget.
+
+Files: ``print > "f"``/``>> "f"``, ``getline < "f"`` and ``close()`` use the pod's filesystem;
+``"/dev/stdout"``, ``"/dev/stderr"`` and ``"-"`` are the streams. Commands (``print | "cmd"``,
+``"cmd" | getline``, ``system()``) run in the pod's shell: a pipe's input is handed to its command
+when it is closed, and a command's output is read whole before getline sees it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from svclab.network.podenv import FSError
+from svclab.network.streams import CHUNK, BytesReader, Collector, FileWriter, Reader, Writer
+from svclab.network.tools.awkparse import AwkError, Function, Node, Program
+from svclab.network.tools.awkvalues import (UNINIT, StrNum, Value, ascii_lower, ascii_upper, c_int, compare,
+                                            is_numeric, to_number, to_text, truthy)
+from svclab.network.tools.base import Invocation
+from svclab.network.tools.posixre import RegexError, compile_posix
+
+SPACES = re.compile(r"[^ \t\n\v\f\r]+")
+
+
+class _Next(Exception):
+    pass
+
+
+class _NextFile(Exception):
+    pass
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _Return(Exception):
+    def __init__(self, value: Value) -> None:
+        super().__init__()
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+def latin1(data: bytes) -> str:
+    return data.decode("latin-1")
+
+
+def to_bytes(text: str) -> bytes:
+    return text.encode("latin-1", "replace")
+
+
+@dataclass
+class _LazyArray:
+    """An uninitialized variable passed to a function: it becomes an array of the caller's scope
+    if the function uses it as one."""
+
+    scope: dict[str, Any]
+    name: str
+
+
+class _Records:
+    """Reads records from one input (awk_getline()) by RS."""
+
+    def __init__(self, interp: Interpreter, reader: Reader) -> None:
+        self.interp = interp
+        self.reader = reader
+        self.buffer = ""
+        self.pos = 0
+        self.eof = False
+
+    async def _more(self) -> bool:
+        if self.eof:
+            return False
+        await self.interp.flush()
+        chunk = await self.reader.read(CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.buffer = self.buffer[self.pos:] + latin1(chunk)
+        self.pos = 0
+        self.interp.inv.budget.check_size(len(self.buffer))
+        return True
+
+    async def next(self) -> str | None:
+        while True:
+            rs = self.interp.text(self.interp.get_global("RS"))
+            if rs == "":
+                record = self._paragraph()
+            elif len(rs) == 1:
+                at = self.buffer.find(rs, self.pos)
+                record = None
+                if at >= 0:
+                    record, self.pos = self.buffer[self.pos:at], at + 1
+            else:
+                record = self._regex(rs)
+            if record is not None:
+                return record
+            if not await self._more():
+                rest = self.buffer[self.pos:]
+                self.buffer, self.pos = "", 0
+                if rs == "":
+                    rest = rest.strip("\n")
+                return rest or None
+
+    def _paragraph(self) -> str | None:
+        while self.pos < len(self.buffer) and self.buffer[self.pos] == "\n":
+            self.pos += 1
+        m = re.compile(r"\n\n+").search(self.buffer, self.pos)
+        if m is None or m.end() == len(self.buffer):
+            return None
+        record, self.pos = self.buffer[self.pos:m.start()], m.end()
+        return record
+
+    def _regex(self, rs: str) -> str | None:
+        regex = self.interp.regex(rs)
+        for m in regex.finditer(self.buffer, self.pos):
+            if m.end() > m.start():
+                if m.end() >= len(self.buffer) and not self.eof:
+                    return None   # the separator may go on in the next chunk
+                record, self.pos = self.buffer[self.pos:m.start()], m.end()
+                return record
+        return None
+
+
+@dataclass
+class _Output:
+    """An open ``print >``/``>>``/``|`` destination."""
+
+    kind: str                   # "file" | "pipe" | "stdout" | "stderr"
+    writer: Writer | None = None
+    data: bytearray = field(default_factory=bytearray)   # a pipe's input, until close()
+
+
+class Interpreter:
+    def __init__(self, inv: Invocation, program: Program, operands: list[str], assigns: list[str],
+                 progname: str) -> None:
+        self.inv = inv
+        self.program = program
+        self.progname = progname
+        self.globals: dict[str, Any] = {
+            "FS": " ", "OFS": " ", "ORS": "\n", "RS": "\n", "NR": 0.0, "FNR": 0.0, "SUBSEP": "\x1c",
+            "CONVFMT": "%.6g", "OFMT": "%.6g", "RSTART": 0.0, "RLENGTH": -1.0, "FILENAME": UNINIT,
+            "ENVIRON": {k: StrNum(latin1(v.encode())) for k, v in inv.environ.items()},
+            "ARGV": {"0": "awk", **{str(i + 1): StrNum(a) for i, a in enumerate(operands)}},
+            "ARGC": float(len(operands) + 1),
+        }
+        self.frames: list[dict[str, Any]] = []
+        self.record = ""
+        self.fields: list[str] | None = None   # $1.. once split
+        self.nf = 0
+        self.output: list[bytes] = []
+        self.output_size = 0
+        self.outputs: dict[str, _Output] = {}
+        self.inputs: dict[str, _Records] = {}
+        self.main: _Records | None = None
+        self.next_operand = 1
+        self.regexes: dict[tuple[str, bool], re.Pattern[str]] = {}
+        self.held = 0
+        self.rng = GlibcRandom(1)
+        self.seed = 1.0   # busybox starts with srand(1): rand() repeats from run to run
+        self.status = 0
+        self.line = 1
+        self.opened_any = False
+        for assign in assigns:
+            self.assign_operand(assign)
+
+    # ---- errors, memory ---------------------------------------------------------------------------
+    def fail(self, message: str) -> AwkError:
+        return AwkError(message, self.line)
+
+    def keep(self, text: str) -> str:
+        self.inv.budget.check_size(len(text))
+        return text
+
+    # ---- variables -------------------------------------------------------------------------------
+    def scope_of(self, name: str) -> dict[str, Any]:
+        if self.frames and name in self.frames[-1]:
+            return self.frames[-1]
+        return self.globals
+
+    def get(self, name: str) -> Value:
+        if name == "NF":
+            self.split()
+            return float(self.nf)
+        value = self.scope_of(name).get(name, UNINIT)
+        if isinstance(value, (dict, _LazyArray)):
+            return UNINIT   # an array used as a scalar: its (empty) string
+        return value
+
+    def set(self, name: str, value: Value) -> Value:
+        if name == "NF":
+            self.set_nf(int(to_number(value)))
+            return value
+        if name == "FS":
+            self.split()   # the current record keeps the FS it was read with
+        scope = self.scope_of(name)
+        old = scope.get(name)
+        if isinstance(old, str):
+            self.held -= len(old)
+        if isinstance(value, str):
+            self.held += len(value)
+            self.inv.budget.check_size(self.held)
+        scope[name] = value
+        return value
+
+    def array(self, name: str) -> dict[str, Value]:
+        scope = self.scope_of(name)
+        value = scope.get(name)
+        if isinstance(value, _LazyArray):
+            target = value.scope.get(value.name)
+            if not isinstance(target, dict):
+                target = value.scope[value.name] = {}
+            scope[name] = target
+            return target
+        if not isinstance(value, dict):
+            value = scope[name] = {}
+        return value
+
+    def subscript(self, keys: list[Value]) -> str:
+        subsep = self.text(self.get("SUBSEP"))
+        return subsep.join(self.text(k) for k in keys)
+
+    def store(self, array: dict[str, Value], key: str, value: Value) -> Value:
+        old = array.get(key)
+        self.held += len(key) + (len(value) if isinstance(value, str) else 8)
+        self.held -= (len(key) + (len(old) if isinstance(old, str) else 8)) if old is not None else 0
+        self.inv.budget.check_size(self.held)
+        array[key] = value
+        return value
+
+    def text(self, value: Value) -> str:
+        convfmt = self.globals["CONVFMT"]
+        return to_text(value, convfmt if isinstance(convfmt, str) else "%.6g", self.line)
+
+    def regex(self, pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
+        key = (pattern, ignore_case)
+        compiled = self.regexes.get(key)
+        if compiled is None:
+            try:
+                compiled = compile_posix(pattern, extended=True, ignore_case=ignore_case)
+            except RegexError as e:
+                raise self.fail(f"bad regex '{pattern}': {e}") from None
+            if len(self.regexes) > 256:
+                self.regexes.clear()
+            self.regexes[key] = compiled
+        return compiled
+
+    def assign_operand(self, text: str) -> bool:
+        """``name=value`` (an operand, or -v): escapes processed, the value a strnum."""
+        m = re.match(r"([A-Za-z_][A-Za-z_0-9]*)=(.*)\Z", text, re.S)
+        if not m:
+            return False
+        from svclab.network.tools.awkparse import _unescape
+        self.set(m.group(1), StrNum(_unescape(m.group(2))))
+        return True
+
+    # ---- fields ----------------------------------------------------------------------------------
+    def set_record(self, text: str) -> None:
+        self.keep(text)
+        self.record = text
+        self.fields = None
+
+    def split_text(self, text: str, fs: str) -> list[str]:
+        """awk_split()."""
+        paragraph = self.text(self.get("RS")) == ""
+        if fs == " ":
+            return SPACES.findall(text)
+        if fs == "":
+            return list(text)
+        if len(fs) == 1:
+            if not text:
+                return []
+            if paragraph:
+                return re.split("[" + re.escape(fs) + "\n]", text)
+            return text.split(fs)
+        if not text:
+            return []
+        regex = self.regex(fs)
+        out: list[str] = []
+        pos = 0
+        while True:
+            newline = text.find("\n", pos) if paragraph else -1
+            limit = newline if newline >= 0 else len(text)
+            found = next((m for m in regex.finditer(text, pos) if m.end() > m.start()), None)
+            if found is not None and found.start() <= limit:
+                out.append(text[pos:found.start()])
+                pos = found.end()
+                if pos >= len(text):
+                    out.append("")   # "a--" split by "--": two fields, the second empty
+                    break
+            else:
+                out.append(text[pos:limit])
+                pos = limit + 1
+                if pos >= len(text):
+                    break
+        return out
+
+    def split(self) -> None:
+        if self.fields is None:
+            self.fields = self.split_text(self.record, self.text(self.get_global("FS")))
+            self.nf = len(self.fields)
+
+    def get_global(self, name: str) -> Value:
+        return self.globals.get(name, UNINIT)
+
+    def field(self, index: int) -> Value:
+        if index < 0:
+            raise self.fail("Access to negative field")
+        if index == 0:
+            return StrNum(self.record)
+        self.split()
+        assert self.fields is not None
+        return StrNum(self.fields[index - 1]) if index <= self.nf else UNINIT
+
+    def set_field(self, index: int, value: Value) -> None:
+        if index < 0:
+            raise self.fail("Access to negative field")
+        text = self.keep(self.text(value))
+        if index == 0:
+            self.set_record(text)
+            return
+        self.split()
+        assert self.fields is not None
+        if index > self.nf:
+            self.fields.extend([""] * (index - self.nf))
+            self.nf = index
+        self.fields[index - 1] = text
+        self.rebuild()
+
+    def set_nf(self, count: int) -> None:
+        if count < 0:
+            raise self.fail("NF set to negative value")
+        self.split()
+        assert self.fields is not None
+        self.fields = (self.fields + [""] * count)[:count]
+        self.nf = count
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        assert self.fields is not None
+        self.record = self.keep(self.text(self.get_global("OFS")).join(self.fields[:self.nf]))
+
+    # ---- output ----------------------------------------------------------------------------------
+    def emit(self, data: bytes) -> None:
+        self.output.append(data)
+        self.output_size += len(data)
+
+    async def flush(self) -> None:
+        if self.output:
+            data = b"".join(self.output)
+            self.output, self.output_size = [], 0
+            await self.inv.write(data)
+
+    async def write_to(self, redirect: tuple[str, Node] | None, data: bytes) -> None:
+        if redirect is None:
+            self.emit(data)
+            if self.output_size >= CHUNK:
+                await self.flush()
+            return
+        mode, target_node = redirect
+        target = self.text(await self.eval(target_node))
+        out = self.outputs.get(target)
+        if out is None:
+            out = self.outputs[target] = self.open_output(target, mode)
+        if out.kind == "stdout":
+            self.emit(data)
+            if self.output_size >= CHUNK:
+                await self.flush()
+        elif out.kind == "stderr":
+            await self.flush()
+            self.inv.err(data)
+        elif out.kind == "pipe":
+            out.data += data
+            self.inv.budget.check_size(len(out.data))
+        else:
+            assert out.writer is not None
+            await out.writer.write(data)
+
+    def open_output(self, target: str, mode: str) -> _Output:
+        if mode == "|":
+            return _Output("pipe")
+        if target in ("/dev/stdout", "-"):
+            return _Output("stdout")
+        if target == "/dev/stderr":
+            return _Output("stderr")
+        fs = self.inv.env.fs
+        path = fs.norm(target, self.inv.cwd)
+        try:
+            if mode == ">>":
+                fs.write(path, b"", append=True)
+            else:
+                fs.write(path, b"")
+        except FSError as e:
+            raise AwkError(f"can't open '{target}': {e.strerror}", 0) from None
+        return _Output("file", FileWriter(fs, path, self.inv.budget))
+
+    async def close(self, name: str) -> float:
+        out = self.outputs.pop(name, None)
+        if out is not None:
+            if out.kind == "pipe":
+                return float(await self.run_command(name, bytes(out.data), None))
+            return 0.0
+        if self.inputs.pop(name, None) is not None:
+            return 0.0
+        return -1.0
+
+    async def run_command(self, command: str, stdin: bytes, collect: Collector | None) -> int:
+        """sh -c COMMAND in the pod: its output goes to awk's (or is collected)."""
+        from svclab.network.shell import run_shell   # the shell imports the tools
+        from svclab.network.tools import ALL
+
+        await self.flush()
+        stdout: Writer = collect if collect is not None else self.inv.stdout
+        environ = dict(self.inv.environ)
+        return await run_shell(["sh", "-c", command], self.inv.env, ALL, self.inv.budget, BytesReader(stdin), stdout,
+                               self.inv.stderr, environ, self.inv.cwd)
+
+    # ---- input -----------------------------------------------------------------------------------
+    async def next_main_record(self) -> str | None:
+        """The next record of the main input, moving through ARGV's files (nextfile())."""
+        while True:
+            if self.main is None:
+                reader = self.open_next_operand()
+                if reader is None:
+                    return None
+                self.main = _Records(self, reader)
+                self.globals["FNR"] = 0.0
+            record = await self.main.next()
+            if record is not None:
+                return record
+            self.main = None
+
+    def open_next_operand(self) -> Reader | None:
+        from svclab.network.tools.getopt import open_or_warn
+        argv = self.array("ARGV")
+        while self.next_operand < int(to_number(self.get_global("ARGC"))):
+            arg = self.text(argv.get(str(self.next_operand), UNINIT))
+            self.next_operand += 1
+            if not arg or self.assign_operand(arg):
+                continue
+            self.globals["FILENAME"] = arg
+            reader = open_or_warn(self.inv, arg) if arg != "-" else self.inv.stdin
+            if reader is None:
+                self.status = 1
+                continue
+            self.opened_any = True
+            return reader
+        if not self.opened_any:
+            self.opened_any = True
+            return self.inv.stdin
+        return None
+
+    async def getline(self, node: Node) -> Value:
+        source, operand, target = node.args
+        if source == "main":
+            record = await self.next_main_record()
+            if record is None:
+                return 0.0
+            self.globals["NR"] = to_number(self.get_global("NR")) + 1
+            self.globals["FNR"] = to_number(self.get_global("FNR")) + 1
+        else:
+            name = self.text(await self.eval(operand))
+            records = self.inputs.get(name)
+            if records is None:
+                reader = await self.open_input_source(source, name)
+                if reader is None:
+                    return -1.0
+                records = self.inputs[name] = _Records(self, reader)
+            record = await records.next()
+            if record is None:
+                return 0.0
+        if target is None:
+            self.set_record(record)
+        else:
+            await self.assign_to(target, StrNum(record))
+        return 1.0
+
+    async def open_input_source(self, source: str, name: str) -> Reader | None:
+        if source == "cmd":
+            out = Collector(self.inv.budget)
+            await self.run_command(name, b"", out)
+            return BytesReader(bytes(out.data))
+        if name in ("-", "/dev/stdin"):
+            return self.inv.stdin
+        fs = self.inv.env.fs
+        path = fs.norm(name, self.inv.cwd)
+        if not fs.isfile(path):
+            return None
+        from svclab.network.streams import FileReader
+        return FileReader(fs, path, self.inv.budget)
+
+    # ---- running ---------------------------------------------------------------------------------
+    async def run(self) -> int:
+        prog = self.program
+        try:
+            try:
+                for block in prog.begin:
+                    await self.execute(block)
+                if prog.rules or prog.end:
+                    await self.main_loop()
+            except _Exit as e:
+                self.status = e.code
+            try:
+                for block in prog.end:
+                    await self.execute(block)
+            except _Exit as e:
+                self.status = e.code
+            except _Next:
+                pass
+        finally:
+            await self.flush()
+        for name in list(self.outputs):
+            await self.close(name)
+        return self.status
+
+    async def main_loop(self) -> None:
+        rules = self.program.rules
+        while True:
+            record = await self.next_main_record()
+            if record is None:
+                return
+            self.inv.budget.tick()
+            self.globals["NR"] = to_number(self.get_global("NR")) + 1
+            self.globals["FNR"] = to_number(self.get_global("FNR")) + 1
+            self.set_record(record)
+            try:
+                for rule in rules:
+                    if rule.pattern is None:
+                        selected = True
+                    elif rule.end_pattern is None:
+                        selected = truthy(await self.eval(rule.pattern))
+                    elif rule.in_range:
+                        selected = True
+                        if truthy(await self.eval(rule.end_pattern)):
+                            rule.in_range = False
+                    else:
+                        selected = truthy(await self.eval(rule.pattern))
+                        if selected and not truthy(await self.eval(rule.end_pattern)):
+                            rule.in_range = True
+                    if not selected:
+                        continue
+                    if rule.action is None:
+                        await self.write_to(None, to_bytes(self.record + self.text(self.get_global("ORS"))))
+                    else:
+                        await self.execute(rule.action)
+            except _Next:
+                continue
+            except _NextFile:
+                self.main = None
+
+    async def execute(self, node: Node) -> None:
+        self.line = node.line
+        kind = node.kind
+        if kind == "block":
+            for statement in node.args:
+                await self.execute(statement)
+        elif kind == "expr":
+            await self.eval(node.args[0])
+        elif kind in ("print", "printf"):
+            await self.print_statement(node)
+        elif kind == "if":
+            cond, then, otherwise = node.args
+            if truthy(await self.eval(cond)):
+                await self.execute(then)
+            elif otherwise is not None:
+                await self.execute(otherwise)
+        elif kind == "while":
+            cond, body = node.args
+            while truthy(await self.eval(cond)):
+                self.inv.budget.tick()
+                try:
+                    await self.execute(body)
+                except _Break:
+                    break
+                except _Continue:
+                    continue
+        elif kind == "do":
+            body, cond = node.args
+            while True:
+                self.inv.budget.tick()
+                try:
+                    await self.execute(body)
+                except _Break:
+                    break
+                except _Continue:
+                    pass
+                if not truthy(await self.eval(cond)):
+                    break
+        elif kind == "for":
+            init, cond, step, body = node.args
+            if init is not None:
+                await self.eval(init)
+            while cond is None or truthy(await self.eval(cond)):
+                self.inv.budget.tick()
+                try:
+                    await self.execute(body)
+                except _Break:
+                    break
+                except _Continue:
+                    pass
+                if step is not None:
+                    await self.eval(step)
+        elif kind == "forin":
+            var, array_name, body = node.args
+            for key in list(self.array(array_name)):
+                self.inv.budget.tick()
+                self.set(var, StrNum(key))
+                try:
+                    await self.execute(body)
+                except _Break:
+                    break
+                except _Continue:
+                    continue
+        elif kind == "break":
+            raise _Break()
+        elif kind == "continue":
+            raise _Continue()
+        elif kind == "next":
+            raise _Next()
+        elif kind == "nextfile":
+            raise _NextFile()
+        elif kind == "exit":
+            value = node.args[0]
+            raise _Exit(int(to_number(await self.eval(value))) & 0xFF if value is not None else self.status)
+        elif kind == "return":
+            value = node.args[0]
+            raise _Return(await self.eval(value) if value is not None else UNINIT)
+        elif kind == "delete":
+            name, keys = node.args
+            array = self.array(name)
+            if keys is None:
+                array.clear()
+            else:
+                array.pop(self.subscript([await self.eval(k) for k in keys]), None)
+        else:
+            raise self.fail("Unexpected token")
+
+    async def print_statement(self, node: Node) -> None:
+        args, redirect = node.args
+        values = [await self.eval(a) for a in args]
+        if node.kind == "print":
+            ofmt = self.text(self.get_global("OFMT"))
+            pieces = [to_text(v, ofmt, self.line) if isinstance(v, float) else v for v in values] if values \
+                else [self.record]
+            text = self.text(self.get_global("OFS")).join(pieces) + self.text(self.get_global("ORS"))
+        else:
+            text = self.sprintf(self.text(values[0]), values[1:])
+        await self.write_to(redirect, to_bytes(self.keep(text)))
+
+    # ---- expressions -----------------------------------------------------------------------------
+    async def eval(self, node: Node) -> Value:
+        kind = node.kind
+        if kind == "num":
+            return node.args[0]
+        if kind == "str":
+            return node.args[0]
+        if kind == "var":
+            return self.get(node.args[0])
+        if kind == "field":
+            return self.field(int(to_number(await self.eval(node.args[0]))))
+        if kind == "group":
+            return await self.eval(node.args[0])
+        if kind == "index":
+            name, keys = node.args
+            key = self.subscript([await self.eval(k) for k in keys])
+            array = self.array(name)
+            if key not in array:
+                self.store(array, key, UNINIT)
+            return array[key]
+        if kind == "assign":
+            return await self.assignment(node)
+        if kind == "binary":
+            op, left, right = node.args
+            a, b = to_number(await self.eval(left)), to_number(await self.eval(right))
+            return self.arith(op, a, b)
+        if kind == "concat":
+            left, right = node.args
+            return self.keep(self.text(await self.eval(left)) + self.text(await self.eval(right)))
+        if kind == "compare":
+            op, left, right = node.args
+            diff = compare(await self.eval(left), await self.eval(right), self.text(self.get_global("CONVFMT")))
+            result = {"<": diff < 0, "<=": diff <= 0, ">": diff > 0, ">=": diff >= 0, "==": diff == 0,
+                      "!=": diff != 0}[op]
+            return 1.0 if result else 0.0
+        if kind == "and":
+            return 1.0 if truthy(await self.eval(node.args[0])) and truthy(await self.eval(node.args[1])) else 0.0
+        if kind == "or":
+            return 1.0 if truthy(await self.eval(node.args[0])) or truthy(await self.eval(node.args[1])) else 0.0
+        if kind == "not":
+            return 0.0 if truthy(await self.eval(node.args[0])) else 1.0
+        if kind == "negate":
+            return -to_number(await self.eval(node.args[0]))
+        if kind == "plus":
+            return to_number(await self.eval(node.args[0]))
+        if kind == "cond":
+            cond, yes, no = node.args
+            return await self.eval(yes if truthy(await self.eval(cond)) else no)
+        if kind == "regex":
+            return 1.0 if self.regex(node.args[0]).search(self.record) else 0.0
+        if kind == "match":
+            negate, left, right = node.args
+            text = self.text(await self.eval(left))
+            found = (await self.as_regex(right)).search(text) is not None
+            return 1.0 if found != negate else 0.0
+        if kind == "in":
+            keys, name = node.args
+            return 1.0 if self.subscript([await self.eval(k) for k in keys]) in self.array(name) else 0.0
+        if kind in ("preincr", "postincr"):
+            step, target = node.args
+            old = to_number(await self.eval(target))
+            await self.assign_to(target, old + step)
+            return old + step if kind == "preincr" else old
+        if kind == "getline":
+            return await self.getline(node)
+        if kind == "builtin":
+            return await self.builtin(node)
+        if kind == "call":
+            return await self.call(node)
+        raise self.fail("Unexpected token")
+
+    def arith(self, op: str, a: float, b: float) -> float:
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            if b == 0:
+                raise self.fail("Division by zero")
+            return a / b
+        if op == "%":
+            if b == 0:
+                raise self.fail("Division by zero")
+            return math.fmod(a, b)
+        try:
+            return math.pow(a, b)
+        except (OverflowError, ValueError):
+            return math.inf if a > 0 or b == int(b) and int(b) % 2 == 0 else (math.nan if a < 0 else -math.inf)
+
+    async def as_regex(self, node: Node) -> re.Pattern[str]:
+        if node.kind == "regex":
+            return self.regex(node.args[0])
+        return self.regex(self.text(await self.eval(node)))
+
+    async def assignment(self, node: Node) -> Value:
+        op, target, value_node = node.args
+        value = await self.eval(value_node)
+        if op != "=":
+            value = self.arith(op[0], to_number(await self.eval(target)), to_number(value))
+        await self.assign_to(target, value)
+        return value
+
+    async def assign_to(self, target: Node, value: Value) -> None:
+        if target.kind == "var":
+            self.set(target.args[0], value)
+        elif target.kind == "field":
+            self.set_field(int(to_number(await self.eval(target.args[0]))), value)
+        elif target.kind == "index":
+            name, keys = target.args
+            self.store(self.array(name), self.subscript([await self.eval(k) for k in keys]), value)
+        elif target.kind == "group":
+            await self.assign_to(target.args[0], value)
+        else:
+            raise self.fail("Unexpected token")
+
+    # ---- functions -------------------------------------------------------------------------------
+    async def call(self, node: Node) -> Value:
+        name, arg_nodes = node.args
+        function: Function | None = self.program.functions.get(name)
+        if function is None:
+            raise self.fail("Call to undefined function")
+        if len(arg_nodes) > len(function.params):
+            raise self.fail("Too many arguments")
+        frame: dict[str, Any] = {}
+        for param, arg in zip(function.params, arg_nodes):
+            if arg.kind == "var":
+                scope = self.scope_of(arg.args[0])
+                current = scope.get(arg.args[0])
+                if isinstance(current, dict):
+                    frame[param] = current
+                    continue
+                if isinstance(current, _LazyArray):
+                    frame[param] = current
+                    continue
+                if current is None or current is UNINIT:
+                    frame[param] = _LazyArray(scope, arg.args[0])
+                    continue
+            frame[param] = await self.eval(arg)
+        for param in function.params[len(arg_nodes):]:
+            frame[param] = UNINIT
+        if len(self.frames) > 1000:
+            raise RecursionError()
+        self.frames.append(frame)
+        try:
+            await self.execute(function.body)
+            result: Value = UNINIT
+        except _Return as r:
+            result = r.value
+        finally:
+            self.frames.pop()
+        return result
+
+    # ---- builtins --------------------------------------------------------------------------------
+    async def builtin(self, node: Node) -> Value:
+        name, args = node.args
+        if name == "length":
+            if not args:
+                return float(len(self.record))
+            if args[0].kind == "var":
+                current = self.scope_of(args[0].args[0]).get(args[0].args[0])
+                if isinstance(current, dict):
+                    return float(len(current))
+            return float(len(self.text(await self.eval(args[0]))))
+        if name in ("sub", "gsub"):
+            return await self.substitute(args, name == "gsub")
+        if name == "split":
+            text = self.text(await self.eval(args[0]))
+            if len(args) > 2:
+                fs = args[2].args[0] if args[2].kind == "regex" else self.text(await self.eval(args[2]))
+                pieces = self.split_text(text, fs) if args[2].kind != "regex" or len(fs) > 1 \
+                    else self._regex_split_one(text, fs)
+            else:
+                pieces = self.split_text(text, self.text(self.get_global("FS")))
+            if args[1].kind != "var":
+                raise self.fail("Unexpected token")
+            array = self.array(args[1].args[0])
+            array.clear()
+            for i, piece in enumerate(pieces, 1):
+                self.store(array, str(i), StrNum(piece))
+            return float(len(pieces))
+        if name == "match":
+            text = self.text(await self.eval(args[0]))
+            m = (await self.as_regex(args[1])).search(text)
+            start, length = (float(m.start() + 1), float(m.end() - m.start())) if m else (0.0, -1.0)
+            self.globals["RSTART"], self.globals["RLENGTH"] = start, length
+            return start
+        if name == "close":
+            return await self.close(self.text(await self.eval(args[0])))
+        if name == "system":
+            command = self.text(await self.eval(args[0]))
+            return float(await self.run_command(command, b"", None))
+        if name == "fflush":
+            await self.flush()
+            return 0.0
+        values = [await self.eval(a) for a in args]
+        return self.pure_builtin(name, values)
+
+    def _regex_split_one(self, text: str, pattern: str) -> list[str]:
+        """split(s, a, /x/) with a one-character regex: still a regex."""
+        if not text:
+            return []
+        out: list[str] = []
+        pos = 0
+        for m in self.regex(pattern).finditer(text):
+            if m.end() > m.start():
+                out.append(text[pos:m.start()])
+                pos = m.end()
+        out.append(text[pos:])
+        return out
+
+    def pure_builtin(self, name: str, values: list[Value]) -> Value:
+        text = self.text
+        if name == "substr":
+            s = text(values[0])
+            i = c_int(to_number(values[1]) - 1)
+            i = max(0, min(i, len(s)))
+            n = c_int(to_number(values[2])) if len(values) > 2 else len(s) - i
+            return s[i:i + max(n, 0)]
+        if name == "index":
+            s, t = text(values[0]), text(values[1])
+            return float(s.find(t) + 1) if t else 0.0
+        if name == "sprintf":
+            return self.keep(self.sprintf(text(values[0]), values[1:]))
+        if name == "tolower":
+            return ascii_lower(text(values[0]))
+        if name == "toupper":
+            return ascii_upper(text(values[0]))
+        if name == "int":
+            return float(math.trunc(to_number(values[0]))) if values and math.isfinite(to_number(values[0])) \
+                else (to_number(values[0]) if values else 0.0)
+        if name in ("sqrt", "exp", "log", "sin", "cos"):
+            x = to_number(values[0]) if values else 0.0
+            try:
+                return float({"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "sin": math.sin,
+                              "cos": math.cos}[name](x))
+            except (ValueError, OverflowError):   # glibc: sqrt(-1) and log(-1) are -nan, log(0) -inf
+                return -math.nan if name in ("sqrt", "log") and x < 0 else (-math.inf if name == "log" else math.inf)
+        if name == "atan2":
+            return math.atan2(to_number(values[0]), to_number(values[1]))
+        if name == "rand":
+            # ((rand() << 16) ^ rand()) | rand() << 32, over 2^63, as busybox builds it from glibc's rand()
+            low = ((self.rng.next() << 16) ^ self.rng.next()) & 0xFFFFFFFF
+            return float((self.rng.next() << 32) | low) / 2**63
+        if name == "srand":
+            previous = self.seed
+            self.seed = float(int(to_number(values[0])) & 0xFFFFFFFF) if values else float(int(time.time()))
+            self.rng.seed(int(self.seed))
+            return previous
+        if name in ("and", "or", "xor", "lshift", "rshift"):
+            a, b = int(to_number(values[0])) & 0xFFFFFFFF, int(to_number(values[1])) & 0xFFFFFFFF
+            return float({"and": a & b, "or": a | b, "xor": a ^ b, "lshift": (a << b) & 0xFFFFFFFF,
+                          "rshift": a >> b}[name])
+        if name == "compl":
+            return float(~int(to_number(values[0])) & 0xFFFFFFFF)
+        if name == "systime":
+            return float(int(time.time()))
+        if name == "strftime":
+            fmt = text(values[0]) if values else "%a %b %d %H:%M:%S %Z %Y"
+            when = to_number(values[1]) if len(values) > 1 else time.time()
+            return time.strftime(fmt, time.gmtime(when))
+        if name == "mktime":
+            parts = text(values[0]).split()
+            try:
+                return float(int(time.mktime(tuple(int(p) for p in parts[:6]) + (0, 0, -1))))  # type: ignore[arg-type]
+            except (ValueError, OverflowError, TypeError):
+                return -1.0
+        raise self.fail("Call to undefined function")
+
+    async def substitute(self, args: list[Node], globally: bool) -> Value:
+        """awk_sub(): replace the first (or every) match; ``&`` is the match, ``\\&`` a literal &."""
+        regex = await self.as_regex(args[0])
+        replacement = self.text(await self.eval(args[1]))
+        target = args[2] if len(args) > 2 else Node("field", [Node("num", [0.0])])
+        source = self.text(await self.eval(target))
+        out: list[str] = []
+        pos = 0
+        count = 0
+        while True:
+            m = regex.search(source, pos)
+            if m is None:
+                break
+            count += 1
+            out.append(source[pos:m.start()])
+            out.append(_expand(replacement, m.group(0)))
+            if m.end() == m.start():
+                if m.end() < len(source):
+                    out.append(source[m.end()])
+                pos = m.end() + 1
+            else:
+                pos = m.end()
+            if not globally or pos > len(source):
+                break
+        out.append(source[pos:])
+        await self.assign_to(target, self.keep("".join(out)) if count else source)
+        return float(count)
+
+    def sprintf(self, fmt: str, values: list[Value]) -> str:
+        """awk_printf(): each conversion formats one argument, as C's printf would."""
+        out: list[str] = []
+        i = 0
+        index = 0
+        while i < len(fmt):
+            start = fmt.find("%", i)
+            if start < 0 or start + 1 >= len(fmt):
+                out.append(fmt[i:])
+                break
+            if fmt[start + 1] == "%":
+                out.append(fmt[i:start + 1])
+                i = start + 2
+                continue
+            j = start + 1
+            while j < len(fmt) and not fmt[j].isalpha():
+                if fmt[j] == "*":
+                    raise self.fail("%*x formats are not supported")
+                j += 1
+            if j >= len(fmt):
+                out.append(fmt[i:])
+                break
+            conv = fmt[j]
+            spec = fmt[start:j]
+            value = values[index] if index < len(values) else UNINIT
+            index += 1
+            out.append(fmt[i:start])
+            width = re.findall(r"\d+", spec)
+            if width:
+                self.inv.budget.check_size(max(int(w) for w in width))
+            out.append(self._convert(spec, conv, value))
+            i = j + 1
+        return "".join(out)
+
+    def _convert(self, spec: str, conv: str, value: Value) -> str:
+        try:
+            return self._format(spec, conv, value)
+        except (ValueError, TypeError, OverflowError):
+            raise self.fail("Invalid format specifier") from None
+
+    def _format(self, spec: str, conv: str, value: Value) -> str:
+        if conv == "c":
+            if is_numeric(value):
+                char = chr(int(to_number(value)) & 0xFF)
+            else:
+                char = self.text(value)[:1]
+            return (spec + "s") % char
+        if conv == "s":
+            return (spec + "s") % self.text(value)
+        number = to_number(value)
+        if conv in "diouxX":
+            n = c_int(number)
+            if conv in "ouxX":
+                n &= 0xFFFFFFFF
+            if conv == "o" and "#" in spec:   # C's alternate octal form is a leading 0, not 0o
+                digits = "%o" % n
+                return (spec.replace("#", "") + "s") % (digits if digits.startswith("0") else "0" + digits)
+            return (spec + ("d" if conv in "iu" else conv)) % n
+        if conv in "eEfFgG":
+            if math.isnan(number):
+                return (spec.replace("0", "") + "s") % ("-nan" if math.copysign(1, number) < 0 else "nan")
+            return (spec + conv) % number
+        if conv in "aA":
+            return number.hex()
+        raise self.fail("Invalid format specifier")
+
+
+class GlibcRandom:
+    """glibc's random() (TYPE_3, the additive feedback generator srand()/rand() use), so awk's
+    rand() gives the numbers busybox gives for the same seed."""
+
+    def __init__(self, seed: int = 1) -> None:
+        self.state: list[int] = []
+        self.seed(seed)
+
+    def seed(self, seed: int) -> None:
+        seed &= 0xFFFFFFFF
+        seed = seed or 1
+        r = [seed - 2**32 if seed >= 2**31 else seed]
+        for _ in range(1, 31):
+            hi, lo = divmod(r[-1], 127773)
+            word = 16807 * lo - 2836 * hi
+            r.append(word + 2147483647 if word < 0 else word)
+        r += r[:3]
+        self.state = [x & 0xFFFFFFFF for x in r]
+        for _ in range(310):
+            self.next()
+
+    def next(self) -> int:
+        value = (self.state[-31] + self.state[-3]) & 0xFFFFFFFF
+        self.state.append(value)
+        if len(self.state) > 64:
+            del self.state[:-34]
+        return value >> 1
+
+
+def _expand(replacement: str, matched: str) -> str:
+    """The replacement of sub()/gsub(): backslashes before ``&`` halve, an odd count makes it literal."""
+    out: list[str] = []
+    backslashes = 0
+    for c in replacement:
+        if c == "\\":
+            backslashes += 1
+            out.append(c)
+            continue
+        if c == "&":
+            remove = (backslashes + 1) // 2
+            if remove:
+                del out[-remove:]
+            out.append("&" if backslashes % 2 else matched)
+        else:
+            out.append(c)
+        backslashes = 0
+    return "".join(out)
