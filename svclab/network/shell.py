@@ -713,7 +713,7 @@ async def run_shell(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], bud
     """ash's main: ``sh [-ex] -c SCRIPT [ARG0 [ARG...]]`` or ``sh [FILE [ARG...]]``; its exit status."""
     base_env = environ if environ is not None else initial_environ(env)
     sh = Shell(env, tools, budget, arg0=argv[0], vars=dict(base_env), exported=set(base_env), cwd=cwd)
-    sh.vars.setdefault("PWD", cwd)
+    _ash_startup(sh, cwd)
     io = IO(stdin, {1: stdout, 2: stderr})
     args = argv[1:]
     script: str | None = None
@@ -758,6 +758,15 @@ async def run_shell(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], bud
     return await sh.run_script(text, io)
 
 
+def _ash_startup(sh: Shell, cwd: str) -> None:
+    """ash's init(): SHLVL one more than the parent's, and PWD, both exported (``sh -c env`` shows
+    them, a program exec'd directly does not)."""
+    level = sh.vars.get("SHLVL", "")
+    sh.set_var("SHLVL", str((int(level) if level.lstrip("-").isdigit() else 0) + 1))
+    sh.set_var("PWD", cwd)
+    sh.exported.update(("SHLVL", "PWD"))
+
+
 def is_interactive_shell(argv: list[str]) -> bool:
     """``sh``/``ash`` (by name or from a bin directory) with no script: ash reads commands from stdin."""
     if not argv:
@@ -781,7 +790,7 @@ class InteractiveShell:
         base_env = initial_environ(env)
         self.shell = Shell(env, tools, budget, arg0=argv[0], vars=dict(base_env), exported=set(base_env),
                            interactive=True)
-        self.shell.vars.setdefault("PWD", "/")
+        _ash_startup(self.shell, "/")
         for arg in argv[1:]:
             self.shell.errexit = self.shell.errexit or (arg.startswith("-") and "e" in arg)
             self.shell.xtrace = self.shell.xtrace or (arg.startswith("-") and "x" in arg)

@@ -6,8 +6,10 @@ from svclab.network.tools import (curl, dig, fileutils, getent, gzip, iproute, m
                                   shellutils, textutils, tr, wget)
 from svclab.network.tools import awk as awk_tool
 from svclab.network.tools import cut as cut_tool
+from svclab.network.tools import usages
 from svclab.network.tools.base import Invocation, Tool
-from svclab.network.tools.image import BUSYBOX_BIN, busybox_files, multicall, not_emulated, program_files
+from svclab.network.tools.image import (BUSYBOX_BIN, busybox_files, multicall, not_emulated, program_files,
+                                        with_help)
 
 # busybox applets svclab emulates (as installed in busybox:1.36.1; all live in /bin).
 EMULATED: dict[str, Tool] = {
@@ -33,6 +35,7 @@ EMULATED: dict[str, Tool] = {
     "printenv": shellutils.printenv,
     "which": shellutils.which,
     "clear": shellutils.clear,
+    "yes": shellutils.yes,
     "true": misc.true,
     "false": misc.false,
     "test": misc.test,
@@ -57,6 +60,18 @@ EMULATED: dict[str, Tool] = {
     "gunzip": gzip.gzip,
     "zcat": gzip.gzip,
 }
+# ``APPLET --help``: the usage on stderr, exit 0 (show_usage_if_dash_dash_help()), for the applets
+# whose usage svclab has.
+for _name, _usage in {"ping": usages.PING_USAGE, "nc": usages.NC_USAGE, "ip": usages.IP_USAGE,
+                      "ipaddr": usages.IPADDR_USAGE, "iplink": usages.IPLINK_USAGE, "iproute": usages.IPROUTE_USAGE,
+                      "iprule": usages.IPRULE_USAGE, "ipneigh": usages.IPNEIGH_USAGE,
+                      "iptunnel": usages.IPTUNNEL_USAGE, "ps": usages.PS_USAGE, "env": usages.ENV_USAGE,
+                      "printenv": usages.PRINTENV_USAGE, "which": usages.WHICH_USAGE, "tr": usages.TR_USAGE,
+                      "sed": usages.SED_USAGE, "awk": usages.AWK_USAGE, "cut": usages.CUT_USAGE,
+                      "gzip": usages.GZIP_USAGE, "gunzip": usages.GUNZIP_USAGE, "zcat": usages.ZCAT_USAGE,
+                      "uptime": usages.UPTIME_USAGE, "clear": usages.CLEAR_USAGE, "yes": usages.YES_USAGE}.items():
+    EMULATED[_name] = with_help(EMULATED[_name], _usage)
+
 # Every program of the busybox image: the emulated applets, the busybox binary, and the others
 # (which answer that svclab does not emulate them; see tools/image.py).
 BUSYBOX: dict[str, Tool] = {name: EMULATED.get(name, not_emulated) for name in BUSYBOX_BIN if name not in ("sh", "ash")}

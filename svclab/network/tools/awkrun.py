@@ -28,6 +28,7 @@ from svclab.network.tools.base import Invocation
 from svclab.network.tools.posixre import RegexError, compile_posix
 
 SPACES = re.compile(r"[^ \t\n\v\f\r]+")
+ELEMENT_COST = 64   # bytes an array element costs beyond its key and value
 
 
 class _Next(Exception):
@@ -238,9 +239,11 @@ class Interpreter:
         return subsep.join(self.text(k) for k in keys)
 
     def store(self, array: dict[str, Value], key: str, value: Value) -> Value:
+        """An element counts its key and value plus ELEMENT_COST, about what it costs in memory."""
         old = array.get(key)
-        self.held += len(key) + (len(value) if isinstance(value, str) else 8)
-        self.held -= (len(key) + (len(old) if isinstance(old, str) else 8)) if old is not None else 0
+        self.held += len(key) + (len(value) if isinstance(value, str) else 8) + ELEMENT_COST
+        if old is not None:
+            self.held -= len(key) + (len(old) if isinstance(old, str) else 8) + ELEMENT_COST
         self.inv.budget.check_size(self.held)
         array[key] = value
         return value

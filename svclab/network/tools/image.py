@@ -103,6 +103,19 @@ async def not_emulated(inv: Invocation) -> int:
     return NOT_EMULATED_STATUS
 
 
+def with_help(tool: Tool, usage: str) -> Tool:
+    """``APPLET --help [...]``: busybox shows the usage before the applet runs, and exits 0."""
+
+    async def applet(inv: Invocation) -> int:
+        if inv.args[:1] == ["--help"]:
+            inv.usage(usage)
+            return 0
+        return await tool(inv)
+
+    applet.__doc__ = tool.__doc__
+    return applet
+
+
 def busybox_files() -> dict[str, bytes]:
     """The image's programs as files: /bin/NAME for each, and the /usr/bin/env link.
 

@@ -29,12 +29,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from svclab.network.tools.base import Invocation
-from svclab.network.tools.usages import IP_USAGE
+from svclab.network.tools.usages import (IP_USAGE, IPADDR_USAGE, IPLINK_USAGE, IPNEIGH_USAGE, IPROUTE_USAGE,
+                                         IPRULE_USAGE, IPTUNNEL_USAGE)
 
 EPERM = "Operation not permitted"
 KEYWORDS = ("address", "route", "r", "link", "tunnel", "tunl", "rule", "neigh")
 APPLET_COMMAND = {"ipaddr": "address", "iproute": "route", "iplink": "link", "iprule": "rule",
                   "ipneigh": "neigh", "iptunnel": "tunnel"}
+
+
+USAGES = {"ipaddr": IPADDR_USAGE, "iplink": IPLINK_USAGE, "iproute": IPROUTE_USAGE, "iprule": IPRULE_USAGE,
+          "ipneigh": IPNEIGH_USAGE, "iptunnel": IPTUNNEL_USAGE}
 
 
 class IpError(Exception):
@@ -207,7 +212,7 @@ def _cmd_address(link: PodLink, args: list[str], family: str | None, oneline: bo
     if args:
         cmd = match_keyword(commands, args[0])
         if cmd < 0:
-            raise IpError(f"invalid argument '{args[0]}' to 'ip'")
+            raise IpError(f"invalid argument '{args[0]}' to '{{APPLET}}'")
         args = args[1:]
         if cmd <= 4:
             if not any(a == "dev" for a in args):
@@ -251,7 +256,7 @@ def _cmd_route(link: PodLink, args: list[str], family: str | None, oneline: bool
         return routes(link, family, None)
     cmd = match_keyword(commands, args[0])
     if cmd < 0:
-        raise IpError(f"invalid argument '{args[0]}' to 'ip'")
+        raise IpError(f"invalid argument '{args[0]}' to '{{APPLET}}'")
     rest = args[1:]
     if commands[cmd] == "get":
         targets = [a for a in rest if a != "to"]
@@ -274,7 +279,7 @@ def _cmd_link(link: PodLink, args: list[str], family: str | None, oneline: bool)
     if args:
         key = match_keyword(commands, args[0])
         if key < 0:
-            raise IpError(f"invalid argument '{args[0]}' to 'ip'", 2)
+            raise IpError(f"invalid argument '{args[0]}' to '{{APPLET}}'", 2)
         args = args[1:]
         if key <= 1:
             raise _denied("RTNETLINK answers")
@@ -357,9 +362,9 @@ async def ip(inv: Invocation) -> int:
             command, rest = KEYWORDS[key], rest[1:]
         text = COMMANDS[command](link, rest, family, oneline)
     except ShowUsage:
-        return inv.usage(IP_USAGE)
+        return inv.usage(USAGES.get(inv.name, IP_USAGE))
     except IpError as e:
-        inv.errln(f"{inv.name}: {e}")
+        inv.errln(f"{inv.name}: {e}".replace("{APPLET}", inv.name))
         return e.status
     await inv.write(text.encode())
     return 0

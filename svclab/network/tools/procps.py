@@ -15,6 +15,7 @@ own age is ``kubectl get pod``'s AGE. A container has no utmp records: ``0 users
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -168,6 +169,8 @@ async def ps(inv: Invocation) -> int:
         return 1
     if not columns:
         columns = parse_o("pid,user,time,args")
+    for _ in range(3):   # ash forks every command of a pipeline before any runs: let them start
+        await asyncio.sleep(0)
     terminal_width = 79 if _isatty(inv.stdout) else MAX_WIDTH
     text = render(columns, inv.env.processes.listing(), CURRENT.get(), terminal_width)
     await inv.write(text.encode())
@@ -191,8 +194,8 @@ def uptime_line(now: datetime, up: float, loads: tuple[float, float, float], use
     hours, minutes = (minutes // 60) % 24, minutes % 60
     line += f"{hours:2d}:{minutes:02d}" if hours else f"{minutes} min"
     line += f",  {users} users"
-    # sysinfo's loads are fixed point (FSHIFT 16): LOAD_INT and LOAD_FRAC truncate to 2 decimals
-    fixed = [int(load * 65536) for load in loads]
+    # sysinfo's loads are fixed point (SI_LOAD_SHIFT 16): LOAD_INT and LOAD_FRAC truncate to 2 decimals
+    fixed = [round(load * 65536) for load in loads]
     shown = [f"{x >> 16}.{((x & 0xFFFF) * 100) >> 16:02d}" for x in fixed]
     return line + f",  load average: {', '.join(shown)}\n"
 

@@ -129,3 +129,12 @@ async def clear(inv: Invocation) -> int:
     """clear: cursor home, then erase to the end of the screen (ESC [H ESC [J); arguments ignored."""
     await inv.write(b"\x1b[H\x1b[J")
     return 0
+
+
+async def yes(inv: Invocation) -> int:
+    """yes [STRING]...: the arguments (or "y") on a line, forever; a reader that goes away ends it
+    (SIGPIPE), as does the CPU budget. Lines go out a pipe's worth at a time."""
+    line = (" ".join(inv.args) if inv.args else "y") + "\n"
+    block = (line * max(1, 4096 // len(line))).encode()
+    while True:
+        await inv.write(block)

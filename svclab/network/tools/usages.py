@@ -179,3 +179,82 @@ CLEAR_USAGE = (
     '\n'
     'Clear screen'
 )
+
+IPADDR_USAGE = (
+    'Usage: ipaddr add|del IFADDR dev IFACE | show|flush [dev IFACE] [to PREFIX]\n'
+    '\n'
+    'ipaddr add|change|replace|delete dev IFACE [CONFFLAG-LIST] IFADDR\n'
+    '\tIFADDR := PREFIX | ADDR peer PREFIX [broadcast ADDR|+|-]\n'
+    '\t\t[anycast ADDR] [label STRING] [scope SCOPE]\n'
+    '\tPREFIX := ADDR[/MASK]\n'
+    '\tSCOPE := [host|link|global|NUMBER]\n'
+    '\tCONFFLAG-LIST := [CONFFLAG-LIST] CONFFLAG\n'
+    '\tCONFFLAG := [noprefixroute]\n'
+    'ipaddr show|flush [dev IFACE] [scope SCOPE] [to PREFIX] [label PATTERN]'
+)
+
+IPLINK_USAGE = (
+    'Usage: iplink set IFACE [up|down] [arp on|off] [multicast on|off]\n'
+    '\t[promisc on|off] [mtu NUM] [name NAME] [qlen NUM] [address MAC]\n'
+    '\t[master IFACE | nomaster] [netns PID]\n'
+    'iplink add [link IFACE] IFACE [address MAC] type TYPE [ARGS]\n'
+    'iplink delete IFACE type TYPE [ARGS]\n'
+    '\tTYPE ARGS := vlan VLANARGS | vrf table NUM\n'
+    '\tVLANARGS := id VLANID [protocol 802.1q|802.1ad] [reorder_hdr on|off]\n'
+    '\t\t[gvrp on|off] [mvrp on|off] [loose_binding on|off]\n'
+    'iplink show [IFACE]'
+)
+
+IPROUTE_USAGE = (
+    'Usage: iproute list|flush|add|del|change|append|replace|test ROUTE\n'
+    '\n'
+    'iproute list|flush SELECTOR\n'
+    '\tSELECTOR := [root PREFIX] [match PREFIX] [proto RTPROTO]\n'
+    '\tPREFIX := default|ADDR[/MASK]\n'
+    'iproute get ADDR [from ADDR iif IFACE]\n'
+    '\t[oif IFACE] [tos TOS]\n'
+    'iproute add|del|change|append|replace|test ROUTE\n'
+    '\tROUTE := NODE_SPEC [INFO_SPEC]\n'
+    '\tNODE_SPEC := PREFIX [table TABLE_ID] [proto RTPROTO] [scope SCOPE] [metric METRIC]\n'
+    '\tINFO_SPEC := NH OPTIONS\n'
+    '\tNH := [via [inet|inet6] ADDR] [dev IFACE] [src ADDR] [onlink]\n'
+    '\tOPTIONS := [mtu [lock] NUM] [advmss [lock] NUM]'
+)
+
+IPRULE_USAGE = (
+    'Usage: iprule [list] | add|del SELECTOR ACTION\n'
+    '\n'
+    '\tSELECTOR := [from PREFIX] [to PREFIX] [tos TOS] [fwmark FWMARK[/MASK]]\n'
+    '\t\t\t[dev IFACE] [pref NUMBER]\n'
+    '\tACTION := [table TABLE_ID] [nat ADDR]\n'
+    '\t\t\t[prohibit|reject|unreachable]\n'
+    '\t\t\t[realms [SRCREALM/]DSTREALM]\n'
+    '\tTABLE_ID := [local|main|default|NUMBER]'
+)
+
+IPNEIGH_USAGE = (
+    'Usage: ipneigh show|flush [to PREFIX] [dev DEV] [nud STATE]'
+)
+
+IPTUNNEL_USAGE = (
+    'Usage: iptunnel add|change|del|show [NAME]\n'
+    '\t[mode ipip|gre|sit] [remote ADDR] [local ADDR] [ttl TTL]\n'
+    '\n'
+    'iptunnel add|change|del|show [NAME]\n'
+    '\t[mode ipip|gre|sit] [remote ADDR] [local ADDR]\n'
+    '\t[[i|o]seq] [[i|o]key KEY] [[i|o]csum]\n'
+    '\t[ttl TTL] [tos TOS] [[no]pmtudisc] [dev PHYS_DEV]'
+)
+
+PRINTENV_USAGE = (
+    'Usage: printenv [VARIABLE]...\n'
+    '\n'
+    'Print environment VARIABLEs.\n'
+    'If no VARIABLE specified, print all.'
+)
+
+YES_USAGE = (
+    'Usage: yes [STRING]\n'
+    '\n'
+    "Repeatedly print a line with STRING, or 'y'"
+)
