@@ -40,6 +40,7 @@ EMULATED: dict[str, Tool] = {
     "false": misc.false,
     "test": misc.test,
     "[": misc.test,
+    "[[": misc.test,
     "date": misc.date,
     "ping": ping.ping,
     "nc": nc.nc,

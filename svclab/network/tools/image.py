@@ -186,6 +186,10 @@ def multicall(table: dict[str, Tool]) -> Tool:
         if args[0] == "--help":
             args = [args[1], "--help"]
         name = args[0]
+        if name in ("sh", "ash"):   # the shell is not a tool of the table: ash's main
+            from svclab.network.shell import run_shell   # the shell imports the tools
+            return await run_shell([name, *args[1:]], inv.env, table, inv.budget, inv.stdin, inv.stdout, inv.stderr,
+                                   inv.environ, inv.cwd)
         tool = table.get(name) if name in APPLETS else None
         if tool is None:
             inv.errln(f"{name}: applet not found")

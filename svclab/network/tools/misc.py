@@ -124,9 +124,10 @@ def _primary(inv: Invocation, tokens: list[str]) -> bool:
 async def test(inv: Invocation) -> int:
     """test EXPR / [ EXPR ]: 0 true, 1 false, 2 on a malformed expression."""
     tokens = list(inv.args)
-    if inv.name == "[":
-        if not tokens or tokens[-1] != "]":
-            inv.errln("[: missing ]")
+    if inv.name in ("[", "[["):
+        closing = "]" if inv.name == "[" else "]]"
+        if not tokens or tokens[-1] != closing:
+            inv.errln(f"{inv.name}: missing {closing}")
             return 2
         tokens = tokens[:-1]
     try:
