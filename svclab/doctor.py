@@ -12,6 +12,7 @@ from pathlib import Path
 
 from svclab.cluster import control, kind
 from svclab.cluster.backend import BACKENDS, chosen_backend_name
+from svclab.cluster.locate import locate
 from svclab.version import KIND_VERSION, KUBERNETES_MINOR, KUBERNETES_VERSION
 
 OK, FAIL = "✓", "✗"
@@ -110,27 +111,36 @@ def check_kind(runner: kind.Runner) -> Check:
     return Check("kind", True, f"{path} ({version}{note})", ("kind",))
 
 
-def check_lab_port(env: Mapping[str, str]) -> Check:
-    raw = env.get("LAB_PORT") or str(DEFAULT_LAB_PORT)
+def check_lab_port(env: Mapping[str, str], state_dir: Path | None = None) -> Check:
+    """The port `make lab` serves on: $LAB_PORT, else the port this checkout's JupyterLab runs on, else 8888."""
+    from svclab.course import server
+
+    running = server.read(state_dir) if state_dir is not None else None
+    raw = env.get("LAB_PORT") or str(running.port if running else DEFAULT_LAB_PORT)
     try:
         port = int(raw)
         if not 0 < port < 65536:
             raise ValueError(raw)
     except ValueError:
         return Check("lab port", False, f"LAB_PORT={raw!r} is not a TCP port number")
+    if running is not None and running.port == port:
+        return Check("lab port", True, f"{port}: this checkout's JupyterLab serves the course there (pid {running.pid}; `make down` stops it)")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
-            return Check("lab port", False, f"{port} is in use — JupyterLab needs it; stop what holds it or run `make lab LAB_PORT=8899`")
+            return Check("lab port", False, f"{port} is in use — JupyterLab needs it; stop what holds it or run `make lab LAB_PORT={port + 11}`")
     return Check("lab port", True, f"{port} is free for JupyterLab")
 
 
-def check_embedded(state_dir: Path) -> Check:
+def check_embedded(state_dir: Path, chosen_by: str = "--state-dir", ignored_kubeconfig: str | None = None) -> Check:
+    note = f" (chosen by {chosen_by}; README: 'Which cluster')"
+    if ignored_kubeconfig:
+        note += f"; KUBECONFIG={ignored_kubeconfig} names no svclab cluster, so kubectl in this shell talks to that one, not to this"
     info = control.read_info(state_dir)
     if info is not None and control.answers(info):
-        return Check("embedded cluster", True, f"running: API {info.api}, kubeconfig {info.kubeconfig}")
-    return Check("embedded cluster", False, f"not running in {state_dir} — `svclab up` (or `make lab`) starts it")
+        return Check("embedded cluster", True, f"running: API {info.api}, kubeconfig {info.kubeconfig}{note}")
+    return Check("embedded cluster", False, f"not running in {state_dir} — `make lab` (or `svclab up`) starts it{note}")
 
 
 def check_kind_cluster(runner: kind.Runner, name: str = kind.DEFAULT_NAME) -> Check:
@@ -161,18 +171,22 @@ def diagnose(
     python_executable: str = sys.executable,
     python_version: Sequence[int] = tuple(sys.version_info[:3]),
     state_dir: Path | None = None,
+    cwd: Path | None = None,
 ) -> Report:
-    """Run every check; ``env`` (PATH, SVCLAB_*, KUBECONFIG, LAB_PORT) defaults to this process's."""
+    """Run every check; ``env`` (PATH, SVCLAB_*, KUBECONFIG, LAB_PORT) defaults to this process's, and the
+    cluster looked at follows svclab's one rule (:mod:`svclab.cluster.locate`) unless ``state_dir`` names one."""
     env = dict(os.environ if env is None else env)
     runner = kind.Runner(env=env, python_executable=python_executable)
     backend, backend_check = check_backend(env)
+    located = locate(env, cwd)
+    chosen = state_dir if state_dir is not None else located.state_dir
     checks = [
         check_python(python_version, python_executable),
         check_kubectl(runner),
         check_container_engine(runner),
         check_kind(runner),
-        check_lab_port(env),
-        check_embedded(state_dir if state_dir is not None else kind.state_dir_from_env(env)),
+        check_lab_port(env, chosen),
+        check_embedded(chosen, "--state-dir" if state_dir is not None else located.source, located.ignored_kubeconfig),
     ]
     if backend == "kind" or runner.which("kind"):
         checks.append(check_kind_cluster(runner))

@@ -18,10 +18,10 @@ import yaml
 
 
 def default_state_dir() -> Path:
-    base = os.environ.get("SVCLAB_STATE_DIR")
-    if base:
-        return Path(base)
-    return Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "svclab" / "default"
+    """The state directory of the cluster svclab uses here: the one rule in :mod:`svclab.cluster.locate`."""
+    from svclab.cluster.locate import locate
+
+    return locate().state_dir
 
 
 @dataclass
@@ -89,7 +89,7 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     log_path = state_dir / "cluster.log"
     log_path.touch(mode=0o600, exist_ok=True)
     log = open(log_path, "ab")
-    argv = [sys.executable, "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name]
+    argv = [sys.executable, "-P", "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name]
     if exit_with_pid is not None:
         argv += ["--exit-with-pid", str(exit_with_pid)]
     process = subprocess.Popen(

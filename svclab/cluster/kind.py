@@ -283,11 +283,10 @@ def svclab_kubeconfig_path(name: str = DEFAULT_NAME, env: Mapping[str, str] | No
 
 
 def state_dir_from_env(env: Mapping[str, str]) -> Path:
-    base = env.get("SVCLAB_STATE_DIR")
-    if base:
-        return Path(base)
-    home = Path(env.get("HOME") or str(Path.home()))
-    return Path(env.get("XDG_STATE_HOME") or home / ".local" / "state") / "svclab" / "default"
+    """svclab's one rule for which state directory (:mod:`svclab.cluster.locate`)."""
+    from svclab.cluster.locate import locate
+
+    return locate(env).state_dir
 
 
 def answers(name: str = DEFAULT_NAME, runner: Runner | None = None, timeout: str = "5s") -> bool:

@@ -56,7 +56,8 @@ def _describe(objs: list[dict[str, Any]]) -> str:
 
 
 def find(name: str, kind: str, obj_name: str | None = None) -> dict[str, Any]:
-    """The one object of `kind` (named `obj_name`, if given) in the manifest `name`."""
+    """The one object of `kind` (named `obj_name`, if given) in the manifest `name`, which the cluster
+    must hold as written (a refused or forgotten apply fails here, saying so)."""
     objs = objects(name)
     matches = [o for o in objs if o.get("kind") == kind and (obj_name is None or (o.get("metadata") or {}).get("name") == obj_name)]
     if not matches:
@@ -64,6 +65,9 @@ def find(name: str, kind: str, obj_name: str | None = None) -> dict[str, Any]:
         raise CheckFailed(f"`{name}` should contain {wanted}; it contains {_describe(objs)}.")
     if len(matches) > 1 and obj_name is None:
         raise CheckFailed(f"`{name}` contains {len(matches)} objects of kind {kind}; expected exactly one.")
+    from svclab.grading.incluster import matches_cluster  # the checks judge what the cluster holds
+
+    matches_cluster(name, matches[0])
     return matches[0]
 
 

@@ -75,6 +75,18 @@ def explain(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def last_refusal() -> str | None:
+    """A line on the last `lab.apply` of this kernel, if the API refused it (the cluster kept the old objects)."""
+    from svclab import lab
+
+    session = lab.current_session()
+    refused = session.applies.last_refusal() if session is not None else None
+    if refused is None:
+        return None
+    return (f"your last lab.apply was refused ({refused.label}: {refused.refusal}), so the cluster still holds "
+            "what was applied before it; the checks look at the cluster.")
+
+
 @contextmanager
 def proving(title: str) -> Iterator[None]:
     """Run a block of checks as one test: print what was proven, or fail with a teaching message."""
@@ -142,6 +154,9 @@ class Assignment:
         label = question or self.name
         verdict = "all visible checks pass" if passed == len(wanted) else f"{passed} of {len(wanted)} visible checks pass"
         print(f"{label}: {verdict}")
+        refused = last_refusal()
+        if refused:
+            print(f"  ! {refused}")
         print("\n".join(lines))
         if passed == len(wanted):
             print("  (hidden tests run when your notebook is graded)")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pandas as pd
 
 from svclab import lab
 from svclab.grading import expect, live
 from svclab.grading.answers import answer
-from svclab.grading.core import Assignment
+from svclab.grading.core import Assignment, CheckFailed
 
 A = Assignment("ps4-mixed-pattern", "ps4")
 check = A.check
@@ -35,11 +37,29 @@ def q1_port() -> None:
     expect.port("read_service", "mysql-read", 3306, target=(3306, "mysql"))
 
 
+STABLE_NAME = ("a StatefulSet pod gets a DNS name of its own under the set's headless Service: `<pod>.<headless service>` "
+               "(the pod's search path adds `.<namespace>.svc.cluster.local`). Which headless Service governs the mysql set?")
+
+
 @A.visible("q2", "write_host reaches pod mysql-0 (the primary)")
 def q2_write() -> None:
-    host = answer("write_host", str)
-    got = live.hostname_of(f"http://{host}:3306/hostname")
-    expect.that(got == "mysql-0", f"http://{host}:3306/hostname was answered by {got}; writes must always reach the primary mysql-0.")
+    host = answer("write_host", str).strip().rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        raise CheckFailed(f"`write_host` is an IP address ({host}); a pod's IP changes whenever it restarts. Use a name instead: {STABLE_NAME}")
+    if "." not in host and host in {p.metadata.name for p in live.pods("app=mysql")}:
+        raise CheckFailed(f"`{host}` is the pod's name, but DNS has no record for a pod's bare name (wget says `bad address '{host}:3306'`): {STABLE_NAME}")
+    try:
+        got = live.hostname_of(f"http://{host}:3306/hostname")
+    except CheckFailed as exc:
+        if "bad address" in exc.message:
+            raise CheckFailed(f"{exc.message}\nDNS does not know `{host}`: {STABLE_NAME}") from None
+        raise
+    expect.that(got == "mysql-0", f"http://{host}:3306/hostname was answered by {got}; writes must always reach the primary mysql-0, "
+                                  f"and only its own name does that: {STABLE_NAME}")
 
 
 @A.visible("q3", "read_counts: 200 requests through mysql-read, none answered by mysql-0")

@@ -45,6 +45,12 @@ def q3_selects() -> None:
 def q4_read() -> None:
     expect.service(M, "db-read")
     expect.port(M, "db-read", 5432, target=(5432, "postgres"))
+    db = live.pods("tier=db")
+    expect.that(db, "there are no db pods yet: apply the StatefulSet `db` (question 3) and wait until its pods run.")
+    unlabelled = [p.metadata.name for p in db if "role" not in (p.metadata.labels or {})]
+    expect.that(not unlabelled, f"{', '.join(unlabelled)} {'has' if len(unlabelled) == 1 else 'have'} no `role` label yet, so db-read "
+                                "(which selects role=replica) cannot tell the replicas from the primary. Label the pods once they run: "
+                                "`lab.kubectl(\"label pod db-0 role=primary\")` and `lab.kubectl(\"label pod db-1 db-2 role=replica\")`.")
     expect.selector_matches(M, "db-read", "tier=db,role=replica")
 
 

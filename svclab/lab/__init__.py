@@ -14,13 +14,12 @@ Every function works the same on the embedded cluster and on kind.
 from __future__ import annotations
 
 import subprocess
-import time
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from svclab.lab import execution, lookups, manifests, plots, tables, waiting
+from svclab.lab import execution, lookups, manifests, plots, resetting, tables, waiting
 from svclab.lab.errors import ApplyError, LabError, ManifestError, WaitTimeout
 from svclab.lab.execution import ExecOutput
 from svclab.lab.lookups import Lookup
@@ -31,7 +30,7 @@ from svclab.lab.node_rules import node_rules  # noqa: F401  (a node's kube-proxy
 __all__ = [
     "ApplyError", "ExecOutput", "LabError", "Lookup", "ManifestError", "Session", "WaitTimeout",
     "apply", "client_pod", "connect", "count_backends", "delete", "dig", "endpoint_slices", "exec_in", "http_get",
-    "kubectl", "nslookup", "plot_backends", "pods", "reset", "services", "session", "wait_ready",
+    "current_session", "kubectl", "nslookup", "plot_backends", "pods", "reset", "services", "session", "wait_ready",
 ]
 
 CLIENT_IMAGE = "busybox:1.36.1"
@@ -157,24 +156,22 @@ def kubectl(command: str, namespace: str | None = None, check: bool = True) -> s
 
 
 def reset(namespace: str | None = None, timeout: float = 60) -> None:
-    """Delete the lesson's namespace and everything in it, then recreate it empty."""
+    """Start the lesson over: delete its namespace and everything in it, then recreate it empty.
+
+    A system namespace (`default`, `kube-system`, ...) is never deleted: in `default` everything but what a
+    fresh cluster holds there is removed; the others are left alone. `svclab reset` empties the whole cluster.
+    """
     s = session()
     ns = namespace or s.namespace
-    if ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
-        for kind in ("deployments", "statefulsets"):
-            manifests.request(s.api, "DELETE", f"/apis/apps/v1/namespaces/{ns}/{kind}")
-        for plural in ("services", "pods"):
-            for item in (s.core.list_namespaced_service(ns).items if plural == "services" else s.core.list_namespaced_pod(ns).items):
-                if plural == "services" and item.metadata.name == "kubernetes":
-                    continue
-                manifests.request(s.api, "DELETE", f"/api/v1/namespaces/{ns}/{plural}/{item.metadata.name}", {"gracePeriodSeconds": 0})
+    if ns == "default":
+        resetting.empty_namespace(s.api, ns, timeout)
         return
-    manifests.request(s.api, "DELETE", f"/api/v1/namespaces/{ns}")
-    deadline = time.monotonic() + timeout
-    while ns in {n.metadata.name for n in s.core.list_namespace().items}:
-        if time.monotonic() > deadline:
-            raise WaitTimeout(f"namespace {ns} is still terminating after {timeout:.0f}s")
-        time.sleep(0.2)
+    if ns in resetting.SYSTEM_NAMESPACES:
+        raise LabError(f"{ns} is a system namespace: lab.reset() leaves it alone")
+    resetting.delete_namespace(s.api, ns, timeout)
     _ensure_namespace(s, ns)
 
 
+def current_session() -> Session | None:
+    """The session this kernel opened, or None before `lab.connect()` (never connects)."""
+    return _current

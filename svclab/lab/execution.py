@@ -4,10 +4,14 @@ stdout, stderr and exit code apart."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
+from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
+from svclab.lab import tables
+from svclab.lab.errors import LabError
 from svclab.lab.session import Session
 
 STATUS_CHANNEL = 3
@@ -38,20 +42,57 @@ def _exit_code(status_text: str) -> int:
     return 1
 
 
-def exec_in(session: Session, pod: str, command: list[str], namespace: str | None = None, container: str | None = None, timeout: float = 120) -> ExecOutput:
+def upgrade_refusal(exc: ApiException) -> str:
+    """The server's words from a refused exec upgrade. The client's text for it is
+    `Handshake status 500 Internal Server Error -+-+- {headers} -+-+- b'container not found ("web")'`."""
+    text = str(exc.body or exc.reason or exc)
+    last = text.rsplit("-+-+-", 1)[-1].strip()
+    if last.startswith(("b'", 'b"')) and last.endswith(("'", '"')):
+        last = last[2:-1]
+    return " ".join(last.split()) or text
+
+
+def wait_for_container(session: Session, pod: str, namespace: str, container: str | None = None, timeout: float = 60, poll: float = 0.2) -> None:
+    """Block until the pod's container runs (what exec needs); a one-line LabError if it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = session.core.read_namespaced_pod(pod, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                raise LabError(f'pods "{pod}" not found in namespace {namespace}') from None
+            raise
+        statuses = {s.name: s for s in (found.status.container_statuses or [])}
+        names = [container] if container else [c.name for c in found.spec.containers or []]
+        if all(n in statuses and statuses[n].state is not None and statuses[n].state.running is not None for n in names):
+            return
+        if found.status.phase in ("Succeeded", "Failed"):
+            raise LabError(f"pod {pod} has completed (phase {found.status.phase}): there is no running container to exec into")
+        if time.monotonic() > deadline:
+            raise LabError(f"pod {pod}'s container is not running after {timeout:.0f}s ({tables.not_running_reason(found)}): exec needs a running container")
+        time.sleep(poll)
+
+
+def exec_in(session: Session, pod: str, command: list[str], namespace: str | None = None, container: str | None = None, timeout: float = 120, start_timeout: float = 60) -> ExecOutput:
+    """Run `command` in the pod once its container runs (waiting up to `start_timeout` for it to start)."""
+    ns = namespace or session.namespace
+    wait_for_container(session, pod, ns, container, start_timeout)
     kwargs = {"container": container} if container else {}
-    response = stream(
-        session.core.connect_get_namespaced_pod_exec,
-        pod,
-        namespace or session.namespace,
-        command=command,
-        stderr=True,
-        stdin=False,
-        stdout=True,
-        tty=False,
-        _preload_content=False,
-        **kwargs,
-    )
+    try:
+        response = stream(
+            session.core.connect_get_namespaced_pod_exec,
+            pod,
+            ns,
+            command=command,
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+            _preload_content=False,
+            **kwargs,
+        )
+    except ApiException as exc:  # the upgrade was refused: say what the server said, in one line
+        raise LabError(f"exec in pod {pod} failed: {upgrade_refusal(exc)}") from None
     stdout, stderr = [], []
     response.run_forever(timeout=timeout)
     stdout.append(response.read_stdout() or "")

@@ -1,7 +1,8 @@
 """Two small helpers the lessons use on top of the facade.
 
 - `wait_pods` waits without a progress bar and returns the pods table, so a lesson cell shows the
-  same output however long the wait took (the committed outputs are compared by nbval).
+  same output however long the wait took (the committed outputs are compared by nbval). It waits
+  for what the next cell needs: the pods' containers running, not only a count of Ready pods.
 - `dns_table` runs `nslookup` for several names and tabulates the answers: the live "what you saw"
   tables at the end of each lesson.
 """
@@ -32,22 +33,27 @@ def wait_pods(
     timeout: float = 120,
     poll: float = 0.2,
 ) -> pd.DataFrame:
-    """Wait until `total` pods match (if given) and `ready` of them are Ready (default: all that match).
+    """Wait until `total` pods match (if given), `ready` of them are Ready (default: all that match),
+    and every one of them has its containers running, so the next cell can exec into any of them.
 
     Pods being deleted are not counted. Returns the pods table once the condition holds.
     """
     session = _session()
     deadline = time.monotonic() + timeout
     while True:
-        found = tables.pods(session, selector, namespace)
+        items = tables.live_pods(session, selector, namespace)
+        found = tables.pods_frame(items)
         want_total = total if total is not None else len(found)
         want_ready = ready if ready is not None else want_total
-        if len(found) == want_total and int(found["ready"].sum()) == want_ready and (want_total or total == 0):
+        starting = [p for p in items if not tables.containers_running(p)]
+        if len(found) == want_total and int(found["ready"].sum()) == want_ready and not starting and (want_total or total == 0):
             return found.sort_values("name", ignore_index=True)
         if time.monotonic() > deadline:
+            waiting = "; ".join(f"{p.metadata.name}: {tables.not_running_reason(p)}" for p in sorted(starting, key=lambda p: p.metadata.name))
             raise WaitTimeout(
                 f"pods matching {selector}: {len(found)} exist and {int(found['ready'].sum())} are Ready "
                 f"after {timeout:.0f}s (waited for {want_total} and {want_ready})"
+                + (f"; not running yet: {waiting}" if waiting else "")
             )
         time.sleep(poll)
 

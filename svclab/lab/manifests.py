@@ -4,12 +4,14 @@ creates or updates in one request on either backend, exactly as `kubectl apply -
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Union
 
 import yaml
 from kubernetes.client import ApiClient
 
+from svclab.lab.applied import Outcome
 from svclab.lab.errors import ApplyError, ManifestError
 from svclab.lab.session import Session
 from svclab.resources import Resource, by_kind
@@ -66,7 +68,8 @@ def object_path(res: Resource, namespace: str | None, name: str | None = None) -
 
 def request(api: ApiClient, method: str, path: str, body: Any = None, content_type: str = "application/json", query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
     """One raw API request through a configured client (auth and TLS from its kubeconfig)."""
-    payload = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+    # The client serialises JSON bodies itself (a string would be sent as a JSON string); others go as text.
+    payload = body if body is None or isinstance(body, (str, bytes)) or content_type == "application/json" else json.dumps(body)
     params = api.param_serialize(
         method=method,
         resource_path=path,
@@ -83,18 +86,35 @@ def request(api: ApiClient, method: str, path: str, body: Any = None, content_ty
         return response.status, data.decode(errors="replace")
 
 
+def namespace_of(session: Session, obj: dict[str, Any], namespace: str | None = None) -> str:
+    """The namespace an object of a manifest lands in ("" for a cluster-scoped kind), as `apply` places it."""
+    if not resource_of(obj).namespaced:
+        return ""
+    return (obj.get("metadata") or {}).get("namespace") or namespace or session.namespace
+
+
 def apply(session: Session, manifest: Manifest, namespace: str | None = None) -> list[dict[str, Any]]:
-    """Create or update every object; refusals raise ApplyError with the API server's message."""
+    """Create or update every object, in order; the first refusal raises ApplyError with the API
+    server's message and stops the apply (as `kubectl apply` reports each object, this names the one
+    refused). Every object's outcome is kept in `session.applies`."""
+    objects = load(manifest)
+    outcomes = [Outcome(obj["kind"], namespace_of(session, obj, namespace), obj["metadata"]["name"]) for obj in objects]
     applied = []
-    for obj in load(manifest):
-        res = resource_of(obj)
-        ns = (obj.get("metadata") or {}).get("namespace") or namespace or session.namespace
-        path = object_path(res, ns if res.namespaced else None, obj["metadata"]["name"])
-        status, result = request(session.api, "PATCH", path, obj, "application/apply-patch+yaml", [("fieldManager", FIELD_MANAGER), ("force", "true")])
-        if status >= 400:
-            message = result.get("message", str(result)) if isinstance(result, dict) else str(result)
-            raise ApplyError(message, result if isinstance(result, dict) else None)
-        applied.append(result)
+    try:
+        for index, obj in enumerate(objects):
+            res = resource_of(obj)
+            ns = outcomes[index].namespace
+            path = object_path(res, ns or None, obj["metadata"]["name"])
+            status, result = request(session.api, "PATCH", path, obj, "application/apply-patch+yaml", [("fieldManager", FIELD_MANAGER), ("force", "true")])
+            if status >= 400:
+                message = result.get("message", str(result)) if isinstance(result, dict) else str(result)
+                refused = outcomes[index]
+                outcomes[index] = replace(refused, refusal=message)
+                outcomes[index + 1:] = [replace(o, blocked_by=refused.label) for o in outcomes[index + 1:]]
+                raise ApplyError(message, result if isinstance(result, dict) else None)
+            applied.append(result)
+    finally:
+        session.applies.record(outcomes)
     return applied
 
 

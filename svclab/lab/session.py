@@ -15,13 +15,14 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kubernetes import client, config
 
 from svclab.cluster.backend import ClusterBackend, backend_from_env
+from svclab.lab.applied import ApplyLog
 
 
 def fresh_cluster_wanted(environ: dict[str, str] | None = None) -> bool:
@@ -50,6 +51,7 @@ class Session:
     embedded: Any = None  # the in-process EmbeddedCluster, when this session owns one
     backend_handle: ClusterBackend | None = None  # the background cluster, when it is not ours
     checked_at: float = 0.0
+    applies: ApplyLog = field(default_factory=ApplyLog)  # what each lab.apply did to each object
 
     @property
     def core(self) -> client.CoreV1Api:

@@ -38,8 +38,30 @@ def _ready(pod: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
 
 
-def pods(session: Session, selector: str | None = None, namespace: str | None = None) -> pd.DataFrame:
+def live_pods(session: Session, selector: str | None = None, namespace: str | None = None) -> list[Any]:
+    """The pods matching `selector`, leaving out those being deleted (kubernetes client objects)."""
     items = session.core.list_namespaced_pod(namespace or session.namespace, label_selector=selector or "").items
+    return [p for p in items if p.metadata.deletion_timestamp is None]
+
+
+def containers_running(pod: Any) -> bool:
+    """Has every container of the pod started (state `running`)? Only then can `exec` reach it."""
+    statuses = {s.name: s for s in (pod.status.container_statuses or [])}
+    wanted = [c.name for c in pod.spec.containers or []]
+    return bool(wanted) and all(name in statuses and statuses[name].state is not None and statuses[name].state.running is not None for name in wanted)
+
+
+def not_running_reason(pod: Any) -> str:
+    """Why a pod's containers are not running, in kubectl's words (its phase and the waiting reason)."""
+    reasons = [s.state.waiting.reason for s in (pod.status.container_statuses or []) if s.state is not None and s.state.waiting is not None and s.state.waiting.reason]
+    return ", ".join([pod.status.phase or "Pending", *dict.fromkeys(reasons)])
+
+
+def pods(session: Session, selector: str | None = None, namespace: str | None = None) -> pd.DataFrame:
+    return pods_frame(live_pods(session, selector, namespace))
+
+
+def pods_frame(items: list[Any]) -> pd.DataFrame:
     rows = [{
         "name": p.metadata.name,
         "ip": p.status.pod_ip or "",
@@ -47,7 +69,7 @@ def pods(session: Session, selector: str | None = None, namespace: str | None = 
         "phase": p.status.phase,
         "ready": _ready(p),
         "labels": ",".join(f"{k}={v}" for k, v in sorted((p.metadata.labels or {}).items()) if k not in ("pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index")),
-    } for p in items if p.metadata.deletion_timestamp is None]
+    } for p in items]
     return pd.DataFrame(rows, columns=["name", "ip", "node", "phase", "ready", "labels"])
 
 

@@ -40,6 +40,7 @@ def user_ns(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 def test_a_wrong_selector_fails_with_a_message_that_teaches(user_ns: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     user_ns["web_service"] = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web-service"},
                               "spec": {"selector": {"app": "webapp"}, "ports": [{"port": 80, "targetPort": 8080}]}}
+    lab.apply(user_ns["web_service"])  # the answer cell applies what it defines
     with pytest.raises(CheckFailed) as failed:
         ps1.q1_selector()
     assert "selects `app=webapp` but the pods are labelled `app=web,tier=frontend`" in failed.value.message

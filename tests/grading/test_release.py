@@ -14,7 +14,8 @@ import build_exercises  # noqa: E402
 
 
 def files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """The release's files; JupyterLab's checkpoints (git-ignored, made when a learner opens an exercise) are not."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and ".ipynb_checkpoints" not in p.parts}
 
 
 def test_exercises_equal_a_fresh_generate_assignment(tmp_path: Path) -> None:

@@ -20,7 +20,11 @@ def test_default_is_embedded_in_the_state_dir(tmp_path: Path) -> None:
     assert backend.context() is None
 
 
-def test_state_dir_defaults_like_control(tmp_path: Path) -> None:
+def test_state_dir_defaults_like_control(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from svclab.cluster import locate
+
+    monkeypatch.chdir(tmp_path)  # outside any checkout, and svclab as if installed from a wheel: the per-user default
+    monkeypatch.setattr(locate, "package_checkout", lambda: None)
     backend = backend_from_env({"HOME": str(tmp_path), "SVCLAB_BACKEND": "embedded"})
     assert isinstance(backend, EmbeddedBackend)
     assert backend.state_dir == tmp_path / ".local" / "state" / "svclab" / "default"

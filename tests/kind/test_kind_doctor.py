@@ -122,7 +122,7 @@ def test_embedded_cluster_running_is_reported(tmp_path: Path) -> None:
     info = control.up(state, pod_start_seconds=0)
     try:
         check = doctor.check_embedded(state)
-        assert check.ok and check.detail == f"running: API {info.api}, kubeconfig {state / 'kubeconfig'}"
+        assert check.ok and check.detail == f"running: API {info.api}, kubeconfig {state / 'kubeconfig'} (chosen by --state-dir; README: 'Which cluster')"
     finally:
         control.down(state)
     assert not doctor.check_embedded(state).ok

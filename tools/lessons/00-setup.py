@@ -23,8 +23,8 @@
 # |---|---|---|
 # | what it is | an emulation of a three-node kind cluster (Kubernetes v1.35) running inside a Python process on 127.0.0.1 | a real Kubernetes whose nodes are Docker containers |
 # | you need | nothing beyond the course's Python packages | Docker (or podman), the `kind` CLI, the images in `kind/images.txt` |
-# | start it | `make lab` (runs `svclab up`, then JupyterLab) | `make lab SVCLAB_BACKEND=kind` (runs `svclab kind up`, then JupyterLab) |
-# | stop it | `make down` (or `svclab down`) | `svclab kind down` |
+# | start it | `make lab` (starts the cluster, then JupyterLab on the course) | `make lab SVCLAB_BACKEND=kind` (runs `svclab kind up`, then JupyterLab) |
+# | stop it | `make down` (or `svclab down`) | `make down` stops JupyterLab; `svclab kind down` deletes the cluster |
 # | addresses | allocated like kind's, repeatable from a seed | real, different on every run |
 #
 # The embedded cluster copies kind's layout: one control-plane node and two workers, Pod IPs from
@@ -71,9 +71,14 @@ session.backend
 # ## Is this machine ready?
 #
 # `svclab doctor` checks the tools each backend needs: Python, kubectl, a container engine and kind
-# for the kind backend, a free port for JupyterLab. Its answer depends on your machine, not on the
-# cluster, so yours will differ from the one stored here. The same report is printed by `svclab doctor`
-# in a terminal.
+# for the kind backend, the port JupyterLab serves on (`LAB_PORT`), and which cluster this notebook
+# uses and why. Its answer depends on your machine, not on the cluster, so yours will differ from the
+# one stored here. The same report is printed by `svclab doctor` in a terminal.
+#
+# Which cluster is "this notebook's"? The one `make lab` started for this checkout, in its
+# `.svclab/lab` folder: a notebook, a terminal, `svclab status` and `svclab doctor` all pick it by the same
+# rule (the README's section [Which cluster](../README.md#which-cluster) spells it out), so a second
+# clone of the course on the same machine gets a cluster of its own.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -145,15 +150,17 @@ lab.nslookup("kubernetes.default.svc.cluster.local").records
 # %% [markdown]
 # ## Starting over
 #
-# When an experiment goes wrong, there are three levels of reset:
+# When an experiment goes wrong, there are three ways to start over, plus one for kind:
 #
-# | what | how | what it removes |
+# | what | how | what it does |
 # |---|---|---|
-# | one lesson | `lab.reset()` | the lesson's namespace and everything in it (Pods, Services, EndpointSlices); the namespace is then recreated empty |
-# | the embedded cluster | `make down`, then `make lab` | the whole emulated cluster; it restarts empty in well under a second |
-# | the kind cluster | `svclab kind down`, then `svclab kind up` | the kind nodes; a new cluster takes about a minute |
+# | one lesson or exercise | `lab.reset()` in its notebook | deletes the notebook's namespace with everything in it (Pods, Services, EndpointSlices) and creates it again, empty |
+# | the whole cluster | `make reset` (or `svclab reset`) in a terminal | deletes every namespace you made and empties `default`; the cluster keeps running |
+# | stop for today | `make down` (or `svclab down`) | stops JupyterLab, its kernels and the embedded cluster; your objects are kept and come back with the next `make lab`, on the same port |
+# | the kind cluster | `svclab kind down`, then `make lab SVCLAB_BACKEND=kind` | deletes the kind nodes; a new cluster takes about a minute |
 #
 # `lab.reset()` leaves the rest of the cluster alone, so resetting one lesson never disturbs another.
+# Every lesson calls it in its first cell, which is why any lesson can be run again from the top.
 
 # %%
 lab.reset()
