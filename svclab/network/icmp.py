@@ -12,7 +12,8 @@ gateway), and the node routes between its pods and to the other nodes' /24s. So:
 - a ClusterIP answers nothing. In iptables mode (kind's default) a ClusterIP is not an address any
   interface holds: kube-proxy only writes DNAT rules that match the Service's TCP/UDP/SCTP ports
   (``-A KUBE-SERVICES ... -m tcp -p tcp -d <clusterIP> --dport <port> -j KUBE-SVC-...``, see
-  svclab/dataplane/proxier.py and Kubernetes ``pkg/proxy/iptables/proxier.go``). An ICMP echo matches
+  svclab/dataplane/proxier.py and
+  https://github.com/kubernetes/kubernetes/blob/v1.35.0/pkg/proxy/iptables/proxier.go). An ICMP echo matches
   no rule, follows the default route out of the node and is never answered: ``100% packet loss``.
   (With kube-proxy in IPVS mode the ClusterIP sits on the ``kube-ipvs0`` dummy interface and does
   answer; kind does not use IPVS unless asked to.)

@@ -76,7 +76,7 @@ for _name, _usage in {"ping": usages.PING_USAGE, "nc": usages.NC_USAGE, "ip": us
 # Every program of the busybox image: the emulated applets, the busybox binary, and the others
 # (which answer that svclab does not emulate them; see tools/image.py).
 BUSYBOX: dict[str, Tool] = {name: EMULATED.get(name, not_emulated) for name in BUSYBOX_BIN if name not in ("sh", "ash")}
-BUSYBOX["busybox"] = multicall(BUSYBOX)
+BUSYBOX["busybox"] = EMULATED["busybox"] = multicall(BUSYBOX)
 # Not in busybox: dig (bind-tools / dnsutils), curl (curlimages/curl), getent (libc-bin / musl-utils).
 EXTRA: dict[str, Tool] = {
     "dig": dig.dig,

@@ -8,7 +8,7 @@ configuration becomes a hard link in /bin, next to ``busybox`` itself and Debian
 ``/usr/bin/env`` links to ``/bin/env``. ``BUSYBOX_BIN`` below is that /bin, 405 names: the applet list
 ``make busybox.links`` prints for the same configuration of the 1_36_1 tag, sorted as ``ls`` sorts it.
 
-svclab emulates some of them (svclab.network.tools.BUSYBOX). The others are listed, exist as files
+svclab emulates some of them (svclab.network.tools.EMULATED). The others are listed, exist as files
 and are found by ``which`` and the shell, as in the real image; running one prints, on stderr::
 
     vi: applet not emulated by svclab's embedded cluster (busybox 1.36.1 has it: run it on kind)

@@ -4,9 +4,9 @@ The name is resolved through the pod's resolver first (``bad address 'NAME'`` wh
 then one echo request is sent every ``-i`` seconds (1 by default) and each reply is printed as it
 comes. Who answers is the pod network's business (svclab.network.icmp): another pod or a node
 does, a ClusterIP does not — in kube-proxy's iptables mode a ClusterIP is only a DNAT rule for the
-Service's TCP/UDP/SCTP ports (svclab/dataplane/proxier.py, like Kubernetes
-``pkg/proxy/iptables/proxier.go``), not an address any interface owns, so ``ping`` to it ends in
-``100% packet loss``.
+Service's TCP/UDP/SCTP ports (svclab/dataplane/proxier.py renders them as kube-proxy does,
+https://github.com/kubernetes/kubernetes/blob/v1.35.0/pkg/proxy/iptables/proxier.go), not an
+address any interface owns, so ``ping`` to it ends in ``100% packet loss``.
 
 When it stops, as sendping_tail() and print_stats_and_exit() decide:
 
