@@ -7,12 +7,14 @@ exit 1. Operands of the form ``name=value`` are assignments made when awk reache
 
 from __future__ import annotations
 
-from svclab.network.tools.awkparse import AwkError, _unescape, parse
-from svclab.network.tools.awkrun import Interpreter, latin1
+from svclab.network.streams import read_all
+from svclab.network.tools.awklex import AwkError, unescape
+from svclab.network.tools.awkparse import parse
+from svclab.network.tools.awkrun import Interpreter
+from svclab.network.tools.awkstreams import latin1
 from svclab.network.tools.base import Invocation
 from svclab.network.tools.getopt import GetoptError, bad_command_line, getopt
 from svclab.network.tools.textutils import open_input
-from svclab.network.streams import read_all
 from svclab.network.tools.usages import AWK_USAGE
 
 
@@ -47,7 +49,7 @@ async def awk(inv: Invocation) -> int:
             if not interp.assign_operand(assign):
                 raise AwkError(f"bad -v assignment '{assign}'" if "=" not in assign else "Unexpected token")
         if "F" in opts:
-            interp.set("FS", _unescape(_program_text(opts["F"][-1])))
+            interp.set("FS", unescape(_program_text(opts["F"][-1])))
         return await interp.run()
     except AwkError as e:
         message = str(e)

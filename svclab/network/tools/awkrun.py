@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import math
 import re
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from svclab.network.podenv import FSError
 from svclab.network.streams import CHUNK, BytesReader, Collector, FileWriter, Reader, Writer
+from svclab.network.tools.awkbuiltins import Builtins, GlibcRandom
+from svclab.network.tools.awklex import unescape
 from svclab.network.tools.awkparse import AwkError, Function, Node, Program
-from svclab.network.tools.awkvalues import (UNINIT, StrNum, Value, ascii_lower, ascii_upper, c_int, compare,
-                                            is_numeric, to_number, to_text, truthy)
+from svclab.network.tools.awkstreams import Output, Records, latin1, to_bytes
+from svclab.network.tools.awkvalues import UNINIT, StrNum, Value, compare, to_number, to_text, truthy
 from svclab.network.tools.base import Invocation
 from svclab.network.tools.posixre import RegexError, compile_posix
 
@@ -59,14 +60,6 @@ class _Continue(Exception):
     pass
 
 
-def latin1(data: bytes) -> str:
-    return data.decode("latin-1")
-
-
-def to_bytes(text: str) -> bytes:
-    return text.encode("latin-1", "replace")
-
-
 @dataclass
 class _LazyArray:
     """An uninitialized variable passed to a function: it becomes an array of the caller's scope
@@ -76,80 +69,7 @@ class _LazyArray:
     name: str
 
 
-class _Records:
-    """Reads records from one input (awk_getline()) by RS."""
-
-    def __init__(self, interp: Interpreter, reader: Reader) -> None:
-        self.interp = interp
-        self.reader = reader
-        self.buffer = ""
-        self.pos = 0
-        self.eof = False
-
-    async def _more(self) -> bool:
-        if self.eof:
-            return False
-        await self.interp.flush()
-        chunk = await self.reader.read(CHUNK)
-        if not chunk:
-            self.eof = True
-            return False
-        self.buffer = self.buffer[self.pos:] + latin1(chunk)
-        self.pos = 0
-        self.interp.inv.budget.check_size(len(self.buffer))
-        return True
-
-    async def next(self) -> str | None:
-        while True:
-            rs = self.interp.text(self.interp.get_global("RS"))
-            if rs == "":
-                record = self._paragraph()
-            elif len(rs) == 1:
-                at = self.buffer.find(rs, self.pos)
-                record = None
-                if at >= 0:
-                    record, self.pos = self.buffer[self.pos:at], at + 1
-            else:
-                record = self._regex(rs)
-            if record is not None:
-                return record
-            if not await self._more():
-                rest = self.buffer[self.pos:]
-                self.buffer, self.pos = "", 0
-                if rs == "":
-                    rest = rest.strip("\n")
-                return rest or None
-
-    def _paragraph(self) -> str | None:
-        while self.pos < len(self.buffer) and self.buffer[self.pos] == "\n":
-            self.pos += 1
-        m = re.compile(r"\n\n+").search(self.buffer, self.pos)
-        if m is None or m.end() == len(self.buffer):
-            return None
-        record, self.pos = self.buffer[self.pos:m.start()], m.end()
-        return record
-
-    def _regex(self, rs: str) -> str | None:
-        regex = self.interp.regex(rs)
-        for m in regex.finditer(self.buffer, self.pos):
-            if m.end() > m.start():
-                if m.end() >= len(self.buffer) and not self.eof:
-                    return None   # the separator may go on in the next chunk
-                record, self.pos = self.buffer[self.pos:m.start()], m.end()
-                return record
-        return None
-
-
-@dataclass
-class _Output:
-    """An open ``print >``/``>>``/``|`` destination."""
-
-    kind: str                   # "file" | "pipe" | "stdout" | "stderr"
-    writer: Writer | None = None
-    data: bytearray = field(default_factory=bytearray)   # a pipe's input, until close()
-
-
-class Interpreter:
+class Interpreter(Builtins):
     def __init__(self, inv: Invocation, program: Program, operands: list[str], assigns: list[str],
                  progname: str) -> None:
         self.inv = inv
@@ -168,9 +88,9 @@ class Interpreter:
         self.nf = 0
         self.output: list[bytes] = []
         self.output_size = 0
-        self.outputs: dict[str, _Output] = {}
-        self.inputs: dict[str, _Records] = {}
-        self.main: _Records | None = None
+        self.outputs: dict[str, Output] = {}
+        self.inputs: dict[str, Records] = {}
+        self.main: Records | None = None
         self.next_operand = 1
         self.regexes: dict[tuple[str, bool], re.Pattern[str]] = {}
         self.held = 0
@@ -270,8 +190,7 @@ class Interpreter:
         m = re.match(r"([A-Za-z_][A-Za-z_0-9]*)=(.*)\Z", text, re.S)
         if not m:
             return False
-        from svclab.network.tools.awkparse import _unescape
-        self.set(m.group(1), StrNum(_unescape(m.group(2))))
+        self.set(m.group(1), StrNum(unescape(m.group(2))))
         return True
 
     # ---- fields ----------------------------------------------------------------------------------
@@ -396,13 +315,13 @@ class Interpreter:
             assert out.writer is not None
             await out.writer.write(data)
 
-    def open_output(self, target: str, mode: str) -> _Output:
+    def open_output(self, target: str, mode: str) -> Output:
         if mode == "|":
-            return _Output("pipe")
+            return Output("pipe")
         if target in ("/dev/stdout", "-"):
-            return _Output("stdout")
+            return Output("stdout")
         if target == "/dev/stderr":
-            return _Output("stderr")
+            return Output("stderr")
         fs = self.inv.env.fs
         path = fs.norm(target, self.inv.cwd)
         try:
@@ -412,7 +331,7 @@ class Interpreter:
                 fs.write(path, b"")
         except FSError as e:
             raise AwkError(f"can't open '{target}': {e.strerror}", 0) from None
-        return _Output("file", FileWriter(fs, path, self.inv.budget))
+        return Output("file", FileWriter(fs, path, self.inv.budget))
 
     async def close(self, name: str) -> float:
         out = self.outputs.pop(name, None)
@@ -443,7 +362,7 @@ class Interpreter:
                 reader = self.open_next_operand()
                 if reader is None:
                     return None
-                self.main = _Records(self, reader)
+                self.main = Records(self, reader)
                 self.globals["FNR"] = 0.0
             record = await self.main.next()
             if record is not None:
@@ -485,7 +404,7 @@ class Interpreter:
                 reader = await self.open_input_source(source, name)
                 if reader is None:
                     return -1.0
-                records = self.inputs[name] = _Records(self, reader)
+                records = self.inputs[name] = Records(self, reader)
             record = await records.next()
             if record is None:
                 return 0.0
@@ -820,262 +739,3 @@ class Interpreter:
         finally:
             self.frames.pop()
         return result
-
-    # ---- builtins --------------------------------------------------------------------------------
-    async def builtin(self, node: Node) -> Value:
-        name, args = node.args
-        if name == "length":
-            if not args:
-                return float(len(self.record))
-            if args[0].kind == "var":
-                current = self.scope_of(args[0].args[0]).get(args[0].args[0])
-                if isinstance(current, dict):
-                    return float(len(current))
-            return float(len(self.text(await self.eval(args[0]))))
-        if name in ("sub", "gsub"):
-            return await self.substitute(args, name == "gsub")
-        if name == "split":
-            text = self.text(await self.eval(args[0]))
-            if len(args) > 2:
-                fs = args[2].args[0] if args[2].kind == "regex" else self.text(await self.eval(args[2]))
-                pieces = self.split_text(text, fs) if args[2].kind != "regex" or len(fs) > 1 \
-                    else self._regex_split_one(text, fs)
-            else:
-                pieces = self.split_text(text, self.text(self.get_global("FS")))
-            if args[1].kind != "var":
-                raise self.fail("Unexpected token")
-            array = self.array(args[1].args[0])
-            array.clear()
-            for i, piece in enumerate(pieces, 1):
-                self.store(array, str(i), StrNum(piece))
-            return float(len(pieces))
-        if name == "match":
-            text = self.text(await self.eval(args[0]))
-            m = (await self.as_regex(args[1])).search(text)
-            start, length = (float(m.start() + 1), float(m.end() - m.start())) if m else (0.0, -1.0)
-            self.globals["RSTART"], self.globals["RLENGTH"] = start, length
-            return start
-        if name == "close":
-            return await self.close(self.text(await self.eval(args[0])))
-        if name == "system":
-            command = self.text(await self.eval(args[0]))
-            return float(await self.run_command(command, b"", None))
-        if name == "fflush":
-            await self.flush()
-            return 0.0
-        values = [await self.eval(a) for a in args]
-        return self.pure_builtin(name, values)
-
-    def _regex_split_one(self, text: str, pattern: str) -> list[str]:
-        """split(s, a, /x/) with a one-character regex: still a regex."""
-        if not text:
-            return []
-        out: list[str] = []
-        pos = 0
-        for m in self.regex(pattern).finditer(text):
-            if m.end() > m.start():
-                out.append(text[pos:m.start()])
-                pos = m.end()
-        out.append(text[pos:])
-        return out
-
-    def pure_builtin(self, name: str, values: list[Value]) -> Value:
-        text = self.text
-        if name == "substr":
-            s = text(values[0])
-            i = c_int(to_number(values[1]) - 1)
-            i = max(0, min(i, len(s)))
-            n = c_int(to_number(values[2])) if len(values) > 2 else len(s) - i
-            return s[i:i + max(n, 0)]
-        if name == "index":
-            s, t = text(values[0]), text(values[1])
-            return float(s.find(t) + 1) if t else 0.0
-        if name == "sprintf":
-            return self.keep(self.sprintf(text(values[0]), values[1:]))
-        if name == "tolower":
-            return ascii_lower(text(values[0]))
-        if name == "toupper":
-            return ascii_upper(text(values[0]))
-        if name == "int":
-            return float(math.trunc(to_number(values[0]))) if values and math.isfinite(to_number(values[0])) \
-                else (to_number(values[0]) if values else 0.0)
-        if name in ("sqrt", "exp", "log", "sin", "cos"):
-            x = to_number(values[0]) if values else 0.0
-            try:
-                return float({"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "sin": math.sin,
-                              "cos": math.cos}[name](x))
-            except (ValueError, OverflowError):   # glibc: sqrt(-1) and log(-1) are -nan, log(0) -inf
-                return -math.nan if name in ("sqrt", "log") and x < 0 else (-math.inf if name == "log" else math.inf)
-        if name == "atan2":
-            return math.atan2(to_number(values[0]), to_number(values[1]))
-        if name == "rand":
-            # ((rand() << 16) ^ rand()) | rand() << 32, over 2^63, as busybox builds it from glibc's rand()
-            low = ((self.rng.next() << 16) ^ self.rng.next()) & 0xFFFFFFFF
-            return float((self.rng.next() << 32) | low) / 2**63
-        if name == "srand":
-            previous = self.seed
-            self.seed = float(int(to_number(values[0])) & 0xFFFFFFFF) if values else float(int(time.time()))
-            self.rng.seed(int(self.seed))
-            return previous
-        if name in ("and", "or", "xor", "lshift", "rshift"):
-            a, b = int(to_number(values[0])) & 0xFFFFFFFF, int(to_number(values[1])) & 0xFFFFFFFF
-            return float({"and": a & b, "or": a | b, "xor": a ^ b, "lshift": (a << b) & 0xFFFFFFFF,
-                          "rshift": a >> b}[name])
-        if name == "compl":
-            return float(~int(to_number(values[0])) & 0xFFFFFFFF)
-        if name == "systime":
-            return float(int(time.time()))
-        if name == "strftime":
-            fmt = text(values[0]) if values else "%a %b %d %H:%M:%S %Z %Y"
-            when = to_number(values[1]) if len(values) > 1 else time.time()
-            return time.strftime(fmt, time.gmtime(when))
-        if name == "mktime":
-            parts = text(values[0]).split()
-            try:
-                return float(int(time.mktime(tuple(int(p) for p in parts[:6]) + (0, 0, -1))))  # type: ignore[arg-type]
-            except (ValueError, OverflowError, TypeError):
-                return -1.0
-        raise self.fail("Call to undefined function")
-
-    async def substitute(self, args: list[Node], globally: bool) -> Value:
-        """awk_sub(): replace the first (or every) match; ``&`` is the match, ``\\&`` a literal &."""
-        regex = await self.as_regex(args[0])
-        replacement = self.text(await self.eval(args[1]))
-        target = args[2] if len(args) > 2 else Node("field", [Node("num", [0.0])])
-        source = self.text(await self.eval(target))
-        out: list[str] = []
-        pos = 0
-        count = 0
-        while True:
-            m = regex.search(source, pos)
-            if m is None:
-                break
-            count += 1
-            out.append(source[pos:m.start()])
-            out.append(_expand(replacement, m.group(0)))
-            if m.end() == m.start():
-                if m.end() < len(source):
-                    out.append(source[m.end()])
-                pos = m.end() + 1
-            else:
-                pos = m.end()
-            if not globally or pos > len(source):
-                break
-        out.append(source[pos:])
-        await self.assign_to(target, self.keep("".join(out)) if count else source)
-        return float(count)
-
-    def sprintf(self, fmt: str, values: list[Value]) -> str:
-        """awk_printf(): each conversion formats one argument, as C's printf would."""
-        out: list[str] = []
-        i = 0
-        index = 0
-        while i < len(fmt):
-            start = fmt.find("%", i)
-            if start < 0 or start + 1 >= len(fmt):
-                out.append(fmt[i:])
-                break
-            if fmt[start + 1] == "%":
-                out.append(fmt[i:start + 1])
-                i = start + 2
-                continue
-            j = start + 1
-            while j < len(fmt) and not fmt[j].isalpha():
-                if fmt[j] == "*":
-                    raise self.fail("%*x formats are not supported")
-                j += 1
-            if j >= len(fmt):
-                out.append(fmt[i:])
-                break
-            conv = fmt[j]
-            spec = fmt[start:j]
-            value = values[index] if index < len(values) else UNINIT
-            index += 1
-            out.append(fmt[i:start])
-            width = re.findall(r"\d+", spec)
-            if width:
-                self.inv.budget.check_size(max(int(w) for w in width))
-            out.append(self._convert(spec, conv, value))
-            i = j + 1
-        return "".join(out)
-
-    def _convert(self, spec: str, conv: str, value: Value) -> str:
-        try:
-            return self._format(spec, conv, value)
-        except (ValueError, TypeError, OverflowError):
-            raise self.fail("Invalid format specifier") from None
-
-    def _format(self, spec: str, conv: str, value: Value) -> str:
-        if conv == "c":
-            if is_numeric(value):
-                char = chr(int(to_number(value)) & 0xFF)
-            else:
-                char = self.text(value)[:1]
-            return (spec + "s") % char
-        if conv == "s":
-            return (spec + "s") % self.text(value)
-        number = to_number(value)
-        if conv in "diouxX":
-            n = c_int(number)
-            if conv in "ouxX":
-                n &= 0xFFFFFFFF
-            if conv == "o" and "#" in spec:   # C's alternate octal form is a leading 0, not 0o
-                digits = "%o" % n
-                return (spec.replace("#", "") + "s") % (digits if digits.startswith("0") else "0" + digits)
-            return (spec + ("d" if conv in "iu" else conv)) % n
-        if conv in "eEfFgG":
-            if math.isnan(number):
-                return (spec.replace("0", "") + "s") % ("-nan" if math.copysign(1, number) < 0 else "nan")
-            return (spec + conv) % number
-        if conv in "aA":
-            return number.hex()
-        raise self.fail("Invalid format specifier")
-
-
-class GlibcRandom:
-    """glibc's random() (TYPE_3, the additive feedback generator srand()/rand() use), so awk's
-    rand() gives the numbers busybox gives for the same seed."""
-
-    def __init__(self, seed: int = 1) -> None:
-        self.state: list[int] = []
-        self.seed(seed)
-
-    def seed(self, seed: int) -> None:
-        seed &= 0xFFFFFFFF
-        seed = seed or 1
-        r = [seed - 2**32 if seed >= 2**31 else seed]
-        for _ in range(1, 31):
-            hi, lo = divmod(r[-1], 127773)
-            word = 16807 * lo - 2836 * hi
-            r.append(word + 2147483647 if word < 0 else word)
-        r += r[:3]
-        self.state = [x & 0xFFFFFFFF for x in r]
-        for _ in range(310):
-            self.next()
-
-    def next(self) -> int:
-        value = (self.state[-31] + self.state[-3]) & 0xFFFFFFFF
-        self.state.append(value)
-        if len(self.state) > 64:
-            del self.state[:-34]
-        return value >> 1
-
-
-def _expand(replacement: str, matched: str) -> str:
-    """The replacement of sub()/gsub(): backslashes before ``&`` halve, an odd count makes it literal."""
-    out: list[str] = []
-    backslashes = 0
-    for c in replacement:
-        if c == "\\":
-            backslashes += 1
-            out.append(c)
-            continue
-        if c == "&":
-            remove = (backslashes + 1) // 2
-            if remove:
-                del out[-remove:]
-            out.append("&" if backslashes % 2 else matched)
-        else:
-            out.append(c)
-        backslashes = 0
-    return "".join(out)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from svclab.network.tools.awkparse import AwkError
+from svclab.network.tools.awklex import AwkError
 
 
 class StrNum(str):
