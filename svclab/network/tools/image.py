@@ -127,7 +127,7 @@ def busybox_files() -> dict[str, bytes]:
 
 
 def program_files(names: list[str], extra: set[str]) -> dict[str, bytes]:
-    """Programs of another image: busybox-style ones in /bin, the others in /usr/bin."""
+    """Another image's programs as files: the busybox applets in /bin, the others in /usr/bin."""
     return {(f"/usr/bin/{name}" if name in extra else f"/bin/{name}"): b"" for name in names}
 
 
