@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
-from typing import Any, Callable
+from typing import Any
 
 from svclab.apiserver.apply import record_update
 from svclab.registry.names import generate_name
@@ -33,7 +33,6 @@ class Registry:
         self.clock = clock
         self.rng = rng
         self.services = services
-        self.after_write: list[Callable[[], None]] = []
 
     def _record_manager(self, res: Resource, old: Obj | None, new: Obj, manager: str, subresource: str = "") -> None:
         """metadata.managedFields after a non-apply write, as the apiserver's field manager records it."""
@@ -85,7 +84,6 @@ class Registry:
             return obj
         self._record_manager(res, None, obj, manager)
         created = self.store.create(res, obj)
-        self._after_write()
         return self.store.get(res, namespace, created["metadata"]["name"]) or created
 
     def _check_namespace(self, res: Resource, namespace: str, name: str) -> None:
@@ -103,8 +101,12 @@ class Registry:
             obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj)}
         elif res.kind == "Service":
             obj["status"] = {"loadBalancer": {}}
-        elif res.kind in ("Deployment", "ReplicaSet", "StatefulSet"):
+        elif res.kind == "Deployment":
             obj["status"] = {}
+        elif res.kind == "ReplicaSet":  # the zero values of the status fields without omitempty
+            obj["status"] = {"replicas": 0}
+        elif res.kind == "StatefulSet":
+            obj["status"] = {"replicas": 0, "availableReplicas": 0}
 
     # ---- update ------------------------------------------------------------------------------
     def update(self, res: Resource, namespace: str, name: str, obj: Obj, *, subresource: str = "", dry_run: bool = False, manager: str = "") -> Obj:
@@ -149,7 +151,6 @@ class Registry:
         updated = self.store.update(res, obj)
         if res is SERVICES:
             self.services.release_dropped(old, updated)
-        self._after_write()
         return self.store.get(res, namespace, name) or updated
 
     def write_status(self, res: Resource, obj: Obj) -> Obj:
@@ -177,7 +178,6 @@ class Registry:
             result = self.remove(res, namespace, name) or obj
             if propagation == "Orphan":
                 self._orphan(obj)
-        self._after_write()
         if res.kind in RETURNS_DELETED_OBJECT:
             return result
         return success_status(res, obj)
@@ -213,10 +213,6 @@ class Registry:
                     if changed["metadata"]["ownerReferences"] is None:
                         del changed["metadata"]["ownerReferences"]
                     self.store.update(res, changed)
-
-    def _after_write(self) -> None:
-        for hook in self.after_write:
-            hook()
 
 
 def _qos_class(pod: Obj) -> str:
