@@ -69,6 +69,7 @@ class ApiServer:
         self.token = token
         self.server_address = server_address
         self.exec_handler: ExecHandler | None = None
+        self.log_handler: Any = None   # svclab.apiserver.logs.LogsHandler, with the pod runtime
         self._stopping = asyncio.Event()
 
     def application(self) -> web.Application:
@@ -184,9 +185,11 @@ class ApiServer:
             if self.exec_handler is None:   # the network runtime serves both exec and attach
                 raise errors.bad_request(messages.UPGRADE_REQUIRED if hasattr(messages, "UPGRADE_REQUIRED") else "Upgrade request required")
             return await self.exec_handler(request, target.namespace or "", target.name or "")
-        if sub == "log":  # emulated containers keep no logs: an existing pod's log is empty
-            self.registry.get(res, target.namespace or "", target.name or "")
-            return web.Response(text="", content_type="text/plain")
+        if sub == "log":
+            if self.log_handler is None:   # no pod runtime: an existing pod's log is empty
+                self.registry.get(res, target.namespace or "", target.name or "")
+                return web.Response(text="", content_type="text/plain")
+            return await self.log_handler(request, target.namespace or "", target.name or "")
         if res.group == "events.k8s.io" and method not in ("GET",):
             raise errors.method_not_supported(res, method.lower())
         verb = _VERBS.get((method, target.name is None))
