@@ -134,6 +134,8 @@ class MainProcess:
         self.exit_code: int | None = None
         self._on_exit = on_exit
         self.listeners: list[asyncio.Queue[tuple[int, bytes] | None]] = []
+        self.replay_first_attach = False   # set for stdin+stdinOnce containers (`kubectl run -i`)
+        self.attached = False
 
     def exited(self, code: int, reason: str = "", message: str = "") -> None:
         if self.exit_code is not None:
@@ -163,9 +165,19 @@ class MainProcess:
         """SIGKILL at the end of the grace period."""
         self.exited(128 + SIGKILL)
 
+    def replays_to_first_attach(self) -> bool:
+        """Whether the first client to attach gets the output written before it came: the embedded
+        cluster's choice for `kubectl run -i` (see docs/embedded-images.md), where a real runtime
+        streams only what is written once the client is attached."""
+        return self.replay_first_attach and not self.attached
+
     # attach (non-tty): the output from now on; stdin when the container keeps it open
     def attach(self) -> asyncio.Queue[tuple[int, bytes] | None]:
         queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue()
+        if self.replays_to_first_attach():
+            for _time, fd, data in self.log.records:
+                queue.put_nowait((fd, data))
+        self.attached = True
         if self.exit_code is not None:
             queue.put_nowait(None)
         else:
@@ -354,6 +366,7 @@ class Containers:
             return process
         process = SessionProcess(app, log, self.clock, on_exit, session, bool(spec.get("stdin")),
                                  bool(spec.get("stdinOnce")))
+        process.replay_first_attach = bool(spec.get("stdin") and spec.get("stdinOnce"))
         self.processes[key] = process
         return process
 

@@ -263,6 +263,10 @@ class ClusterNetwork:
         process = self.containers.current(pod["metadata"]["uid"], container)
         return process if process is not None and process.running else None
 
+    def container_process(self, pod: Obj, container: str) -> MainProcess | None:
+        """The container's current main process, running or not."""
+        return self.containers.current(pod["metadata"]["uid"], container)
+
     def console_for(self, pod: Obj, container: str) -> Console | None:
         """The container's main process when it is an interactive shell on a tty."""
         process = self.main_process(pod, container)
