@@ -25,6 +25,7 @@ from aiohttp import web
 from svclab.apiserver.app import ApiServer
 from svclab.apiserver.exec_ws import ExecHandler
 from svclab.apiserver.logs import LogsHandler
+from svclab.apiserver.portforward import PortForwardHandler
 from svclab.cluster import bootstrap, persistence
 from svclab.cluster.statelock import StateLock
 from svclab.cluster.tls import load_or_make
@@ -219,6 +220,8 @@ class EmbeddedCluster:
             pod = self.store.peek(PODS, namespace, name)
             return pod is not None and pod["metadata"].get("uid") == uid
 
+        self.api.portforward_handler = PortForwardHandler(lambda namespace, name: self.registry.get(PODS, namespace, name),
+                                                          network.connect_in_pod, network.running)
         self.api.log_handler = LogsHandler(lambda namespace, name: self.registry.get(PODS, namespace, name),
                                            network.containers, pod_exists)
         await network.start()

@@ -354,6 +354,11 @@ class ClusterNetwork:
         server_ip = ip if loopback else route.pod.get("status", {}).get("podIP", ip)
         local = Endpoint(client_ip, self._ephemeral.randint(32768, 60999))   # ip_local_port_range
         conn = Connection(local, Endpoint(ip, port), Endpoint(server_ip, route.port))
+        self._accept(conn, route, client_ip)
+        return conn
+
+    def _accept(self, conn: Connection, route: Route, client_ip: str) -> None:
+        """The listening app takes the connection and serves it on the cluster's loop."""
         app = app_on(route.pod, route.port)
         server: Any
         if app is not None and app.kind == images.MYSQL:
@@ -369,6 +374,16 @@ class ClusterNetwork:
         task = asyncio.ensure_future(server)
         self._servers.add(task)
         task.add_done_callback(self._servers.discard)
+
+    async def connect_in_pod(self, pod: Obj, port: int) -> Connection:
+        """`kubectl port-forward`: a connection to localhost:PORT inside the pod's network namespace
+        (on the cluster's loop); ConnectionRefused when nothing listens there."""
+        current = self.pod_by_uid(pod["metadata"]["uid"])
+        if current is None or current.get("status", {}).get("phase") != "Running" or not listens_on(current, port):
+            raise ConnectionRefused(f"127.0.0.1:{port}")
+        local = Endpoint("127.0.0.1", self._ephemeral.randint(32768, 60999))
+        conn = Connection(local, Endpoint("127.0.0.1", port), Endpoint("127.0.0.1", port))
+        self._accept(conn, Route(current, port), "127.0.0.1")
         return conn
 
     async def _mysql_session(self, conn: Connection, route: Route, app: images.App) -> None:
