@@ -9,10 +9,13 @@ The process runs in the pod runtime (svclab.network), off this loop: its output 
 client as it is written, and stops when the client stops reading; the client's stdin streams to
 it. With ``tty=true`` there is one output stream (stdout; the pty merges stderr) and stdin stays
 open: a shell with no script becomes an interactive session, any other command runs behind the
-pty's line discipline. `pods/attach` joins the container's main process: its interactive shell
-when the container has ``stdin`` and ``tty``; otherwise the container's output, which is nothing
-until it exits (the kubelet then ends the stream with Success). The client going away kills the
-process, as closing the stream does on a real kubelet.
+pty's line discipline. `pods/attach` joins the container's main process (svclab.network.containers):
+its interactive shell when the container has ``stdin`` and ``tty``; otherwise its stdout and
+stderr as they are written and, with ``stdin``, its stdin; when it exits the kubelet ends the
+stream with Success. Attaching to a container that has exited is refused as containerd refuses it.
+The client going away kills an exec'd process, as closing the stream does on a real kubelet.
+The kubelet's websocket reads text and binary messages alike; a stream the client did not ask for
+(``stdout``/``stderr`` false) is dropped.
 """
 
 from __future__ import annotations

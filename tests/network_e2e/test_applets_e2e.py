@@ -66,8 +66,9 @@ def test_nc_connects_to_the_service_and_speaks_to_the_app(lab: Lab) -> None:
     assert answer.returncode == 0 and answer.stdout.startswith("HTTP/1.1 200 OK\nServer: nginx/1.31.4\nDate: ")
     head, _, body = answer.stdout.partition("\n\n")
     assert "<title>Welcome to nginx!</title>" in body and f"Content-Length: {len(body)}\n" in head
-    assert head.splitlines()[3:] == [f"Content-Length: {len(body)}", "Last-Modified: Tue, 11 Aug 2026 20:07:37 GMT",
-                                     "Connection: close", 'ETag: "6a7b8109-380"', "Accept-Ranges: bytes"]
+    assert head.splitlines()[3:] == ["Content-Type: text/html", f"Content-Length: {len(body)}",
+                                     "Last-Modified: Tue, 11 Aug 2026 20:07:37 GMT", "Connection: close",
+                                     'ETag: "6a7b8109-380"', "Accept-Ranges: bytes"]
 
 
 def test_ip_shows_the_pod_network_kindnet_builds(lab: Lab) -> None:
