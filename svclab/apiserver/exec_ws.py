@@ -216,6 +216,8 @@ class ExecHandler:
         pod = self.get_pod(namespace, name)
         container = _pick_container(pod, request.query.get("container", ""))
         process = self.runtime.container_process(pod, container)
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            raise errors.bad_request("Upgrade request required")
         if process is not None and not process.running and not process.replays_to_first_attach():
             # containerd refuses to attach to a container that is not running (container_attach.go)
             return web.Response(status=500, text="rpc error: code = Unknown desc = container is in CONTAINER_EXITED state")
