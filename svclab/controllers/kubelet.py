@@ -181,6 +181,22 @@ class Kubelets(Controller):
         if given is not None:
             self.allocators[given[0]].release(given[1])
 
+    def resume(self) -> None:
+        """After a restart of the cluster: the containers of the pods that were running start again
+        (their processes did not survive; a node's reboot restarts them too)."""
+        if self.runtime is None:
+            return
+        for pod in self.ctx.store.items(PODS):
+            if pod.get("spec", {}).get("nodeName") not in self.allocators or is_terminating(pod):
+                continue
+            if (pod.get("status") or {}).get("phase") != "Running":
+                continue
+            for hook in self.on_pod_started:
+                hook(pod)
+            for status in pod["status"].get("containerStatuses") or []:
+                if "running" in (status.get("state") or {}):
+                    self.runtime.start_container(pod, status["name"])
+
     def poke(self) -> None:
         """Look at every pod on our nodes again (a probe finished, a container exited)."""
         for node in sorted(self.allocators):

@@ -199,7 +199,8 @@ class MainProcess:
 
 
 class ServerProcess(MainProcess):
-    """A modelled server or an unmodelled image: no thread; it logs, listens and waits."""
+    """A modelled server, or the container of an image the emulator does not model. It needs no
+    thread: it logs, listens and waits."""
 
     def start(self) -> None:
         now = self.clock()

@@ -197,3 +197,13 @@ def test_kubectl_run_it_rm_sh_and_exit(lab: Lab) -> None:
     assert "hi there\r\n" in out
     assert 'pod "shell" deleted' in out
     assert lab.k("get", "pods", "-o", "name").stdout == ""
+
+
+def test_a_restarted_cluster_starts_its_running_containers_again(start) -> None:
+    lab = start("node")
+    lab.k("run", "worker", f"--image={BUSYBOX}", "--", "sh", "-c", "echo started; sleep 3600")
+    eventually(lambda: lab.k("logs", "worker").stdout == "started\n")
+    lab.cluster.stop()
+    again = start("node")
+    eventually(lambda: again.k("logs", "worker").stdout == "started\n")
+    assert again.pod("worker")["status"]["phase"] == "Running"
