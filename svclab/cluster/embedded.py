@@ -226,8 +226,7 @@ class EmbeddedCluster:
                                            network.containers, pod_exists)
         await network.start()
         self.dns_port = network.dns.port
-        if self.store.restored:
-            self.kubelets.resume()
+        self.kubelets.resume()
 
     def _previous_port(self) -> int:
         """The port this state dir's cluster had: a restart keeps it when free, so kubeconfigs stay valid."""

@@ -75,6 +75,9 @@ class ContainerRuntime(Protocol):
     def start_container(self, pod: Obj, container: str) -> None:
         """Start (or restart) the container's main process; its exit comes back through container_exited."""
 
+    def ensure_container(self, pod: Obj, container: str) -> None:
+        """Start the container's main process unless it runs already."""
+
     def terminate_pod(self, pod: Obj) -> bool:
         """SIGTERM to the pod's containers: True when none is left running."""
 
@@ -182,8 +185,9 @@ class Kubelets(Controller):
             self.allocators[given[0]].release(given[1])
 
     def resume(self) -> None:
-        """After a restart of the cluster: the containers of the pods that were running start again
-        (their processes did not survive; a node's reboot restarts them too)."""
+        """Once the runtime is attached: the containers of the pods that run but have no process
+        start (after a restart of the cluster, whose processes did not survive, as a node's reboot
+        restarts them; and the add-ons the kubelet started while the cluster was being built)."""
         if self.runtime is None:
             return
         for pod in self.ctx.store.items(PODS):
@@ -195,7 +199,7 @@ class Kubelets(Controller):
                 hook(pod)
             for status in pod["status"].get("containerStatuses") or []:
                 if "running" in (status.get("state") or {}):
-                    self.runtime.start_container(pod, status["name"])
+                    self.runtime.ensure_container(pod, status["name"])
 
     def poke(self) -> None:
         """Look at every pod on our nodes again (a probe finished, a container exited)."""

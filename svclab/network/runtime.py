@@ -252,6 +252,11 @@ class ClusterNetwork:
 
         holder.append(self.containers.start(pod, spec, self, tools_for_image(spec.get("image", "")), exited))
 
+    def ensure_container(self, pod: Obj, container: str) -> None:
+        current = self.containers.current(pod["metadata"]["uid"], container)
+        if current is None or not current.running:
+            self.start_container(pod, container)
+
     def terminate_pod(self, pod: Obj) -> bool:
         return self.containers.terminate(pod["metadata"]["uid"])
 
