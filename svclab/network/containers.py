@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
 
 from svclab.network import images
@@ -40,11 +40,6 @@ Obj = dict[str, Any]
 LOG_BYTES = 1024 * 1024          # per container instance
 LINE_BYTES = 16 * 1024           # a longer line is cut into records of this size (CRI's partial lines)
 ATTACH_BACKLOG = 1024            # chunks an attached client may fall behind before it misses output
-
-
-def rfc3339nano(moment: datetime) -> str:
-    utc = moment.astimezone(timezone.utc)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond * 1000:09d}Z"
 
 
 class ContainerLog:
@@ -291,7 +286,9 @@ class ConsoleProcess(MainProcess):
         self.exited(128 + SIGKILL, "Error")
 
 
-class SandboxSource(Protocol):
+class PodNetwork(Protocol):
+    """What starting a container needs from the pod network (svclab.network.runtime.ClusterNetwork)."""
+
     def sandbox_for(self, pod: Obj) -> Any: ...
 
     def make_console(self, pod: Obj, container: str, on_exit: Callable[[int], None],
@@ -317,7 +314,7 @@ class Containers:
             return None
         return logs[0] if previous else logs[1]
 
-    def start(self, pod: Obj, spec: Obj, network: Any, tools: Any,
+    def start(self, pod: Obj, spec: Obj, network: PodNetwork, tools: Any,
               on_exit: Callable[[int, str, str], None]) -> MainProcess:
         """Start the container's main process (a new instance: the last one's log becomes the previous)."""
         uid, name = pod["metadata"]["uid"], spec["name"]
