@@ -64,7 +64,13 @@ def test_a_command_that_exits_1_with_restart_always_goes_crashloopbackoff(target
     ns = target.namespace
     target.kubectl("-n", ns, "run", "crash", f"--image={BUSYBOX}", "--", "sh", "-c", "echo crashing; exit 1")
     _wait(lambda: _status(target, "crash") == "CrashLoopBackOff")
-    status = _pod(target, "crash")["status"]
+
+    def backing_off() -> dict[str, Any] | None:   # one read: the state moves on while we look
+        status = _pod(target, "crash")["status"]
+        waiting = status["containerStatuses"][0]["state"].get("waiting") or {}
+        return status if waiting.get("reason") == "CrashLoopBackOff" else None
+
+    status = _wait(backing_off)
     container = status["containerStatuses"][0]
     assert status["phase"] == "Running"
     assert container["restartCount"] >= 1 and container["lastState"]["terminated"]["exitCode"] == 1
