@@ -14,19 +14,19 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from svclab.apiserver import discovery, openapi, queryparams, routing
+from svclab.apiserver import discovery, openapi, paging, queryparams, routing
 from svclab.apiserver.codec import check_type, decode_body, dumps, is_yaml
 from svclab.apiserver.convert import core_event_to_events_v1
-from svclab.apiserver.patch import PatchError, apply_patch
+from svclab.apiserver.patch import STRATEGIC_PATCH, PatchError, apply_patch, go_loads, media_type
 from svclab.apiserver.scale import replicas_of_scale, scale_of
 from svclab.apiserver.tables import table_for
-from svclab.apiserver.typecheck import check_types, drop_nulls, strict_decoding_error, unknown_fields
+from svclab.apiserver.typecheck import check_types, drop_nulls, go_print, strict_decoding_error, unknown_fields, unstructured_conversion_error
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
 from svclab.state.clock import Clock
-from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
+from svclab.state.selectors import SelectorError, fields_match, labels_match, parse_field_selector, parse_label_selector
 from svclab.state.store import Store, TooOldResourceVersion
-from svclab.validation import errors, messages
+from svclab.validation import errors, field, messages
 
 log = logging.getLogger("svclab.apiserver")
 
@@ -247,11 +247,50 @@ class ApiServer:
         if options.watch:
             return await self._watch(request, target, options)
         res = target.resource
-        items = self._selected(request, target)
-        rv = str(self.store.resource_version)
+        list_meta: dict[str, Any]
+        if options.limit > 0 or options.continue_token:
+            items, list_meta = self._page(request, target, options)
+        else:
+            items = self._selected(request, target)
+            list_meta = {"resourceVersion": str(self.store.resource_version)}
         if _wants_table(request):
-            return _json(table_for(res, items, now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta={"resourceVersion": rv}))
-        return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": rv}, "items": [_strip_list_item(i) for i in items]})
+            return _json(table_for(res, items, now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta=list_meta))
+        return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": list_meta, "items": [_strip_list_item(i) for i in items]})
+
+    def _page(self, request: web.Request, target: routing.Target, options: queryparams.ListOptions) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """A chunk of a list (svclab.apiserver.paging): at most ``limit`` items, read at the first chunk's revision."""
+        res = target.resource
+        try:
+            labels = parse_label_selector(request.query.get("labelSelector"))
+            fields = parse_field_selector(request.query.get("fieldSelector"))
+        except SelectorError as exc:
+            raise errors.bad_request(str(exc))
+        source = EVENTS if res.group == "events.k8s.io" else res
+        across = source.namespaced and target.namespace is None
+        start, revision = "", self.store.resource_version
+        if options.continue_token:
+            continuation = paging.decode(options.continue_token, options.resource_version)
+            start = continuation.start
+            if continuation.revision > 0:
+                revision = continuation.revision
+        try:
+            candidates = self.store.items_at(source, target.namespace, revision)
+        except TooOldResourceVersion:
+            raise paging.expired(start)
+
+        def selected(obj: dict[str, Any]) -> bool:
+            return labels_match(labels, obj["metadata"].get("labels")) and fields_match(fields, obj)
+
+        page = paging.paginate(candidates, across, start, options.limit, revision, selected, not labels and not fields)
+        items = [copy.deepcopy(obj) for obj in page.items]
+        if res.group == "events.k8s.io":
+            items = [core_event_to_events_v1(e) for e in items]
+        meta: dict[str, Any] = {"resourceVersion": str(page.revision)}
+        if page.continue_token:
+            meta["continue"] = page.continue_token
+        if page.remaining is not None:
+            meta["remainingItemCount"] = page.remaining
+        return items, meta
 
     async def _watch(self, request: web.Request, target: routing.Target, options: queryparams.ListOptions) -> web.StreamResponse:
         res = target.resource
@@ -390,6 +429,8 @@ class ApiServer:
             replicas = replicas_of_scale(patched_scale, res, name, current)
             return _json(scale_of(self._set_replicas(res, current, replicas, options.is_dry_run, manager)))
         patched = apply_patch(current, raw, content_type, res)
+        if media_type(content_type) == STRATEGIC_PATCH:
+            _check_conversion(raw, patched, res)
         check_types(patched, res.api_version, res.kind)
         drop_nulls(patched, res.api_version, res.kind)
         self._check_fields(request, patched, res, options.field_validation)
@@ -439,6 +480,14 @@ class ApiServer:
             except errors.ApiError:
                 continue
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": [_strip_list_item(i) for i in items]})
+
+
+def _check_conversion(raw: bytes, patched: dict[str, Any], res: Resource) -> None:
+    """A strategic merge patch's result is converted to the typed object (handlers/patch.go
+    applyPatchToObject): a shape that does not fit is a 422 naming the patch."""
+    problem = unstructured_conversion_error(patched, res.api_version, res.kind)
+    if problem:
+        raise errors.invalid_kind("", "", "", [field.invalid("patch", go_print(go_loads(raw)), problem)])
 
 
 def _user_agent_manager(request: web.Request) -> str:

@@ -140,10 +140,14 @@ class Registry:
         meta["name"] = name
         if res.namespaced:
             meta["namespace"] = namespace
+        # Store.Update (apiserver registry/generic/registry/store.go): a resourceVersion that parses to 0
+        # ("" or "0") with a strategy that AllowUnconditionalUpdate (every served kind's) is an
+        # unconditional update, stamped with the stored version; any other must match it.
         wanted_rv = meta.get("resourceVersion")
-        if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+        unconditional = wanted_rv in (None, "") or (isinstance(wanted_rv, str) and wanted_rv.isascii() and wanted_rv.isdigit() and int(wanted_rv) == 0)
+        if not unconditional and wanted_rv != old["metadata"]["resourceVersion"]:
             raise errors.conflict(res, name, messages.OBJECT_MODIFIED)
-        meta.setdefault("resourceVersion", old["metadata"]["resourceVersion"])
+        meta["resourceVersion"] = old["metadata"]["resourceVersion"]
         for kept in ("uid", "creationTimestamp", "deletionTimestamp", "generation"):
             if kept in old["metadata"]:
                 meta[kept] = old["metadata"][kept]
