@@ -14,7 +14,6 @@ them: bytewise.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import posixpath
 from dataclasses import dataclass
@@ -23,7 +22,8 @@ from typing import Any, Iterable
 from svclab.validation import errors, messages
 
 TOKEN_VERSION = "meta.k8s.io/v1"
-MAX_TOKEN_LENGTH = 8192  # a bound on what is decoded (names are at most 253 characters)
+MAX_TOKEN_LENGTH = 8192
+_RAW_URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")  # a bound on what is decoded (names are at most 253 characters)
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,12 @@ def decode(token: str, resource_version: str) -> Continuation:
     """DecodeContinue and ValidateListOptions: a 400 with the real text when the token is not one."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise _invalid(f"{messages.CONTINUE_GENERIC_INVALID}: token too long")
-    try:
-        if "=" in token or any(c in token for c in "+/"):
-            raise binascii.Error(f"illegal base64 data at input byte {next(i for i, c in enumerate(token) if c in '=+/')}")
-        data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError) as exc:
-        detail = str(exc) if str(exc).startswith("illegal") else "illegal base64 data at input byte 0"
-        raise _invalid(f"{messages.CONTINUE_GENERIC_INVALID}: {detail}") from None
+    bad = next((i for i, c in enumerate(token) if c not in _RAW_URL_ALPHABET), None)
+    if bad is None and len(token) % 4 == 1:
+        bad = len(token) - 1  # a lone trailing character cannot encode a byte
+    if bad is not None:
+        raise _invalid(f"{messages.CONTINUE_GENERIC_INVALID}: illegal base64 data at input byte {bad}")
+    data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     try:
         body = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -38,7 +38,11 @@ class Registry:
     def _record_manager(self, res: Resource, old: Obj | None, new: Obj, manager: str, subresource: str = "") -> None:
         """metadata.managedFields after a non-apply write, as the apiserver's field manager records it."""
         if manager:
-            new["metadata"]["managedFields"] = record_update(old, new, manager, res.api_version, self.clock.rfc3339(), subresource=subresource, resource=res)
+            managed = record_update(old, new, manager, res.api_version, self.clock.rfc3339(), subresource=subresource, resource=res)
+            if managed:
+                new["metadata"]["managedFields"] = managed
+            else:  # omitempty: no entry, no key
+                new["metadata"].pop("managedFields", None)
 
     # ---- reads -------------------------------------------------------------------------------
     def get(self, res: Resource, namespace: str, name: str) -> Obj:

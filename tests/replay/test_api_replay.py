@@ -1,0 +1,181 @@
+"""API behaviours replayed with the real kubectl and the official Python client, on the embedded cluster
+or on kind (SVCLAB_BACKEND=kind): list chunking, unconditional replace, strategic-merge-patch errors,
+namespace termination, the default objects of a namespace. Only what kind does too is asserted here;
+what only the embedded cluster can show (compaction of a continue token's snapshot) is in
+tests/apiserver/."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from pathlib import Path
+from typing import Callable
+
+from tests.conftest import FIXTURES
+from tests.replay.conftest import ReplayTarget
+
+NAMESPACED_ARTICLE = FIXTURES / "manifests" / "web-service-nginx-namespaced.yaml"
+
+
+def _configmaps(target: ReplayTarget, count: int) -> list[str]:
+    names = [f"cm-{i}" for i in range(count)]
+    manifest = "\n---\n".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n}\ndata:\n  k: v{i}\n" for i, n in enumerate(names))
+    target.kubectl("-n", target.namespace, "apply", "-f", "-", stdin=manifest)
+    return names
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float = 30.0, step: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+# ---- 3. limit and continue ------------------------------------------------------------------------
+
+def test_kubectl_get_chunk_size_pages_through_every_item(target: ReplayTarget) -> None:
+    names = _configmaps(target, 5)
+    out = target.kubectl("-n", target.namespace, "get", "configmaps", "--chunk-size=2", "-o", "name", "-v=6")
+    listed = out.stdout.split()
+    assert sorted(listed) == sorted([f"configmap/{n}" for n in names] + ["configmap/kube-root-ca.crt"])
+    urls = re.findall(r'url="([^"]+/configmaps\?[^"]+)"', out.stderr)
+    assert len(urls) == 3, out.stderr  # 6 items, 2 per chunk
+    assert "limit=2" in urls[0] and "continue=" not in urls[0]
+    assert all("continue=" in url and "limit=2" in url for url in urls[1:])
+
+
+def test_python_client_pages_with_limit_and_continue(target: ReplayTarget) -> None:
+    from kubernetes import client
+
+    names = _configmaps(target, 5)
+    api = target.api_client()
+    try:
+        core = client.CoreV1Api(api)
+        first = core.list_namespaced_config_map(target.namespace, limit=2)
+        assert len(first.items) == 2 and first.metadata._continue
+        assert first.metadata.remaining_item_count == 4
+        seen = [cm.metadata.name for cm in first.items]
+        token = first.metadata._continue
+        revisions = {first.metadata.resource_version}
+        # a write between chunks does not show: every chunk is read at the first one's revision
+        core.create_namespaced_config_map(target.namespace, {"metadata": {"name": "cm-late"}})
+        while token:
+            page = core.list_namespaced_config_map(target.namespace, limit=2, _continue=token)
+            seen += [cm.metadata.name for cm in page.items]
+            revisions.add(page.metadata.resource_version)
+            token = page.metadata._continue
+        assert seen == sorted(names + ["kube-root-ca.crt"])
+        assert len(revisions) == 1
+        assert "cm-late" in [cm.metadata.name for cm in core.list_namespaced_config_map(target.namespace).items]
+        labelled = core.list_namespaced_config_map(target.namespace, limit=1, label_selector="missing=label")
+        assert labelled.items == [] and labelled.metadata.remaining_item_count is None
+    finally:
+        api.close()  # type: ignore[attr-defined]
+
+
+def test_a_malformed_continue_token_is_a_400(target: ReplayTarget) -> None:
+    out = target.kubectl("get", "--raw", f"/api/v1/namespaces/{target.namespace}/configmaps?limit=1&continue=abc!", check=False)
+    assert out.returncode == 1
+    assert "invalid continue token: continue key is not valid: illegal base64 data at input byte 3" in out.stderr
+
+
+# ---- 4. replace with resourceVersion "0" ------------------------------------------------------------
+
+def test_replace_with_resource_version_zero_is_unconditional(target: ReplayTarget, tmp_path: Path) -> None:
+    _configmaps(target, 1)
+    cm = json.loads(target.kubectl("-n", target.namespace, "get", "cm", "cm-0", "-o", "json").stdout)
+    stale = dict(cm, data={"k": "stale"})
+    target.kubectl("-n", target.namespace, "patch", "cm", "cm-0", "-p", '{"data":{"k":"moved on"}}')
+    path = tmp_path / "cm.json"
+    path.write_text(json.dumps(stale))
+    conflict = target.kubectl("-n", target.namespace, "replace", "-f", str(path), check=False)
+    assert conflict.returncode == 1
+    assert 'Operation cannot be fulfilled on configmaps "cm-0": the object has been modified; please apply your changes to the latest version and try again' in conflict.stderr
+    stale["metadata"]["resourceVersion"] = "0"
+    path.write_text(json.dumps(stale))
+    assert target.kubectl("-n", target.namespace, "replace", "-f", str(path)).stdout.strip() == "configmap/cm-0 replaced"
+    assert target.kubectl("-n", target.namespace, "get", "cm", "cm-0", "-o", "jsonpath={.data.k}").stdout == "stale"
+
+
+# ---- 8. strategic merge patch of the wrong shape ----------------------------------------------------
+
+def test_strategic_merge_patch_of_the_wrong_shape_is_refused_as_on_kind(target: ReplayTarget) -> None:
+    _configmaps(target, 1)
+    out = target.kubectl("-n", target.namespace, "patch", "cm", "cm-0", "-p", '{"metadata":{"labels":"invalid"}}', check=False)
+    assert out.returncode == 1
+    assert out.stderr.strip() == 'The request is invalid: patch: Invalid value: "map[metadata:map[labels:invalid]]": cannot restore map from string'
+    merge = target.kubectl("-n", target.namespace, "patch", "cm", "cm-0", "--type=merge", "-p", '{"metadata":{"labels":"invalid"}}', check=False)
+    assert "cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string" in merge.stderr
+
+
+# ---- 6. namespace termination ---------------------------------------------------------------------
+
+def test_delete_f_of_a_file_listing_its_namespace_first_exits_zero(target: ReplayTarget) -> None:
+    k = target.kubectl
+    k("apply", "-f", str(NAMESPACED_ARTICLE))
+    try:
+        out = k("delete", "-f", str(NAMESPACED_ARTICLE), "--timeout=120s")
+        assert out.stdout.splitlines() == [
+            'namespace "article-web" deleted',
+            'service "web-service" deleted from article-web namespace',
+            'deployment.apps "nginx" deleted from article-web namespace',
+        ]
+        gone = k("get", "namespace", "article-web", check=False)
+        assert gone.stderr.strip() == 'Error from server (NotFound): namespaces "article-web" not found'
+    finally:
+        k("delete", "namespace", "article-web", "--ignore-not-found", "--wait=false", check=False)
+
+
+def test_a_terminating_namespace_refuses_new_content(target: ReplayTarget) -> None:
+    k = target.kubectl
+    name = f"{target.namespace}-t"
+    k("create", "namespace", name)
+    k("-n", name, "run", "sleeper", "--image=busybox:1.36.1", "--restart=Never", "--", "sleep", "3600")
+    k("delete", "namespace", name, "--wait=false")
+    try:
+        phase = k("get", "namespace", name, "-o", "jsonpath={.status.phase}").stdout
+        assert phase == "Terminating"
+        refused = k("-n", name, "create", "configmap", "late", check=False)
+        assert refused.stderr.strip() == f'error: failed to create configmap: configmaps "late" is forbidden: unable to create new content in namespace {name} because it is being terminated'
+
+        def conditions() -> dict[str, dict[str, str]]:
+            got = k("get", "namespace", name, "-o", "json", check=False)
+            if got.returncode:
+                return {}
+            return {c["type"]: c for c in json.loads(got.stdout)["status"].get("conditions") or []}
+
+        assert _wait_for(lambda: "NamespaceContentRemaining" in conditions() or not conditions(), timeout=60)
+        seen = conditions()
+        if seen:  # the pod is still in its grace period: the namespace says what it waits for
+            assert [c for c in seen] == ["NamespaceDeletionDiscoveryFailure", "NamespaceDeletionGroupVersionParsingFailure",
+                                         "NamespaceDeletionContentFailure", "NamespaceContentRemaining", "NamespaceFinalizersRemaining"]
+            assert seen["NamespaceDeletionContentFailure"]["message"] == "All content successfully deleted, may be waiting on finalization"
+            remaining = seen["NamespaceContentRemaining"]
+            if remaining["status"] == "True":
+                assert remaining["reason"] == "SomeResourcesRemain"
+                assert remaining["message"].startswith("Some resources are remaining: pods. has 1 resource instances")
+    finally:
+        k("delete", "namespace", name, "--ignore-not-found", "--wait=true", "--timeout=120s", check=False)
+
+
+# ---- 7. default objects ---------------------------------------------------------------------------
+
+def test_every_namespace_gets_its_default_service_account_and_root_ca(target: ReplayTarget) -> None:
+    k, ns = target.kubectl, target.namespace
+    assert _wait_for(lambda: k("-n", ns, "get", "serviceaccount", "default", check=False).returncode == 0)
+    assert _wait_for(lambda: k("-n", ns, "get", "configmap", "kube-root-ca.crt", check=False).returncode == 0)
+    cm = json.loads(k("-n", ns, "get", "configmap", "kube-root-ca.crt", "-o", "json").stdout)
+    assert cm["metadata"]["annotations"]["kubernetes.io/description"].startswith("Contains a CA bundle that can be used to verify the kube-apiserver")
+    assert cm["data"]["ca.crt"].startswith("-----BEGIN CERTIFICATE-----\n")
+    # the CA in the ConfigMap is the one the kubeconfig trusts
+    kubeconfig = json.loads(k("config", "view", "--raw", "--minify", "-o", "json").stdout)
+    assert base64.b64decode(kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"]).decode() == cm["data"]["ca.crt"]
+    # the controllers put back what a learner deletes or edits
+    k("-n", ns, "delete", "serviceaccount", "default")
+    assert _wait_for(lambda: k("-n", ns, "get", "serviceaccount", "default", check=False).returncode == 0)
+    k("-n", ns, "patch", "configmap", "kube-root-ca.crt", "-p", '{"data":{"ca.crt":"edited"}}')
+    assert _wait_for(lambda: k("-n", ns, "get", "configmap", "kube-root-ca.crt", "-o", "jsonpath={.data.ca\\.crt}").stdout == cm["data"]["ca.crt"])
