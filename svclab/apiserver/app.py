@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from svclab.apiserver import discovery, openapi, paging, queryparams, routing
+from svclab.apiserver import discovery, openapi, openapiv2, paging, queryparams, routing
 from svclab.apiserver.codec import check_type, decode_body, dumps, is_yaml
 from svclab.apiserver.convert import core_event_to_events_v1
 from svclab.apiserver.patch import STRATEGIC_PATCH, PatchError, apply_patch, go_loads, media_type
@@ -123,6 +123,10 @@ class ApiServer:
             if request.method != "GET":
                 raise errors.method_not_allowed()
             return _json(fixed)
+        if path == "/openapi/v2":
+            if request.method != "GET":
+                raise errors.method_not_allowed()
+            return await self._openapi_v2(request)
         if path in ("/healthz", "/livez", "/readyz"):
             return web.Response(text="ok", content_type="text/plain")
         try:
@@ -148,6 +152,13 @@ class ApiServer:
             for warning in warnings + request[WARNINGS]:
                 response.headers.add("Warning", f'299 - "{warning}"')
         return response
+
+    async def _openapi_v2(self, request: web.Request) -> web.Response:
+        """The Swagger document (svclab.apiserver.openapiv2), as protobuf when asked (kubectl) else JSON."""
+        if openapiv2.wants_protobuf(request.headers.get("Accept", "")):
+            body = await asyncio.to_thread(openapiv2.protobuf)
+            return web.Response(body=body, content_type=openapiv2.PROTOBUF_MEDIA_TYPE)
+        return _json(await asyncio.to_thread(openapiv2.document))
 
     def _check_fields(self, request: web.Request, obj: dict[str, Any], res: Resource, mode: str) -> None:
         """fieldValidation: Strict refuses unknown fields (kubectl's default), Warn answers with a Warning

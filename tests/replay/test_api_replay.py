@@ -179,3 +179,42 @@ def test_every_namespace_gets_its_default_service_account_and_root_ca(target: Re
     assert _wait_for(lambda: k("-n", ns, "get", "serviceaccount", "default", check=False).returncode == 0)
     k("-n", ns, "patch", "configmap", "kube-root-ca.crt", "-p", '{"data":{"ca.crt":"edited"}}')
     assert _wait_for(lambda: k("-n", ns, "get", "configmap", "kube-root-ca.crt", "-o", "jsonpath={.data.ca\\.crt}").stdout == cm["data"]["ca.crt"])
+
+
+# ---- 2. kind: List files and 5. /openapi/v2 -----------------------------------------------------------
+
+def test_a_list_written_by_get_o_yaml_deletes_and_applies_again(target: ReplayTarget, tmp_path: Path) -> None:
+    k, ns = target.kubectl, target.namespace
+    k("-n", ns, "apply", "-f", str(FIXTURES / "manifests" / "web-service-nginx.yaml"))
+    listed = tmp_path / "list.yaml"
+    listed.write_text(k("-n", ns, "get", "service/web-service", "deployment/nginx", "-o", "yaml").stdout)
+    assert listed.read_text().startswith("apiVersion: v1\nitems:\n")
+    assert k("delete", "-f", str(listed)).stdout.splitlines() == [
+        f'service "web-service" deleted from {ns} namespace', f'deployment.apps "nginx" deleted from {ns} namespace']
+    assert k("apply", "-f", str(listed)).stdout.splitlines() == ["service/web-service created", "deployment.apps/nginx created"]
+    assert k("-n", ns, "get", "deployment", "nginx", "-o", "jsonpath={.spec.replicas}").stdout == "3"
+    # the List's items are validated on the client, against /openapi/v2, as kubectl does for Lists
+    listed.write_text(listed.read_text().replace("    ports:\n", "    portz:\n", 1))
+    refused = k("apply", "-f", str(listed), check=False)
+    assert refused.returncode == 1
+    assert 'error validating data: ValidationError(Service.spec): unknown field "portz" in io.k8s.api.core.v1.ServiceSpec' in refused.stderr
+
+
+def test_a_typo_in_api_version_names_the_missing_kind(target: ReplayTarget, tmp_path: Path) -> None:
+    manifest = tmp_path / "typo.yaml"
+    manifest.write_text((FIXTURES / "manifests" / "web-service-nginx.yaml").read_text().replace("apiVersion: apps/v1", "apiVersion: app/v1"))
+    out = target.kubectl("-n", target.namespace, "apply", "-f", str(manifest), check=False)
+    assert out.returncode == 1
+    assert out.stdout.strip() == "service/web-service created"
+    assert out.stderr.strip() == ('error: resource mapping not found for name: "nginx" namespace: "" from "' + str(manifest)
+                                  + '": no matches for kind "Deployment" in version "app/v1"\nensure CRDs are installed first')
+
+
+def test_openapi_v2_defines_the_served_kinds(target: ReplayTarget) -> None:
+    doc = json.loads(target.kubectl("get", "--raw", "/openapi/v2").stdout)
+    assert doc["swagger"] == "2.0"
+    deployment = doc["definitions"]["io.k8s.api.apps.v1.Deployment"]
+    assert {"group": "apps", "kind": "Deployment", "version": "v1"} in deployment["x-kubernetes-group-version-kind"]
+    containers = doc["definitions"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
+    assert containers["x-kubernetes-patch-merge-key"] == "name" and containers["x-kubernetes-patch-strategy"] == "merge"
+    assert doc["definitions"]["io.k8s.api.core.v1.ServicePort"]["required"] == ["port"]
