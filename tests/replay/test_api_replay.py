@@ -218,3 +218,73 @@ def test_openapi_v2_defines_the_served_kinds(target: ReplayTarget) -> None:
     containers = doc["definitions"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
     assert containers["x-kubernetes-patch-merge-key"] == "name" and containers["x-kubernetes-patch-strategy"] == "merge"
     assert doc["definitions"]["io.k8s.api.core.v1.ServicePort"]["required"] == ["port"]
+
+
+# ---- 1. server-side apply after client-side apply, and back ---------------------------------------------
+
+DEPLOY_V1 = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web, tier: front}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        env:
+        - {name: A, value: "1"}
+"""
+DEPLOY_V2 = DEPLOY_V1.replace("replicas: 2", "replicas: 3").replace(", tier: front", "").replace('        env:\n        - {name: A, value: "1"}\n', "")
+
+
+def _deployment(target: ReplayTarget) -> dict:
+    return json.loads(target.kubectl("-n", target.namespace, "get", "deployment", "web", "-o", "json", "--show-managed-fields").stdout)
+
+
+def test_server_side_apply_takes_over_a_client_side_apply(target: ReplayTarget) -> None:
+    k, ns = target.kubectl, target.namespace
+    assert k("-n", ns, "apply", "-f", "-", stdin=DEPLOY_V1).stdout.strip() == "deployment.apps/web created"
+    managers = {(m["manager"], m["operation"]) for m in _deployment(target)["metadata"]["managedFields"]}
+    assert ("kubectl-client-side-apply", "Update") in managers
+    out = k("-n", ns, "apply", "--server-side", "-f", "-", stdin=DEPLOY_V2)
+    assert out.stdout.strip() == "deployment.apps/web serverside-applied" and "conflict" not in out.stderr
+    deploy = _deployment(target)
+    assert deploy["spec"]["replicas"] == 3
+    assert deploy["metadata"]["labels"] == {"app": "web"}  # dropped from the manifest: removed
+    assert "env" not in deploy["spec"]["template"]["spec"]["containers"][0]
+    owners = {(m["manager"], m["operation"]) for m in deploy["metadata"]["managedFields"]}
+    assert ("kubectl", "Apply") in owners and ("kubectl-client-side-apply", "Update") not in owners
+    last_applied = json.loads(deploy["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"])
+    assert last_applied["spec"]["replicas"] == 3 and last_applied["metadata"]["labels"] == {"app": "web"}
+    # from now on the manifest is kubectl's server-side apply: a changed field is just applied
+    again = k("-n", ns, "apply", "--server-side", "-f", "-", stdin=DEPLOY_V2.replace("nginx:1.25", "nginx:1.27"))
+    assert again.stdout.strip() == "deployment.apps/web serverside-applied"
+    assert _deployment(target)["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+
+
+def test_another_manager_still_conflicts_with_client_side_applied_fields(target: ReplayTarget) -> None:
+    k, ns = target.kubectl, target.namespace
+    k("-n", ns, "apply", "-f", "-", stdin=DEPLOY_V1)
+    out = k("-n", ns, "apply", "--server-side", "--field-manager=other", "-f", "-", stdin=DEPLOY_V2, check=False)
+    assert out.returncode == 1
+    assert 'conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas' in out.stderr
+
+
+def test_client_side_apply_after_server_side_apply_adds_the_annotation(target: ReplayTarget) -> None:
+    k, ns = target.kubectl, target.namespace
+    k("-n", ns, "apply", "--server-side", "-f", "-", stdin=DEPLOY_V1)
+    out = k("-n", ns, "apply", "-f", "-", stdin=DEPLOY_V2)
+    assert out.stdout.strip() == "deployment.apps/web configured"
+    assert "Warning: resource deployments/web is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply." in out.stderr
+    deploy = _deployment(target)
+    assert deploy["spec"]["replicas"] == 3
+    # client-side apply had no last configuration to compute deletions from: what it does not list stays
+    assert deploy["metadata"]["labels"] == {"app": "web", "tier": "front"}
+    assert "kubectl.kubernetes.io/last-applied-configuration" in deploy["metadata"]["annotations"]
+    owners = {(m["manager"], m["operation"]) for m in deploy["metadata"]["managedFields"]}
+    assert {("kubectl", "Apply"), ("kubectl-client-side-apply", "Update")} <= owners
