@@ -288,3 +288,24 @@ def test_client_side_apply_after_server_side_apply_adds_the_annotation(target: R
     assert "kubectl.kubernetes.io/last-applied-configuration" in deploy["metadata"]["annotations"]
     owners = {(m["manager"], m["operation"]) for m in deploy["metadata"]["managedFields"]}
     assert {("kubectl", "Apply"), ("kubectl-client-side-apply", "Update")} <= owners
+
+
+# ---- 8. revision history after rollbacks -----------------------------------------------------------
+
+def test_rollbacks_record_the_revision_history_of_a_replica_set(target: ReplayTarget) -> None:
+    k, ns = target.kubectl, target.namespace
+    k("-n", ns, "create", "deployment", "web", "--image=nginx:1.25")
+    k("-n", ns, "rollout", "status", "deploy/web", "--timeout=120s")
+    first = k("-n", ns, "get", "rs", "-o", "jsonpath={.items[0].metadata.name}").stdout
+    k("-n", ns, "set", "image", "deploy/web", "nginx=nginx:1.26")
+    k("-n", ns, "rollout", "status", "deploy/web", "--timeout=120s")
+    k("-n", ns, "rollout", "undo", "deploy/web")
+    k("-n", ns, "rollout", "status", "deploy/web", "--timeout=120s")
+    k("-n", ns, "rollout", "undo", "deploy/web")
+    k("-n", ns, "rollout", "status", "deploy/web", "--timeout=120s")
+    columns = "custom-columns=NAME:.metadata.name,REVISION:.metadata.annotations.deployment\\.kubernetes\\.io/revision,HISTORY:.metadata.annotations.deployment\\.kubernetes\\.io/revision-history"
+    rows = {line.split()[0]: line.split()[1:] for line in k("-n", ns, "get", "rs", "-o", columns, "--no-headers").stdout.splitlines()}
+    second = next(name for name in rows if name != first)
+    assert rows[first] == ["3", "1"] and rows[second] == ["4", "2"]
+    history = k("-n", ns, "rollout", "history", "deploy/web").stdout.split("\n")
+    assert [line.split()[0] for line in history[2:] if line.strip()] == ["3", "4"]
