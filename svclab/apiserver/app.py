@@ -10,6 +10,7 @@ import copy
 import hmac
 import json
 import logging
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from svclab.apiserver.convert import core_event_to_events_v1
 from svclab.apiserver.patch import STRATEGIC_PATCH, PatchError, apply_patch, go_loads, media_type
 from svclab.apiserver.scale import replicas_of_scale, scale_of
 from svclab.apiserver.tables import table_for
+from svclab.apiserver.tokens import TokenIssuer, token_request
 from svclab.apiserver.typecheck import check_types, drop_nulls, go_print, strict_decoding_error, unknown_fields, unstructured_conversion_error
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
@@ -69,6 +71,7 @@ class ApiServer:
         self.token = token
         self.server_address = server_address
         self.exec_handler: ExecHandler | None = None
+        self.token_issuer: TokenIssuer | None = None  # signs TokenRequests (svclab.apiserver.tokens)
         self._stopping = asyncio.Event()
 
     def application(self) -> web.Application:
@@ -198,6 +201,8 @@ class ApiServer:
         if sub == "log":  # emulated containers keep no logs: an existing pod's log is empty
             self.registry.get(res, target.namespace or "", target.name or "")
             return web.Response(text="", content_type="text/plain")
+        if sub == "token" and method == "POST" and self.token_issuer is not None:
+            return await self._create_token(request, target)
         if res.group == "events.k8s.io" and method not in ("GET",):
             raise errors.method_not_supported(res, method.lower())
         verb = _VERBS.get((method, target.name is None))
@@ -450,6 +455,17 @@ class ApiServer:
         updated = self.registry.update(res, namespace, name, patched, subresource=target.subresource, dry_run=options.is_dry_run, manager=manager)
         return _json(updated)
 
+    async def _create_token(self, request: web.Request, target: routing.Target) -> web.Response:
+        """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token (201)."""
+        assert self.token_issuer is not None
+        raw = await self._raw_body(request)
+        queryparams.write_options(request.query, "CreateOptions")
+        body = await self._decode(raw, request.headers.get("Content-Type", "application/json"))
+        check_types(body, "authentication.k8s.io/v1", "TokenRequest")
+        drop_nulls(body, "authentication.k8s.io/v1", "TokenRequest")
+        answer = token_request(self.token_issuer, self.store, target.namespace or "", target.name or "", body, self.clock.time(), _rfc3339)
+        return _json(answer, 201)
+
     def _set_replicas(self, res: Resource, current: dict[str, Any], replicas: int, dry_run: bool, manager: str) -> dict[str, Any]:
         changed = copy.deepcopy(current)
         changed.setdefault("spec", {})["replicas"] = replicas
@@ -491,6 +507,10 @@ class ApiServer:
             except errors.ApiError:
                 continue
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": [_strip_list_item(i) for i in items]})
+
+
+def _rfc3339(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _check_conversion(raw: bytes, patched: dict[str, Any], res: Resource) -> None:

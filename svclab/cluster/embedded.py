@@ -144,6 +144,9 @@ class EmbeddedCluster:
         self.host_ports: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
         self.ctx.root_ca = self.certs.ca_pem.decode()
+        from svclab.apiserver.tokens import TokenIssuer
+
+        self.api.token_issuer = TokenIssuer(self.certs.key_pem)
 
     # ---- addresses ---------------------------------------------------------------------------
     @property

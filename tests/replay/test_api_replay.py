@@ -309,3 +309,20 @@ def test_rollbacks_record_the_revision_history_of_a_replica_set(target: ReplayTa
     assert rows[first] == ["3", "1"] and rows[second] == ["4", "2"]
     history = k("-n", ns, "rollout", "history", "deploy/web").stdout.split("\n")
     assert [line.split()[0] for line in history[2:] if line.strip()] == ["3", "4"]
+
+
+def test_kubectl_create_token_for_the_default_service_account(target: ReplayTarget) -> None:
+    k, ns = target.kubectl, target.namespace
+    assert _wait_for(lambda: k("-n", ns, "get", "serviceaccount", "default", check=False).returncode == 0)
+    token = k("-n", ns, "create", "token", "default").stdout.strip()
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["sub"] == f"system:serviceaccount:{ns}:default"
+    assert claims["aud"] == ["https://kubernetes.default.svc.cluster.local"]
+    assert claims["exp"] - claims["iat"] == 3600
+    assert claims["kubernetes.io"]["namespace"] == ns and claims["kubernetes.io"]["serviceaccount"]["name"] == "default"
+    assert signature
+    short = k("-n", ns, "create", "token", "default", "--duration=1m", check=False)
+    assert short.stderr.strip() == 'error: failed to create token: TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes'
+    missing = k("-n", ns, "create", "token", "nosuch", check=False)
+    assert missing.stderr.strip() == 'error: failed to create token: serviceaccounts "nosuch" not found'
