@@ -35,6 +35,7 @@ from svclab.controllers.endpointslice import EndpointsController, EndpointSliceC
 from svclab.controllers.kubelet import Kubelets
 from svclab.controllers.manager import ControllerManager
 from svclab.controllers.namespace import GarbageCollector, NamespaceController
+from svclab.controllers.kubernetesservice import KubernetesServiceController
 from svclab.controllers.namespacedefaults import RootCACertPublisher, ServiceAccountsController
 from svclab.controllers.nodelifecycle import NodeLifecycleController
 from svclab.controllers.replicaset import ReplicaSetController
@@ -124,6 +125,7 @@ class EmbeddedCluster:
             GarbageCollector(self.ctx),
             ServiceAccountsController(self.ctx),
             RootCACertPublisher(self.ctx),
+            KubernetesServiceController(self.ctx, self.plans[0].ip),
             DeploymentController(self.ctx),
             ReplicaSetController(self.ctx),
             StatefulSetController(self.ctx),

@@ -211,3 +211,15 @@ def test_namespace_content_goes_only_after_the_grace_period(tmp_path: Path) -> N
         cluster.advance(1.0)
         assert cluster.store.get(CONFIGMAPS, "gone", "data") is None
         assert cluster.store.get(namespaces, "", "gone") is None
+
+
+def test_the_kubernetes_service_comes_back_within_the_reconcile_interval(tmp_path: Path) -> None:
+    with EmbeddedCluster(ClusterConfig(state_dir=tmp_path / "state", seed=7, manual_clock=True)) as cluster:
+        services = resource("", "services")
+        cluster.call(cluster.registry.delete, services, "default", "kubernetes")
+        cluster.settle()
+        cluster.advance(9.0)
+        assert cluster.store.get(services, "default", "kubernetes") is None
+        cluster.advance(1.5)
+        back = cluster.store.get(services, "default", "kubernetes")
+        assert back is not None and back["spec"]["clusterIP"] == "10.96.0.1"
