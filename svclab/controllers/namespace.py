@@ -46,7 +46,8 @@ class NamespaceController(Controller):
     the garbage collector), the status conditions say what remains, and once nothing does the
     `kubernetes` finalizer is removed and the namespace goes (the namespace store deletes a finalized
     namespace whose deletionTimestamp is set). While content remains it is looked at again when
-    something in it goes away, and after an estimate (the longest pod grace period left)."""
+    something in it goes away, and after half the estimate plus a second (the estimate: the longest pod
+    grace period left), as syncNamespaceFromKey requeues a ResourcesRemainingError."""
 
     name = "namespace"
 
@@ -97,7 +98,7 @@ class NamespaceController(Controller):
             return
         if remaining:
             self._write_conditions(ns, remaining)
-            self.queue.add_after(("", name), float(max(longest_grace, 1)))
+            self.queue.add_after(("", name), float(longest_grace // 2 + 1))  # syncNamespaceFromKey: estimate/2 + 1 s
             return
         self._write_conditions(ns, remaining)
         self.ctx.registry.remove(NAMESPACES, "", name)
