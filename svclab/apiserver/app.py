@@ -518,7 +518,11 @@ def _check_conversion(raw: bytes, patched: dict[str, Any], res: Resource) -> Non
     applyPatchToObject): a shape that does not fit is a 422 naming the patch."""
     problem = unstructured_conversion_error(patched, res.api_version, res.kind)
     if problem:
-        raise errors.invalid_kind("", "", "", [field.invalid("patch", go_print(go_loads(raw)), problem)])
+        try:
+            shown = go_print(go_loads(raw))
+        except RecursionError:  # a patch nested deeper than Python's stack: name it without printing it
+            shown = "map[...]"
+        raise errors.invalid_kind("", "", "", [field.invalid("patch", shown, problem)])
 
 
 def _user_agent_manager(request: web.Request) -> str:

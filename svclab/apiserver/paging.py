@@ -54,7 +54,7 @@ def decode(token: str, resource_version: str) -> Continuation:
     data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     try:
         body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise _invalid(f"{messages.CONTINUE_GENERIC_INVALID}: invalid character looking for beginning of value") from None
     if not isinstance(body, dict):
         raise _invalid(f"{messages.CONTINUE_GENERIC_INVALID}: json: cannot unmarshal {type(body).__name__} into Go value of type storage.continueToken")
