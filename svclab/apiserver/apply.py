@@ -401,8 +401,8 @@ def _allowed_from_last_applied(live: dict, schema: Schema) -> set[Path]:
         last = json.loads(text)
     except ValueError:
         return set()
-    if not isinstance(last, dict):
-        return set()
+    if not isinstance(last, dict) or last.get("apiVersion") != live.get("apiVersion"):
+        return set()  # "expected version of last applied to match live object": nothing is allowed
     last_values = _values(last, schema)
     live_values = _values(live, schema)
     allowed = set()
