@@ -72,7 +72,7 @@ def token_request(issuer: TokenIssuer, store: Any, namespace: str, name: str, bo
     if expiration < MIN_EXPIRATION_SECONDS:
         causes.append(field.invalid("spec.expirationSeconds", expiration, "may not specify a duration less than 10 minutes"))
     if expiration > MAX_EXPIRATION_SECONDS:
-        causes.append(field.too_long("spec.expirationSeconds", MAX_EXPIRATION_SECONDS))
+        causes.append(field.invalid("spec.expirationSeconds", expiration, "may not specify a duration larger than 2^32 seconds"))
     audiences = list(spec.get("audiences") or [])
     if len(audiences) > MAX_AUDIENCES:
         causes.append(field.too_many("spec.audiences", len(audiences), MAX_AUDIENCES))
