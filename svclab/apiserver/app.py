@@ -26,7 +26,7 @@ from svclab.apiserver.typecheck import check_types, drop_nulls, go_print, strict
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
 from svclab.state.clock import Clock
-from svclab.state.selectors import SelectorError, fields_match, labels_match, parse_field_selector, parse_label_selector
+from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
 from svclab.state.store import Store, TooOldResourceVersion
 from svclab.validation import errors, field, messages
 
@@ -282,30 +282,9 @@ class ApiServer:
         except SelectorError as exc:
             raise errors.bad_request(str(exc))
         source = EVENTS if res.group == "events.k8s.io" else res
-        across = source.namespaced and target.namespace is None
-        start, revision = "", self.store.resource_version
-        if options.continue_token:
-            continuation = paging.decode(options.continue_token, options.resource_version)
-            start = continuation.start
-            if continuation.revision > 0:
-                revision = continuation.revision
-        try:
-            candidates = self.store.items_at(source, target.namespace, revision)
-        except TooOldResourceVersion:
-            raise paging.expired(start)
-
-        def selected(obj: dict[str, Any]) -> bool:
-            return labels_match(labels, obj["metadata"].get("labels")) and fields_match(fields, obj)
-
-        page = paging.paginate(candidates, across, start, options.limit, revision, selected, not labels and not fields)
-        items = [copy.deepcopy(obj) for obj in page.items]
+        items, meta = paging.list_chunk(self.store, source, target.namespace, labels, fields, options.limit, options.continue_token, options.resource_version)
         if res.group == "events.k8s.io":
             items = [core_event_to_events_v1(e) for e in items]
-        meta: dict[str, Any] = {"resourceVersion": str(page.revision)}
-        if page.continue_token:
-            meta["continue"] = page.continue_token
-        if page.remaining is not None:
-            meta["remainingItemCount"] = page.remaining
         return items, meta
 
     async def _watch(self, request: web.Request, target: routing.Target, options: queryparams.ListOptions) -> web.StreamResponse:

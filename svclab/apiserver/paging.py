@@ -14,11 +14,15 @@ them: bytewise.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import posixpath
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from svclab.resources import Resource
+from svclab.state.selectors import FieldRequirement, Requirement, fields_match, labels_match
+from svclab.state.store import Store, TooOldResourceVersion
 from svclab.validation import errors, messages
 
 TOKEN_VERSION = "meta.k8s.io/v1"
@@ -117,3 +121,30 @@ def expired(start: str) -> errors.ApiError:
     err = errors.gone(messages.CONTINUE_INCONSISTENT)
     err.status["metadata"] = {"continue": encode(start, -1)}
     return err
+
+
+def list_chunk(store: Store, res: Resource, namespace: str | None, labels: list[Requirement], fields: list[FieldRequirement],
+               limit: int, token: str, resource_version: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The items (copies) and list metadata of one chunk of a list of `res` (in `namespace`, or all when None)."""
+    start, revision = "", store.resource_version
+    if token:
+        continuation = decode(token, resource_version)
+        start = continuation.start
+        if continuation.revision > 0:
+            revision = continuation.revision
+    try:
+        candidates = store.items_at(res, namespace, revision)
+    except TooOldResourceVersion:
+        raise expired(start) from None
+
+    def selected(obj: dict[str, Any]) -> bool:
+        return labels_match(labels, obj["metadata"].get("labels")) and fields_match(fields, obj)
+
+    across = res.namespaced and namespace is None
+    page = paginate(candidates, across, start, limit, revision, selected, not labels and not fields)
+    meta: dict[str, Any] = {"resourceVersion": str(page.revision)}
+    if page.continue_token:
+        meta["continue"] = page.continue_token
+    if page.remaining is not None:
+        meta["remainingItemCount"] = page.remaining
+    return [copy.deepcopy(obj) for obj in page.items], meta
