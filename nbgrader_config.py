@@ -3,7 +3,7 @@
 Sources (with solutions and hidden tests) live in solutions/<assignment>/; `nbgrader generate_assignment`
 writes the student release into exercises/<assignment>/. The course root is this folder, so running nbgrader
 here (or `make exercises` / `make grade`) needs no exchange. The grading loop (svclab/grading/loop.py) loads
-this file from each worker's own course root and overrides only the root, the gradebook and the timeout.
+this file and overrides the root, the gradebook, the timeout and how cells are executed (solutions/README.md).
 """
 
 import os
@@ -26,9 +26,11 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
-# Feedback shows every test's result and message but never the code of hidden tests.
+# Feedback shows every test's result and message but never the code of hidden tests. Hidden regions are
+# removed from test cells only: an answer that merely contains the marker text stays as the learner wrote it
+# (nbgrader's own ClearHiddenTests fails the whole notebook on it).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "svclab.grading.feedback.ClearHiddenTestsInTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
