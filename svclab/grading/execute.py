@@ -27,7 +27,7 @@ from typing import Any
 
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbclient.util import run_sync
+from nbclient.util import ensure_async, run_sync
 from nbformat import NotebookNode
 
 from nbgrader.preprocessors import Execute
@@ -82,6 +82,8 @@ class TrustedExecute(Execute):  # type: ignore[misc]
         self.cell_bytes = 0
         self.capped = False
         self.order: list[NotebookNode] = []
+        self.prepared = False
+        self.shutdown_kernel = "immediate"  # nothing in a graded kernel is worth a graceful exit
         nb, resources = super().preprocess(nb, resources, km)
         for number, cell in enumerate(self.order, 1):  # In [n] in the order cells ran, test cells included
             cell.execution_count = number
@@ -106,16 +108,18 @@ class TrustedExecute(Execute):  # type: ignore[misc]
             return cell
         if not cell.source.strip():
             return cell
+        if not self.prepared:
+            await self._prepare()
         self.latest_exported = False
         self.cell_bytes, self.capped = 0, False
         try:
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
-            self._died(cell, grade_id, f"the kernel died while running this cell ({_exit_reason(self._exit_code())})")
+            self._died(cell, self._where(cell_index), f"the kernel died while running this cell ({_exit_reason(self._exit_code())})")
             return cell
         except CellTimeoutError:  # interrupted at the timeout, and still no answer after it
             await self._kill()
-            self._died(cell, grade_id, f"this cell ran past {self.timeout} s and did not stop when interrupted, so the kernel was ended")
+            self._died(cell, self._where(cell_index), f"this cell ran past {self.timeout} s and did not stop when interrupted, so the kernel was ended")
             return cell
         self.order.append(cell)
         if grade_id in run.solutions:
@@ -124,8 +128,29 @@ class TrustedExecute(Execute):  # type: ignore[misc]
 
     execute_cell = run_sync(async_execute_cell)
 
-    def _died(self, cell: NotebookNode, grade_id: str | None, message: str) -> None:
-        where = f"cell {grade_id}" if grade_id else "a cell"
+    async def async_start_new_kernel_client(self) -> Any:
+        from svclab.grading.kernels import wait_ready
+
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        try:
+            await wait_ready(self.kc, self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        return self.kc
+
+    def _where(self, index: int) -> str:
+        """`cell q3-answer`, or for a cell of the learner's own `the cell after q2-hidden`."""
+        grade_id = self.nb.cells[index].metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            return f"cell {grade_id}"
+        before = next((c.metadata.get("nbgrader", {}).get("grade_id") for c in reversed(self.nb.cells[:index])
+                       if c.metadata.get("nbgrader", {}).get("grade_id")), None)
+        return f"the cell after {before}" if before else f"code cell {index + 1}"
+
+    def _died(self, cell: NotebookNode, where: str, message: str) -> None:
         self.dead = f"the kernel ended in {where} before this one"
         cell.outputs.append(_error("KernelDied", message))
         self.order.append(cell)
@@ -141,6 +166,27 @@ class TrustedExecute(Execute):  # type: ignore[misc]
             await self.km.shutdown_kernel(now=True)
         except Exception:  # noqa: BLE001 - it is being ended because it does not answer
             pass
+
+    async def _prepare(self) -> None:
+        """Before the first cell: the kubeconfig of the submission's cluster into the kernel's SVCLAB_STATE_DIR
+        (the cluster started beside the kernel; this waits for it)."""
+        self.prepared = True
+        files = await asyncio.to_thread(lambda: self.run.host.files)
+        code = (
+            "def __svclab_cluster_files(files):\n"
+            "    import os\n"
+            "    folder = os.environ['SVCLAB_STATE_DIR']\n"
+            "    os.makedirs(folder, mode=0o700, exist_ok=True)\n"
+            "    for name, text in files.items():\n"
+            "        fd = os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)\n"
+            "        with os.fdopen(fd, 'w') as f:\n"
+            "            f.write(text)\n"
+            f"__svclab_cluster_files(__import__('json').loads({json.dumps(files)!r}))\n"
+            "del __svclab_cluster_files\n")
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        reply = await self.async_wait_for_reply(msg_id)
+        if (reply or {}).get("content", {}).get("status") != "ok":
+            raise RuntimeError(f"the kernel could not be given its cluster's kubeconfig: {(reply or {}).get('content', {}).get('evalue')}")
 
     # ---- answers out of the kernel, tests in the host ------------------------------------------------------
     async def _export(self, at: str | None) -> None:

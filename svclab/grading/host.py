@@ -159,6 +159,12 @@ def main(spec: dict[str, Any]) -> None:
     state = Path(spec["state_dir"])
     state.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ["SVCLAB_STATE_DIR"] = str(state)
+    scratch = state / "tmp"  # the client's CA files, kubectl's cache: removed with the job, as this process is killed
+    scratch.mkdir(mode=0o700, exist_ok=True)
+    os.environ["TMPDIR"] = str(scratch)
+    import tempfile
+
+    tempfile.tempdir = None
     sys.stdout = trusted.ThreadOutput(sys.stdout)
     host = Host(spec)
 

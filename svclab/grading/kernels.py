@@ -9,6 +9,7 @@ jupyter_client's own, so nbclient and nbgrader drive it as any kernel.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -39,6 +40,7 @@ class ZygoteClient:
         self.changed = threading.Condition(self.lock)
         self.replies: dict[int, dict[str, Any]] = {}
         self.exits: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}  # CPU seconds each ended child used (with its own children)
         self.next_id = 0
         self.pid: int | None = None
         self.closed = False
@@ -55,6 +57,7 @@ class ZygoteClient:
             with self.changed:
                 if message.get("event") == "exit":
                     self.exits[int(message["pid"])] = int(message["status"])
+                    self.cpu[int(message["pid"])] = float(message.get("cpu", 0.0))
                 elif message.get("event") == "ready":
                     self.pid = int(message["pid"])
                 else:
@@ -106,9 +109,11 @@ class ZygoteClient:
             self.changed.wait_for(lambda: pid in self.exits or self.closed, timeout)
         return self.poll(pid)
 
-    def forget(self, pid: int) -> None:
+    def forget(self, pid: int) -> float:
+        """Drop what is known of an ended child; the CPU seconds it used."""
         with self.lock:
             self.exits.pop(pid, None)
+            return self.cpu.pop(pid, 0.0)
 
     def run(self, op: str, timeout: float = 60, **fields: Any) -> int | None:
         """Fork a short-lived child and wait for it: its returncode."""
@@ -194,6 +199,16 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         self.cwd = spec.copy_from
         return self.connection_info
 
+    async def wait(self) -> int | None:
+        """As LocalProvisioner.wait, polling every 5 ms instead of 100 (the zygote reports the exit at once)."""
+        if self.process is None:
+            return 0
+        while await self.poll() is None:
+            await asyncio.sleep(0.005)
+        code = self.process.wait()
+        self.process = None
+        return code
+
 
 class SandboxKernelManager(AsyncKernelManager):  # type: ignore[misc]
     """A kernel forked by the zygote, confined; otherwise jupyter_client's kernel manager."""
@@ -204,12 +219,44 @@ class SandboxKernelManager(AsyncKernelManager):  # type: ignore[misc]
             self.provisioner = SandboxProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
         return await super()._async_pre_start_kernel(**kw)
 
+    async def _async_wait(self, pollinterval: float = 0.005) -> None:  # jupyter_client polls every 100 ms
+        await super()._async_wait(pollinterval)
+
+
+async def wait_ready(kc: Any, timeout: float) -> None:
+    """Like KernelClient.wait_for_ready, without its fixed waits: one kernel_info request (queued until the kernel
+    listens) and the first IOPub message (ipykernel's welcome to a new subscriber), both awaited as they come."""
+    deadline = time.monotonic() + timeout
+    msg_id = kc.kernel_info()
+    got_reply = got_iopub = False
+    while not (got_reply and got_iopub):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kernel did not answer within {timeout:.0f} s")
+        if not got_reply:
+            try:
+                msg = await kc.get_shell_msg(timeout=0.01)
+                got_reply = msg.get("parent_header", {}).get("msg_id") == msg_id or got_reply
+                if got_reply:
+                    kc._handle_kernel_info_reply(msg)
+            except Exception:  # noqa: BLE001 - queue.Empty: not yet
+                pass
+        if not got_iopub:
+            try:
+                await kc.get_iopub_msg(timeout=0.01)
+                got_iopub = True
+            except Exception:  # noqa: BLE001 - queue.Empty: not yet
+                pass
+        if not await kc.is_alive():
+            raise RuntimeError("the kernel died before it answered")
+
 
 def wait_gone(process: ZygoteProcess, timeout: float = 10) -> None:
+    """SIGKILL a zygote child's process group and wait until the zygote has reaped it."""
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        process.wait(0.1)
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        process.wait(0.2)

@@ -323,6 +323,7 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
     for worker in workers:
         selector.register(worker.stdout, selectors.EVENT_READ, worker)
     done = 0
+    usage: list[dict[str, Any]] = []
 
     def finish(unit: Submission, graded: bool, reasons: list[str]) -> None:
         nonlocal done
@@ -385,6 +386,7 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
                 worker.job = None
                 assert unit is not None
                 finish(unit, bool(message["graded"]), list(message["reasons"]))
+                usage.append({"student": unit.student, "assignment": unit.assignment, **message.get("usage", {})})
             if queue:
                 worker.send(queue.pop(0), submission_timeout)
         now = time.monotonic()
@@ -396,6 +398,9 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
     bar.close()
     for worker in workers:
         worker.close()
+    with (out / "logs" / "usage.jsonl").open("a") as f:  # where each submission's time went (bench/bench_grading.py)
+        for row in usage:
+            f.write(json.dumps(row) + "\n")
 
 
 def log_tail(path: Path, lines: int = 3) -> str:

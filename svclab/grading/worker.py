@@ -40,26 +40,40 @@ SUBMISSION_BYTES = 100 << 20
 
 
 class HostClient:
-    """The worker's end of a submission's trusted host (`svclab.grading.host`)."""
+    """The worker's end of a submission's trusted host (`svclab.grading.host`). It connects on first use, so
+    the host's cluster starts while nbgrader prepares the notebook and the zygote forks the kernel."""
 
     def __init__(self, path: str, pid: int, zygote: kernels.ZygoteClient, timeout: float = 60) -> None:
+        self.path = path
         self.pid = pid
         self.zygote = zygote
-        deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.sock: socket.socket | None = None
+        self._files: dict[str, str] | None = None
+
+    def _connect(self) -> None:
+        deadline = time.monotonic() + self.timeout
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         while True:
             try:
-                self.sock.connect(path)
+                self.sock.connect(self.path)
                 break
             except (FileNotFoundError, ConnectionRefusedError):
-                if zygote.poll(pid) is not None:
-                    raise RuntimeError(f"the submission's cluster did not start (exit {zygote.poll(pid)}; see the worker's log)") from None
+                if self.zygote.poll(self.pid) is not None:
+                    raise RuntimeError(f"the submission's cluster did not start (exit {self.zygote.poll(self.pid)}; see the worker's log)") from None
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the submission's cluster did not start within {timeout:.0f} s") from None
+                    raise RuntimeError(f"the submission's cluster did not start within {self.timeout:.0f} s") from None
                 time.sleep(0.005)
         self.file = self.sock.makefile("rwb")
-        ready = self._receive(timeout)
-        self.files: dict[str, str] = ready["ready"]
+        self._files = self._receive(self.timeout)["ready"]
+
+    @property
+    def files(self) -> dict[str, str]:
+        """The kubeconfig, token and cluster.json for the kernel's state directory (waits for the cluster)."""
+        if self._files is None:
+            self._connect()
+        assert self._files is not None
+        return self._files
 
     def _receive(self, timeout: float | None = None) -> dict[str, Any]:
         self.sock.settimeout(timeout)
@@ -69,6 +83,7 @@ class HostClient:
         return json.loads(line)
 
     def _call(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        self.files  # noqa: B018 - connected
         self.file.write((json.dumps(message) + "\n").encode())
         self.file.flush()
         return self._receive(timeout)
@@ -84,15 +99,8 @@ class HostClient:
             return [{"output_type": "error", "ename": "GraderError", "evalue": message, "traceback": [f"✘ {message}"]}]
 
     def close(self) -> None:
-        try:
-            self.file.write(b'{"op": "stop"}\n')
-            self.file.flush()
-        except OSError:
-            pass
-        try:
+        if self.sock is not None:
             self.sock.close()
-        except OSError:
-            pass
 
 
 def copy_submission(source: Path, target: Path, limit: int = SUBMISSION_BYTES) -> list[str]:
@@ -135,8 +143,8 @@ class Worker:
         self.zygote = kernels.ZygoteClient(self.log_path, env=env)
         os.environ["JUPYTER_RUNTIME_DIR"] = str(self.scratch / "runtime")
         self.sandboxed = bool(config.get("sandbox", True))
-        if self.sandboxed:
-            self.user, self.uid, self.gid = sandbox.ensure_user(self.slot)
+        if self.sandboxed:  # a user no other worker on this machine runs kernels as, held until this worker ends
+            self.user, self.uid, self.gid, self.user_lock = sandbox.claim_user()
         else:
             self.user, self.uid, self.gid = "", os.getuid(), os.getgid()
         self.mount_namespace = self.sandboxed and bool(config.get("mount_namespace", True))
@@ -207,6 +215,7 @@ class Worker:
 
         student, assignment, folder = job["student"], job["assignment"], Path(job["folder"])
         self.seq += 1
+        self.usage = {"worker": time.process_time(), "kernel": 0.0, "host": 0.0, "wall": time.monotonic()}
         job_dir = self.scratch / f"job{self.seq}"
         course = job_dir / "course"
         submitted = course / "submitted" / student / assignment
@@ -228,7 +237,6 @@ class Worker:
                 "socket": str(job_dir / "host.sock")})
             host = HostClient(str(job_dir / "host.sock"), host_pid, self.zygote)
             spec = self.spec(job_dir)
-            spec.files = {f"cluster/{name}": text for name, text in host.files.items()}
             kernels.CURRENT = kernels.KernelRequest(self.zygote, spec, log=self.log_path)
             tests: dict[str, str] = {}
             solutions: set[str] = set()
@@ -262,7 +270,9 @@ class Worker:
         elif not reasons:
             reasons.append("nbgrader produced no autograded notebook (see the worker's log)")
         shutil.rmtree(job_dir, ignore_errors=True)
-        return {"job": job, "graded": ok, "reasons": reasons}
+        usage = {"worker": round(time.process_time() - self.usage["worker"], 3), "kernel": round(self.usage["kernel"], 3),
+                 "host": round(self.usage["host"], 3), "wall": round(time.monotonic() - self.usage["wall"], 3)}
+        return {"job": job, "graded": ok, "reasons": reasons, "usage": usage}
 
     def autograde(self, course: Path, student: str, assignment: str) -> list[str]:
         """nbgrader's Autograde converter on one submission; the errors it logged, if it failed."""
@@ -315,16 +325,11 @@ class Worker:
             kernels.wait_gone(process)
         if host is not None:
             host.close()
-        if host_pid is not None:
-            if self.zygote.wait(host_pid, 5) is None:
-                try:
-                    os.killpg(host_pid, 9)
-                except OSError:
-                    pass
-                self.zygote.wait(host_pid, 5)
-            self.zygote.forget(host_pid)
+        if host_pid is not None:  # nothing of a submission's cluster is kept: ended at once
+            kernels.wait_gone(kernels.ZygoteProcess(self.zygote, host_pid))
+            self.usage["host"] += self.zygote.forget(host_pid)
         for process in started:
-            self.zygote.forget(process.pid)
+            self.usage["kernel"] += self.zygote.forget(process.pid)
         if self.sandboxed:
             self.zygote.run("killuser", uid=self.uid)
 

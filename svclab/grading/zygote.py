@@ -28,6 +28,7 @@ from typing import Any
 # The kernel and its cluster, as they will run: imported here once, shared by every fork (copy-on-write).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # no BLAS thread pool to lose across fork()
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # the debugger's start-up notes, not wanted in the log
 PRELOAD = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "ipykernel.comm",
     "ipykernel.displayhook", "ipykernel.iostream", "IPython.core.interactiveshell", "IPython.core.completer",
@@ -148,13 +149,13 @@ class Zygote:
     def reap(self) -> None:
         while self.children:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
             self.children.discard(pid)
-            self.send({"event": "exit", "pid": pid, "status": status})
+            self.send({"event": "exit", "pid": pid, "status": status, "cpu": round(usage.ru_utime + usage.ru_stime, 4)})
 
     def handle(self, line: bytes) -> None:
         request = json.loads(line)
