@@ -83,8 +83,8 @@ def answer(name: str, kind: type | tuple[type, ...] | None = None, at: str | Non
     if value is Ellipsis or value is None:
         raise CheckFailed(f"`{name}` is still empty ({value!r}): replace it with your answer.")
     if kind is not None and type(value) not in (kind if isinstance(kind, tuple) else (kind,)):
-        got = value.type_name if isinstance(value, Opaque) else type(value).__name__
-        raise CheckFailed(f"`{name}` should be a {_type_names(kind)}, but it is a {got}: {value!r:.80}")
+        got, shown = (value.type_name, value.text) if isinstance(value, Opaque) else (type(value).__name__, repr(value))
+        raise CheckFailed(f"`{name}` should be a {_type_names(kind)}, but it is a {got}: {shown:.80}")
     if isinstance(value, Opaque):
         raise CheckFailed(f"`{name}` is a {value.type_name} ({value.text:.80}), which the grader cannot take as an answer: "
                           "use plain values (text, numbers, lists, dicts) or what the lab functions return.")

@@ -38,7 +38,7 @@ class Opaque:
     text: str
 
     def __repr__(self) -> str:
-        return self.text
+        return f"<{self.type_name} {self.text}>"
 
 
 class Missing:
@@ -70,7 +70,7 @@ class _Budget:
 def _type_name(value: Any) -> str:
     kind = type(value)
     module = getattr(kind, "__module__", "")
-    return kind.__qualname__ if module in ("builtins", "") else f"{module}.{kind.__qualname__}"
+    return kind.__qualname__ if module in ("builtins", "__main__", "") else f"{module}.{kind.__qualname__}"
 
 
 def _opaque(value: Any) -> list[Any]:
