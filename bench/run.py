@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_api, bench_dns, bench_exec, bench_grading, bench_start
+from bench import bench_api, bench_controllers, bench_dns, bench_exec, bench_grading, bench_start, bench_store
 
 
 def main() -> None:
     bench_start.main()
     print()
     bench_api.main()
+    print()
+    bench_store.main()
+    print()
+    bench_controllers.main([])
     print()
     bench_dns.main([])
     print()

@@ -14,13 +14,13 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from svclab.apiserver import discovery, openapi, routing
-from svclab.apiserver.codec import check_type, decode_body, dumps
+from svclab.apiserver import discovery, openapi, queryparams, routing
+from svclab.apiserver.codec import check_type, decode_body, dumps, is_yaml
 from svclab.apiserver.convert import core_event_to_events_v1
 from svclab.apiserver.patch import PatchError, apply_patch
-from svclab.apiserver.scale import scale_of
+from svclab.apiserver.scale import replicas_of_scale, scale_of
 from svclab.apiserver.tables import table_for
-from svclab.apiserver.typecheck import check_types, strict_decoding_error, unknown_fields
+from svclab.apiserver.typecheck import check_types, drop_nulls, strict_decoding_error, unknown_fields
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
 from svclab.state.clock import Clock
@@ -31,9 +31,14 @@ from svclab.validation import errors, messages
 log = logging.getLogger("svclab.apiserver")
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
+DECODE_INLINE_BYTES = 64 * 1024  # bigger bodies (and every YAML body) are decoded off the event loop
+DEFAULT_WATCH_SECONDS = 1800
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WATCH_POLL_SECONDS = 0.5
 WARNINGS = web.RequestKey("warnings", list)  # Warning headers a handler wants sent with its response
 DEPRECATION_WARNINGS = {"endpoints": messages.ENDPOINTS_DEPRECATED}
+# (method, collection?) -> the verb a resource must serve for the route to exist
+_VERBS = {("GET", True): "list", ("POST", True): "create", ("DELETE", True): "deletecollection", ("GET", False): "get", ("PUT", False): "update", ("PATCH", False): "patch", ("DELETE", False): "delete"}
 ExecHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
 
 
@@ -67,7 +72,7 @@ class ApiServer:
         self._stopping = asyncio.Event()
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._auth, self._errors])
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._auth, self._durable, self._errors])
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
@@ -83,6 +88,15 @@ class ApiServer:
         if not given or not hmac.compare_digest(given.encode(), self.token.encode()):
             return _error(errors.unauthorized())
         return await handler(request)
+
+    @web.middleware
+    async def _durable(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        """A write is answered only once what it committed is on disk (Store.durable: group commit)."""
+        try:
+            return await handler(request)
+        finally:
+            if request.method in WRITE_METHODS:
+                await self.store.durable()
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
@@ -135,10 +149,9 @@ class ApiServer:
                 response.headers.add("Warning", f'299 - "{warning}"')
         return response
 
-    def _check_fields(self, request: web.Request, obj: dict[str, Any], res: Resource) -> None:
+    def _check_fields(self, request: web.Request, obj: dict[str, Any], res: Resource, mode: str) -> None:
         """fieldValidation: Strict refuses unknown fields (kubectl's default), Warn answers with a Warning
-        header per field (the server's default), Ignore drops the question."""
-        mode = request.query.get("fieldValidation", "Warn")
+        header per field (the server's default, also for ""), Ignore drops the question."""
         if mode == "Strict":
             unknown = unknown_fields(obj, res.api_version, res.kind)
             if unknown:
@@ -176,6 +189,11 @@ class ApiServer:
             return web.Response(text="", content_type="text/plain")
         if res.group == "events.k8s.io" and method not in ("GET",):
             raise errors.method_not_supported(res, method.lower())
+        verb = _VERBS.get((method, target.name is None))
+        if not sub and verb is not None and verb not in res.verbs:
+            raise errors.method_not_allowed()  # no route: e.g. DELETE /api/v1/namespaces (no deletecollection)
+        if target.name is None and res.namespaced and target.namespace is None and method != "GET":
+            raise errors.method_not_allowed()  # across all namespaces a namespaced resource is only listed and watched
         if target.name is None:
             if method == "GET":
                 return await self._list(request, target)
@@ -205,6 +223,7 @@ class ApiServer:
 
     def _get(self, request: web.Request, target: routing.Target) -> web.Response:
         res = target.resource
+        queryparams.get_options(request.query)
         obj = self._read(res, target.namespace or "", target.name or "")
         if target.subresource == "scale":
             return _json(scale_of(obj))
@@ -224,8 +243,9 @@ class ApiServer:
         return self.store.list(res, target.namespace, labels, fields)
 
     async def _list(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
-        if request.query.get("watch") in ("true", "1"):
-            return await self._watch(request, target)
+        options = queryparams.list_options(request.query)
+        if options.watch:
+            return await self._watch(request, target, options)
         res = target.resource
         items = self._selected(request, target)
         rv = str(self.store.resource_version)
@@ -233,7 +253,7 @@ class ApiServer:
             return _json(table_for(res, items, now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta={"resourceVersion": rv}))
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": rv}, "items": [_strip_list_item(i) for i in items]})
 
-    async def _watch(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
+    async def _watch(self, request: web.Request, target: routing.Target, options: queryparams.ListOptions) -> web.StreamResponse:
         res = target.resource
         source = EVENTS if res.group == "events.k8s.io" else res
         try:
@@ -241,14 +261,14 @@ class ApiServer:
             fields = parse_field_selector(request.query.get("fieldSelector"))
         except SelectorError as exc:
             raise errors.bad_request(str(exc))
-        since_text = request.query.get("resourceVersion", "")
-        initial = request.query.get("sendInitialEvents") == "true" or since_text in ("", "0")
-        since = None if initial else int(since_text) if since_text.isdigit() else None
+        requested = options.since
+        initial = options.send_initial_events is True or requested is None
+        since = None if initial else requested
         try:
             watcher = self.store.watch(source, target.namespace, labels, fields, since)
         except TooOldResourceVersion:
-            raise errors.too_old_resource_version(int(since_text), self.store.resource_version)
-        timeout = float(request.query.get("timeoutSeconds", "1800") or 1800)
+            raise errors.too_old_resource_version(requested or 0, self.store.resource_version)
+        timeout = float(options.timeout_seconds or DEFAULT_WATCH_SECONDS)
         as_table = _wants_table(request)
         response = web.StreamResponse(headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
         await response.prepare(request)
@@ -268,7 +288,7 @@ class ApiServer:
             if initial:
                 for obj in self.store.list(source, target.namespace, labels, fields):
                     await send("ADDED", obj)
-                if request.query.get("sendInitialEvents") == "true":
+                if options.send_initial_events is True:
                     bookmark = {"kind": res.kind, "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version), "annotations": {"k8s.io/initial-events-end": "true"}}}
                     await send("BOOKMARK", bookmark)
             loop = asyncio.get_running_loop()
@@ -297,11 +317,26 @@ class ApiServer:
         return response
 
     # ---- writes --------------------------------------------------------------------------------
-    async def _body(self, request: web.Request) -> dict[str, Any]:
+    async def _raw_body(self, request: web.Request) -> bytes:
         raw = await request.read()
         if len(raw) > MAX_BODY_BYTES:
             raise errors.too_large()
-        return decode_body(raw, request.headers.get("Content-Type", "application/json"))
+        return raw
+
+    async def _decode(self, raw: bytes, content_type: str) -> dict[str, Any]:
+        """decode_body, off the event loop when the body is big or YAML (parsing those takes long)."""
+        if len(raw) > DECODE_INLINE_BYTES or is_yaml(content_type):
+            return await asyncio.to_thread(decode_body, raw, content_type)
+        return decode_body(raw, content_type)
+
+    async def _object_body(self, request: web.Request, raw: bytes, res: Resource, field_validation: str) -> dict[str, Any]:
+        """A create's or update's body, decoded as the resource's type (types checked, nulls made zero)."""
+        obj = await self._decode(raw, request.headers.get("Content-Type", "application/json"))
+        check_type(obj, res.api_version, res.kind)
+        check_types(obj, res.api_version, res.kind)
+        drop_nulls(obj, res.api_version, res.kind)
+        self._check_fields(request, obj, res, field_validation)
+        return obj
 
     def _namespace_for_write(self, request: web.Request, target: routing.Target, obj: dict[str, Any]) -> str:
         if not target.resource.namespaced:
@@ -310,99 +345,97 @@ class ApiServer:
 
     async def _create(self, request: web.Request, target: routing.Target) -> web.Response:
         res = target.resource
-        obj = await self._body(request)
-        check_type(obj, res.api_version, res.kind)
-        check_types(obj, res.api_version, res.kind)
-        self._check_fields(request, obj, res)
+        raw = await self._raw_body(request)
+        options = queryparams.write_options(request.query, "CreateOptions")
+        obj = await self._object_body(request, raw, res, options.field_validation)
         if res.namespaced and target.namespace is None:
             raise errors.method_not_allowed()
-        dry_run = request.query.get("dryRun") == "All"
-        created = self.registry.create(res, target.namespace or "", obj, dry_run=dry_run, manager=request.query.get("fieldManager", _user_agent_manager(request)))
+        manager = options.field_manager or _user_agent_manager(request)
+        created = self.registry.create(res, target.namespace or "", obj, dry_run=options.is_dry_run, manager=manager)
         return _json(created, 201)
 
     async def _update(self, request: web.Request, target: routing.Target) -> web.Response:
         res = target.resource
         namespace, name = target.namespace or "", target.name or ""
-        obj = await self._body(request)
-        dry_run = request.query.get("dryRun") == "All"
-        manager = request.query.get("fieldManager", _user_agent_manager(request))
+        raw = await self._raw_body(request)
+        options = queryparams.write_options(request.query, "UpdateOptions")
+        manager = options.field_manager or _user_agent_manager(request)
         if target.subresource == "scale":
+            body = await self._decode(raw, request.headers.get("Content-Type", "application/json"))
             current = self.registry.get(res, namespace, name)
-            replicas = int((obj.get("spec") or {}).get("replicas", 0))
-            return _json(scale_of(self._set_replicas(res, current, replicas, dry_run, manager)))
-        check_type(obj, res.api_version, res.kind)
-        check_types(obj, res.api_version, res.kind)
-        self._check_fields(request, obj, res)
-        updated = self.registry.update(res, namespace, name, obj, subresource=target.subresource, dry_run=dry_run, manager=manager)
+            replicas = replicas_of_scale(body, res, name, current)
+            return _json(scale_of(self._set_replicas(res, current, replicas, options.is_dry_run, manager)))
+        obj = await self._object_body(request, raw, res, options.field_validation)
+        updated = self.registry.update(res, namespace, name, obj, subresource=target.subresource, dry_run=options.is_dry_run, manager=manager)
         return _json(updated)
 
     async def _patch(self, request: web.Request, target: routing.Target) -> web.Response:
         res = target.resource
         namespace, name = target.namespace or "", target.name or ""
-        raw = await request.read()
-        if len(raw) > MAX_BODY_BYTES:
-            raise errors.too_large()
+        raw = await self._raw_body(request)
         content_type = request.headers.get("Content-Type", "")
-        dry_run = request.query.get("dryRun") == "All"
-        manager = request.query.get("fieldManager", _user_agent_manager(request))
-        if content_type.startswith("application/apply-patch"):
+        apply = content_type.startswith("application/apply-patch")
+        options = queryparams.write_options(request.query, "PatchOptions", apply_patch=apply)
+        if apply:
+            from svclab.apiserver.apply import decode_apply_body
             from svclab.apiserver.apply_handler import server_side_apply_request
 
-            obj, created = server_side_apply_request(self.registry, res, namespace, name, raw, manager, request.query.get("force") == "true", dry_run, self.clock)
+            decoded = await asyncio.to_thread(decode_apply_body, raw) if len(raw) > DECODE_INLINE_BYTES or is_yaml(content_type) else decode_apply_body(raw)
+            obj, created = server_side_apply_request(self.registry, res, namespace, name, raw, options.field_manager, bool(options.force), options.is_dry_run, self.clock, decoded=decoded)
             return _json(obj, 201 if created else 200)
+        manager = options.field_manager or _user_agent_manager(request)
         current = self.registry.get(res, namespace, name)
         if target.subresource == "scale":
             patched_scale = apply_patch(scale_of(current), raw, content_type, res)
-            replicas = int((patched_scale.get("spec") or {}).get("replicas", 0))
-            return _json(scale_of(self._set_replicas(res, current, replicas, dry_run, manager)))
+            replicas = replicas_of_scale(patched_scale, res, name, current)
+            return _json(scale_of(self._set_replicas(res, current, replicas, options.is_dry_run, manager)))
         patched = apply_patch(current, raw, content_type, res)
         check_types(patched, res.api_version, res.kind)
-        self._check_fields(request, patched, res)
+        drop_nulls(patched, res.api_version, res.kind)
+        self._check_fields(request, patched, res, options.field_validation)
         if target.subresource == "status":
             patched = {**current, "status": patched.get("status", {})}
-        updated = self.registry.update(res, namespace, name, patched, subresource=target.subresource, dry_run=dry_run, manager=manager)
+        updated = self.registry.update(res, namespace, name, patched, subresource=target.subresource, dry_run=options.is_dry_run, manager=manager)
         return _json(updated)
 
     def _set_replicas(self, res: Resource, current: dict[str, Any], replicas: int, dry_run: bool, manager: str) -> dict[str, Any]:
         changed = copy.deepcopy(current)
-        changed["spec"]["replicas"] = replicas
+        changed.setdefault("spec", {})["replicas"] = replicas
         meta = current["metadata"]
         return self.registry.update(res, meta.get("namespace", ""), meta["name"], changed, subresource="scale", dry_run=dry_run, manager=manager)
 
-    async def _delete_options(self, request: web.Request) -> dict[str, Any]:
-        raw = await request.read()
-        options: dict[str, Any] = {}
+    async def _delete_options(self, request: web.Request) -> queryparams.DeleteOptions:
+        """DeleteOptions: from the body when there is one (then the query's are not read), else the query."""
+        raw = await self._raw_body(request)
+        body = None
         if raw.strip():
-            options = decode_body(raw, request.headers.get("Content-Type", "application/json"))
-        for key in ("propagationPolicy", "gracePeriodSeconds", "dryRun"):
-            if key in request.query:
-                options[key] = request.query[key]
-        return options
+            body = await self._decode(raw, request.headers.get("Content-Type", "application/json"))
+            check_types(body, "v1", "DeleteOptions")
+            drop_nulls(body, "v1", "DeleteOptions")
+        return queryparams.delete_options(request.query, body)
 
     async def _delete(self, request: web.Request, target: routing.Target) -> web.Response:
         options = await self._delete_options(request)
-        grace = options.get("gracePeriodSeconds")
-        dry_run = options.get("dryRun") in ("All", ["All"])
-        preconditions = options.get("preconditions") or {}
         result = self.registry.delete(
             target.resource,
             target.namespace or "",
             target.name or "",
-            dry_run=dry_run,
-            propagation=options.get("propagationPolicy") or "Background",
-            grace_seconds=int(grace) if grace is not None else None,
-            uid=preconditions.get("uid"),
+            dry_run=options.is_dry_run,
+            propagation=options.propagation,
+            grace_seconds=options.grace_period_seconds,
+            uid=options.preconditions.get("uid"),
         )
         return _json(result)
 
     async def _delete_collection(self, request: web.Request, target: routing.Target) -> web.Response:
         res = target.resource
+        queryparams.list_options(request.query)
         options = await self._delete_options(request)
         items = self._selected(request, target)
         for item in items:
             meta = item["metadata"]
             try:
-                self.registry.delete(res, meta.get("namespace", ""), meta["name"], propagation=options.get("propagationPolicy") or "Background")
+                self.registry.delete(res, meta.get("namespace", ""), meta["name"], propagation=options.propagation, dry_run=options.is_dry_run, grace_seconds=options.grace_period_seconds)
             except errors.ApiError:
                 continue
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": [_strip_list_item(i) for i in items]})

@@ -12,10 +12,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-import yaml
-
 from svclab.apiserver.patch import PatchError
 from svclab.apiserver.patchmeta import FieldMeta, Schema, schema_for
+from svclab.apiserver.yamlbody import YamlRefused, yaml_to_json
 from svclab.resources import Resource, by_kind
 
 Path = tuple[str, ...]
@@ -54,25 +53,13 @@ class _Entry:
 
 # --------------------------------------------------------------------------- decoding
 
-class _NoTimestampLoader(yaml.SafeLoader):
-    """YAML loader that keeps timestamps as strings, like sigs.k8s.io/yaml into interface{}."""
-
-
-_NoTimestampLoader.yaml_implicit_resolvers = {
-    k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def decode_apply_body(body: bytes) -> dict:
-    """Decode an application/apply-patch+yaml body (YAML or JSON) like applyPatcher does."""
+    """Decode an application/apply-patch+yaml body (YAML or JSON) like applyPatcher does, with
+    go-yaml's alias budget (svclab.apiserver.yamlbody)."""
     try:
-        doc = yaml.load(body.decode("utf-8", errors="replace"), Loader=_NoTimestampLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise PatchError(400, f"error decoding YAML: error converting YAML to JSON: yaml: {where}{problem}") from None
+        doc = yaml_to_json(body.decode("utf-8", errors="replace"))
+    except YamlRefused as exc:
+        raise PatchError(400, f"error decoding YAML: error converting YAML to JSON: {exc}") from None
     if doc is None:
         return {}
     if not isinstance(doc, dict):

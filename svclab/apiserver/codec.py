@@ -3,14 +3,41 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-import yaml
-
-from svclab.apiserver.gojson import go_syntax_error, json_kind
-from svclab.validation import errors
+from svclab.apiserver.gojson import FloatLiteral, go_syntax_error, json_kind
+from svclab.apiserver.yamlbody import decode_yaml
+from svclab.validation import errors, messages
 
 PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
+
+
+MAX_INT_DIGITS = 4000  # longer integer literals are kept as text-carrying floats (no int64 holds them)
+
+
+def _json_float(text: str) -> FloatLiteral:
+    return FloatLiteral(float(text), text)
+
+
+def _json_int(text: str) -> int | FloatLiteral:
+    return int(text) if len(text) <= MAX_INT_DIGITS else FloatLiteral(math.inf if not text.startswith("-") else -math.inf, text)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def decode_json(text: str) -> Any:
+    """encoding/json's view of a body: Python's parser, with Go's messages when it is not JSON
+    (NaN and Infinity are not JSON to Go either)."""
+    try:
+        return json.loads(text, parse_float=_json_float, parse_int=_json_int, parse_constant=_no_constants)
+    except RecursionError:  # nesting deeper than Python parses: Go's decoder refuses it too
+        raise errors.bad_request(messages.JSON_PARSE_ERROR.format(error="exceeded max depth")) from None
+    except ValueError as exc:
+        syntax = go_syntax_error(text)
+        raise errors.bad_request(messages.JSON_PARSE_ERROR.format(error=syntax or str(exc))) from None
 
 
 def decode_body(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -22,27 +49,14 @@ def decode_body(raw: bytes, content_type: str) -> dict[str, Any]:
     text = raw.decode("utf-8", errors="replace")
     if not text.strip():
         raise errors.bad_request("Object 'Kind' is missing in ''")
-    if "yaml" in content_type:
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}: " if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise errors.bad_request(f"error converting YAML to JSON: yaml: {where}{problem}")
-    else:
-        syntax = go_syntax_error(text)
-        if syntax is not None:
-            raise errors.bad_request(f"couldn't get version/kind; json parse error: {syntax}")
-        try:
-            value = json.loads(text)
-        except RecursionError:  # nesting deeper than Python parses: Go's decoder refuses it too
-            raise errors.bad_request("couldn't get version/kind; json parse error: exceeded max depth")
+    value = decode_yaml(text) if "yaml" in content_type else decode_json(text)
     if not isinstance(value, dict):
         raise errors.bad_request(f"couldn't get version/kind; json parse error: json: cannot unmarshal {json_kind(value)} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}")
     return value
 
 
+def is_yaml(content_type: str) -> bool:
+    return "yaml" in content_type
 
 
 def check_type(obj: dict[str, Any], api_version: str, kind: str) -> None:

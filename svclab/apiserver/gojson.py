@@ -8,6 +8,18 @@ from typing import Any
 _LITERALS = {"t": "true", "f": "false", "n": "null"}
 
 
+class FloatLiteral(float):
+    """A number that is not a Go int, remembering the text Go would print in an UnmarshalTypeError
+    (the JSON literal as sent, or json.Marshal's form for YAML)."""
+
+    literal: str
+
+    def __new__(cls, value: float, literal: str) -> "FloatLiteral":
+        obj = super().__new__(cls, value)
+        obj.literal = literal
+        return obj
+
+
 def _quote_char(c: str) -> str:
     if c == "'":
         return "'\\''"

@@ -82,10 +82,20 @@ def apply_patch(obj: dict, body: bytes, content_type: str, resource: Resource) -
 def go_loads(body: bytes) -> Any:
     """Decode JSON like Go's encoding/json, raising _GoError('syntax') with Go's message."""
     text = body.decode("utf-8", errors="replace")
-    err = go_syntax_error(text)
-    if err is not None:
-        raise _GoError(err, "syntax")
-    return json.loads(text)
+    try:  # Python's parser first (Go's scanner in Python is slow on big bodies), Go's message on failure
+        return json.loads(text, parse_constant=_not_json, parse_int=_bounded_int)
+    except RecursionError:
+        raise _GoError("exceeded max depth", "syntax") from None
+    except ValueError as exc:
+        raise _GoError(go_syntax_error(text) or str(exc), "syntax") from None
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _bounded_int(text: str) -> int | float:
+    return int(text) if len(text) <= 4000 else float(text)
 
 
 # --------------------------------------------------------------------------- Go %v formatting

@@ -6,13 +6,32 @@ The field types come from the protobuf schema (`protoschema`), which records eac
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from svclab.apiserver.gojson import json_kind
+from svclab.validation.govalue import go_float
 from svclab.apiserver.protoschema import MESSAGES, SCALARS, FieldSpec, message_for
 from svclab.validation import errors
 
 INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+# k8s.io/apimachinery/pkg/api/resource/quantity.go: ErrFormatWrong, ErrSuffix, and the suffixes it parses
+QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix"
+_QUANTITY = re.compile(r"([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)")
+_QUANTITY_SUFFIXES = re.compile(r"(|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)")
+
+
+def quantity_problem(text: str) -> str:
+    """Why Quantity.UnmarshalJSON refuses ``text`` ("" when it parses): ParseQuantity of the
+    trimmed string."""
+    match = _QUANTITY.fullmatch(text.strip(" \t\n\r\v\f"))
+    if match is None or match.group(1).count(".") > 1 or match.group(1).strip("+-") in ("", "."):
+        return QUANTITY_FORMAT_ERROR
+    if not _QUANTITY_SUFFIXES.fullmatch(match.group(2)):
+        return QUANTITY_SUFFIX_ERROR
+    return ""
 
 
 class _TypeError(Exception):
@@ -49,6 +68,14 @@ def _fields(message: str) -> dict[str, tuple[str, FieldSpec]]:
     return found
 
 
+def number_literal(value: int | float) -> str:
+    """The number as the body wrote it (JSON keeps its literal; others print as Go's json.Marshal)."""
+    literal = getattr(value, "literal", None)
+    if literal is not None:
+        return str(literal)
+    return str(value) if isinstance(value, int) else go_float(value)
+
+
 def _scalar(value: Any, kind: str, where: str) -> None:
     if kind == "bool" and not isinstance(value, bool):
         raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type bool")
@@ -58,8 +85,9 @@ def _scalar(value: Any, kind: str, where: str) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type {kind}")
         low, high = INT_RANGES[kind]
-        if isinstance(value, float) and not value.is_integer() or not low <= value <= high:
-            raise _TypeError(f"json: cannot unmarshal number {value} into Go struct field {where} of type {kind}")
+        # encoding/json parses an integer field's literal with strconv.ParseInt: 1e3 and 1.0 fail too
+        if isinstance(value, float) or not low <= value <= high:
+            raise _TypeError(f"json: cannot unmarshal number {number_literal(value)} into Go struct field {where} of type {kind}")
 
 
 def _value(value: Any, kind: str, where: str, path: str) -> None:
@@ -72,7 +100,11 @@ def _value(value: Any, kind: str, where: str, path: str) -> None:
             raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go value of type int32")
     elif kind == "Quantity":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise _TypeError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+            raise _TypeError(QUANTITY_FORMAT_ERROR)
+        if isinstance(value, str):
+            problem = quantity_problem(value)
+            if problem:
+                raise _TypeError(problem)
     elif kind in ("Time", "MicroTime"):
         if not isinstance(value, str):
             raise _TypeError(f"json: cannot unmarshal {json_kind(value)} into Go struct field {where} of type string")
@@ -168,3 +200,48 @@ def strict_decoding_error(api_version: str, kind: str, unknown: list[str]) -> er
     version = api_version.split("/")[-1]
     listed = ", ".join(f'unknown field "{path}"' for path in unknown)
     return errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: strict decoding error: {listed}')
+
+
+def _zero(kind: str) -> Any:
+    if kind in ("string", "bytes", "Quantity", "IntOrString"):
+        return "" if kind != "IntOrString" else 0
+    if kind in INT_RANGES:
+        return 0
+    if kind == "bool":
+        return False
+    return {}
+
+
+def _drop_nulls(obj: dict[str, Any], message: str) -> None:
+    fields = _fields(message)
+    for key, value in list(obj.items()):
+        if key not in fields:
+            continue
+        _owner, spec = fields[key]
+        if value is None:
+            del obj[key]  # a null field decodes to the Go zero value: as if it were absent
+            continue
+        kind = spec.map_value if spec.is_map else spec.kind
+        if spec.repeated and isinstance(value, list):
+            obj[key] = [_zero(kind) if item is None else item for item in value]
+            if kind in MESSAGES:
+                for item in obj[key]:
+                    if isinstance(item, dict):
+                        _drop_nulls(item, kind)
+        elif spec.is_map and isinstance(value, dict):
+            for map_key, item in list(value.items()):
+                if item is None:
+                    value[map_key] = _zero(kind)
+                elif kind in MESSAGES and isinstance(item, dict):
+                    _drop_nulls(item, kind)
+        elif kind in MESSAGES and isinstance(value, dict):
+            _drop_nulls(value, kind)
+
+
+def drop_nulls(obj: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
+    """What decoding into the typed object makes of JSON nulls: a null struct field, pointer or
+    slice is left unset; a null list item or map value becomes its type's zero value. In place."""
+    message = message_for(api_version, kind)
+    if message is not None:
+        _drop_nulls(obj, message)
+    return obj

@@ -77,10 +77,19 @@ def answers(info: ClusterInfo, timeout: float = 2.0) -> bool:
         return False
 
 
+class StartRefused(RuntimeError):
+    """The daemon refused to start; the message is its one line (e.g. the state cannot be read)."""
+
+
 def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str = "svclab", wait_seconds: float = 30.0,
        exit_with_pid: int | None = None) -> ClusterInfo:
     """Start a cluster in the background (or return the running one) once it serves. With `exit_with_pid`
-    a cluster started now stops when that process ends (svclab.cluster.owner); a running one is kept as it is."""
+    a cluster started now stops when that process ends (svclab.cluster.owner); a running one is kept as it is.
+
+    The daemon locks the state directory, so when several `up` race, one daemon serves and the
+    others' daemons exit at once (EXIT_BUSY); every caller then reports the one that serves."""
+    from svclab.cluster.daemon import EXIT_BUSY, EXIT_UNREADABLE
+
     state_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(state_dir, 0o700)
     running = read_info(state_dir)
@@ -88,6 +97,7 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
         return running
     log_path = state_dir / "cluster.log"
     log_path.touch(mode=0o600, exist_ok=True)
+    log_start = log_path.stat().st_size
     log = open(log_path, "ab")
     argv = [sys.executable, "-P", "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name]
     if exit_with_pid is not None:
@@ -99,17 +109,37 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
         stderr=log,
         start_new_session=True,
     )
+    log.close()
     deadline = time.monotonic() + wait_seconds
+    lost_race = False
     while time.monotonic() < deadline:
         info = read_info(state_dir)
-        if info is not None and info.pid == process.pid and answers(info):
+        if info is not None and (info.pid == process.pid or lost_race) and answers(info):
             return info
-        if process.poll() is not None:
-            break
+        if not lost_race and process.poll() is not None:
+            if process.returncode != EXIT_BUSY:
+                break
+            lost_race = True  # another daemon holds the state directory: report it once it serves
         time.sleep(0.02)
-    process.kill()
-    tail = (state_dir / "cluster.log").read_text(errors="replace")[-2000:]
-    raise RuntimeError(f"the embedded cluster did not start; see {state_dir / 'cluster.log'}\n{tail}")
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    said = _log_since(log_path, log_start)
+    if process.returncode == EXIT_UNREADABLE:
+        lines = [line for line in said.splitlines() if line.strip()]
+        raise StartRefused(lines[-1].removeprefix("svclab: ") if lines else f"the state in {state_dir} cannot be read")
+    if lost_race:
+        raise RuntimeError(f"the state directory {state_dir} is in use by another process that does not answer; see {log_path}")
+    raise RuntimeError(f"the embedded cluster did not start; see {log_path}\n{said[-2000:]}")
+
+
+def _log_since(path: Path, offset: int) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def down(state_dir: Path, wait_seconds: float = 10.0) -> bool:

@@ -1,4 +1,9 @@
-"""`python -m svclab.cluster.daemon`: one embedded cluster as a background process (what `svclab up` starts)."""
+"""`python -m svclab.cluster.daemon`: one embedded cluster as a background process (what `svclab up` starts).
+
+The daemon locks its state directory before anything else (even before importing the cluster), so of
+several started at once all but one exit within milliseconds with EXIT_BUSY. A state it cannot read
+makes it exit with EXIT_UNREADABLE after one line on stderr naming the file.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,25 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from svclab.cluster import owner
-from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster
+from svclab.cluster.statelock import StateDirBusy, StateLock
+
+if TYPE_CHECKING:
+    from svclab.cluster.embedded import ClusterConfig
+
+EXIT_UNREADABLE = 3  # the state directory's state cannot be read; nothing was changed
+EXIT_BUSY = 75  # another process serves the state directory (EX_TEMPFAIL)
 
 
-async def serve(config: ClusterConfig, exit_with_pid: int | None = None) -> None:
+async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_with_pid: int | None = None) -> None:
+    from svclab.cluster.embedded import EmbeddedCluster
+
     cluster = EmbeddedCluster(config)
+    cluster.state_lock = lock
     await cluster.start_async()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -23,9 +39,9 @@ async def serve(config: ClusterConfig, exit_with_pid: int | None = None) -> None
     if exit_with_pid is not None:  # the kernel or server that asked for this cluster: end with it
         owner.watch(exit_with_pid, stop.set)
     await stop.wait()
-    await cluster.stop_async()
     if config.state_dir:
         (config.state_dir / "cluster.json").unlink(missing_ok=True)
+    await cluster.stop_async()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,7 +53,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default="svclab")
     parser.add_argument("--exit-with-pid", type=int, default=None, help="stop when this process ends (see svclab.cluster.owner)")
     args = parser.parse_args(argv)
+    try:
+        lock = StateLock.acquire(args.state_dir)
+    except StateDirBusy as busy:
+        print(f"svclab: {busy}", file=sys.stderr)
+        sys.exit(EXIT_BUSY)
     logging.basicConfig(filename=str(args.state_dir / "cluster.log"), level=logging.WARNING)
+
+    from svclab.cluster.embedded import ClusterConfig
+    from svclab.cluster.kubeconfig import write_private
+    from svclab.state.sqlite_log import UnreadableState
+
     token_file = args.state_dir / "token"
     config = ClusterConfig(
         name=args.name,
@@ -50,10 +76,12 @@ def main(argv: list[str] | None = None) -> None:
     if token_file.exists():
         config.token = token_file.read_text().strip()
     else:
-        from svclab.cluster.kubeconfig import write_private
-
         write_private(token_file, config.token + "\n")
-    asyncio.run(serve(config, args.exit_with_pid))
+    try:
+        asyncio.run(serve(config, lock, args.exit_with_pid))
+    except UnreadableState as exc:
+        print(f"svclab: {exc}", file=sys.stderr, flush=True)
+        sys.exit(EXIT_UNREADABLE)
 
 
 if __name__ == "__main__":

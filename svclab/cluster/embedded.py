@@ -2,13 +2,16 @@
 on one asyncio loop, bound to 127.0.0.1 on free ports.
 
 Use it in-process (`with EmbeddedCluster(...) as cluster:` runs the loop in a thread) or as the
-`svclab up` daemon (`svclab.cluster.daemon`), which persists state to its state directory.
+`svclab up` daemon (`svclab.cluster.daemon`). With a state directory, the cluster locks it and
+serves from its state database (`svclab.cluster.persistence`): every write is on disk before it is
+answered, and a restart carries on from there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import random
 import secrets
@@ -21,16 +24,20 @@ from aiohttp import web
 
 from svclab.apiserver.app import ApiServer
 from svclab.apiserver.exec_ws import ExecHandler
-from svclab.cluster import bootstrap
+from svclab.cluster import bootstrap, persistence
+from svclab.cluster.statelock import StateLock
 from svclab.cluster.tls import load_or_make
 from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
+from svclab.cluster.gate import priority_middleware, settle_middleware
 from svclab.controllers.base import Context
 from svclab.controllers.deployment import DeploymentController
 from svclab.controllers.endpointslice import EndpointsController, EndpointSliceController
 from svclab.controllers.kubelet import Kubelets
 from svclab.controllers.manager import ControllerManager
 from svclab.controllers.namespace import GarbageCollector, NamespaceController
+from svclab.controllers.nodelifecycle import NodeLifecycleController
 from svclab.controllers.replicaset import ReplicaSetController
+from svclab.controllers.scheduler import Scheduler
 from svclab.controllers.statefulset import StatefulSetController
 from svclab.network.budget import DEFAULT_LIMITS, Limits
 from svclab.network.ipalloc import ClusterIPAllocator, NodePortAllocator, PodIPAllocator
@@ -42,8 +49,10 @@ from svclab.state.clock import Clock
 from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
 
-STATE_FILE = "state.json"
+LEARNER_SLICE_SECONDS = 0.002  # controller work between two turns of the loop, when nothing must repeat exactly
 CERTS_FILE = "certs.json"
+
+log = logging.getLogger("svclab.cluster")
 
 
 @dataclass
@@ -56,7 +65,17 @@ class ClusterConfig:
     state_dir: Path | None = None
     host_ports: str | None = None  # kind's extraPortMappings on 127.0.0.1: "kind", "off", "HOST:CONTAINER,…"; None = off
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Gate API requests until the controllers have caught up (svclab.cluster.gate). None: on for
+    # clusters whose outputs must repeat (zero pod delays, or a manual clock), off otherwise.
+    settle_requests: bool | None = None
+    settle_timeout: float = 5.0
     exec_limits: Limits = DEFAULT_LIMITS   # what each exec'd process may use (svclab.network.budget)
+
+    @property
+    def settles(self) -> bool:
+        if self.settle_requests is not None:
+            return self.settle_requests
+        return self.manual_clock or (self.pod_start_seconds == 0 and self.pod_stop_seconds == 0)
 
 
 class _NetworkPort:
@@ -93,7 +112,7 @@ class EmbeddedCluster:
             SERVICE_CIDR,
         )
         self.registry = Registry(self.store, self.clock, self.rngs["names"], services)
-        self.ctx = Context(self.store, self.registry, self.clock, self.rngs["names"], self.config.pod_start_seconds, self.config.pod_stop_seconds)
+        self.ctx = Context(self.store, self.registry, self.clock, self.rngs["events"], seed, self.config.pod_start_seconds, self.config.pod_stop_seconds)
         self.kubelets = Kubelets(self.ctx, self.pod_ips)
         self.manager = ControllerManager(self.ctx, [
             NamespaceController(self.ctx),
@@ -101,19 +120,19 @@ class EmbeddedCluster:
             DeploymentController(self.ctx),
             ReplicaSetController(self.ctx),
             StatefulSetController(self.ctx),
+            Scheduler(self.ctx),
             self.kubelets,
+            NodeLifecycleController(self.ctx, set(self.pod_ips)),
             EndpointSliceController(self.ctx),
             EndpointsController(self.ctx),
-        ])
-        self.registry.after_write.append(self.manager.reconcile)
+        ], slice_seconds=None if self.config.settles else LEARNER_SLICE_SECONDS)
         self.api = ApiServer(self.store, self.registry, self.clock, self.config.token, f"{self.plans[0].ip}:6443")
         self.api_port = 0
         self.dns_port = 0
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._dirty = False
-        self._saver: asyncio.Task[None] | None = None
+        self.state_lock: StateLock | None = None  # held while serving a state directory
         self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
@@ -141,11 +160,25 @@ class EmbeddedCluster:
     # ---- lifecycle (async) --------------------------------------------------------------------
     async def start_async(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.manager.attach(self._loop)
-        restored = self._restore()
-        if not restored:
-            self._bootstrap()
-        self.manager.reconcile()
+        try:
+            await self._start_serving()
+        except BaseException:
+            self._close_state()
+            raise
+
+    async def _start_serving(self) -> None:
+        assert self._loop is not None
+        self._open_state()
+        if self.store.restored:
+            self._restore()
+            # Names drawn after a restart must not repeat those drawn before it (they may still be in
+            # use, or in the watch history): only fresh seeded clusters repeat themselves exactly.
+            salt = "/" + secrets.token_hex(8)
+            self.ctx.names.salt = salt
+            self.ctx.rng.seed(f"{self.config.seed}/events{salt}")
+            self.manager.start(self._loop)  # the workers catch up with a full resync, off the start path
+        else:
+            await self._bootstrap()
         await self._start_network()
         from svclab.dataplane.hostports import HostPorts  # kind's extraPortMappings; pods reached through the network's HTTP app
         net = self.network
@@ -154,15 +187,20 @@ class EmbeddedCluster:
             self.config.host_ports, lambda: (self.store.items(SERVICES), self.store.items(ENDPOINT_SLICES), self.store.items(NODES)),
             lambda client, ip, port, method, path: net.serve_http(net.proxy.route(client, ip, port), client, method, path),
             self.clock.time, self.config.seed, self.config.name, self.config.state_dir)
-        self._runner = web.AppRunner(self.api.application(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        app = self.api.application()
+        if self.config.settles:
+            app.middlewares.append(settle_middleware(self.manager, self.config.settle_timeout))
+        else:
+            app.middlewares.append(priority_middleware(self.manager))
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = await self._listen(self._previous_port())
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         self.api_port = sockets[0].getsockname()[1]
         if self.config.state_dir:
-            self.store.subscribe(lambda _event: self._mark_dirty())
-            self._saver = asyncio.create_task(self._save_loop())
             self._write_files()
+        if self.config.settles:
+            await self.manager.wait_settled(self.config.settle_timeout)
 
     async def _start_network(self) -> None:
         """The pod network and runtime, handed what they use of this cluster; the kubelet and the
@@ -200,19 +238,19 @@ class EmbeddedCluster:
     async def stop_async(self) -> None:
         self.manager.stop()
         self.api.stop_streams()
-        if self._saver is not None:
-            self._saver.cancel()
-            self._save()
         if self.host_ports is not None:
             await self.host_ports.stop()
         if self.network is not None:
             await self.network.stop()
         if self._runner is not None:
             await self._runner.cleanup()
+        self._close_state()
 
-    def _bootstrap(self) -> None:
+    async def _bootstrap(self) -> None:
+        """As kubeadm brings kind up: the control plane and its add-ons first, and the controllers
+        place the add-ons' pods (on the control plane, the only node yet); then the workers join."""
+        assert self._loop is not None
         namespaces, nodes, services, pods, deployments = NAMESPACES, NODES, SERVICES, PODS, DEPLOYMENTS
-        # As kubeadm brings kind up: the control plane first, its add-ons, then the workers join.
         for ns in bootstrap.namespaces():
             self.registry.create(namespaces, "", ns)
         self.store.create(nodes, bootstrap.node(self.config.name, self.plans[0]))
@@ -224,45 +262,34 @@ class EmbeddedCluster:
         self.registry.create(resource("", "configmaps"), "kube-system", bootstrap.coredns_configmap())
         self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
         self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
+        self.manager.start(self._loop)
+        await self.manager.wait_settled(self.config.settle_timeout)
         for plan in self.plans[1:]:
             self.store.create(nodes, bootstrap.node(self.config.name, plan))
         for pod in bootstrap.control_plane_pods(self.config.name, self.plans):
             self.registry.create(pods, "kube-system", pod)
 
     # ---- persistence --------------------------------------------------------------------------
-    def _mark_dirty(self) -> None:
-        self._dirty = True
-
-    async def _save_loop(self) -> None:
-        while True:
-            await asyncio.sleep(0.2)
-            if self._dirty:
-                self._save()
-
-    def _save(self) -> None:
-        if not self.config.state_dir:
+    def _open_state(self) -> None:
+        """Lock the state directory and serve from its state database (UnreadableState, StateDirBusy)."""
+        state_dir = self.config.state_dir
+        if state_dir is None:
             return
-        self._dirty = False
-        write_private(self.config.state_dir / STATE_FILE, json.dumps(self.store.snapshot()))
+        if self.state_lock is None:
+            self.state_lock = StateLock.acquire(state_dir)
+        persistence.open_state(self.store, state_dir)
 
-    def _restore(self) -> bool:
-        if not self.config.state_dir:
-            return False
-        path = self.config.state_dir / STATE_FILE
-        if not path.exists():
-            return False
-        try:
-            snapshot = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return False
-        self.store.restore(snapshot)
-        for svc in self.store.items(SERVICES):
-            self.registry.services.reserve_existing(svc)
-        for pod in self.store.items(PODS):
-            node, ip = pod["spec"].get("nodeName"), pod.get("status", {}).get("podIP")
-            if node in self.pod_ips and ip and not pod["spec"].get("hostNetwork"):
-                self.pod_ips[node].reserve(ip)
-        return True
+    def _restore(self) -> None:
+        # generateName draws after a restart must not repeat those drawn before it: a new stream for
+        # each start, seeded by the revision the state had (a fresh cluster keeps its seed's own stream).
+        self.rngs["names"].seed(f"{self.config.seed}/names/{self.store.resource_version}")
+        persistence.reserve_restored(self.store, self.registry.services, self.pod_ips)
+
+    def _close_state(self) -> None:
+        self.store.close()
+        if self.state_lock is not None:
+            self.state_lock.release()
+            self.state_lock = None
 
     def _write_files(self) -> None:
         state_dir = self.config.state_dir
@@ -317,14 +344,23 @@ class EmbeddedCluster:
             return func(*args)
         return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result(timeout=30)
 
-    def advance(self, seconds: float) -> None:
-        """Move cluster time on (manual clock) and let controllers catch up."""
+    def advance(self, seconds: float, timeout: float = 30.0) -> None:
+        """Move cluster time on (manual clock), run the delayed requeues now due, and wait until
+        the controllers have caught up."""
         def step() -> None:
             self.clock.advance(seconds)
-            self.manager.reconcile()
+            self.manager.fire_due()
         self.call(step)
+        self.settle(timeout)
         if self.network is not None and self._loop is not None:   # exec probes started by that step
             asyncio.run_coroutine_threadsafe(self.network.settle(), self._loop).result(timeout=60)
+            self.settle(timeout)
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait (from another thread) until no controller has work ready; False on timeout."""
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(self.manager.wait_settled(timeout), self._loop)
+        return bool(future.result(timeout=timeout + 5))
 
     def __enter__(self) -> "EmbeddedCluster":
         return self.start()

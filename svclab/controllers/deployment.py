@@ -1,12 +1,18 @@
-"""Deployment controller: one ReplicaSet per pod template (pod-template-hash), old ones scaled to zero."""
+"""Deployment controller (pkg/controller/deployment): one ReplicaSet per pod template
+(pod-template-hash), old ones scaled to zero. It syncs one Deployment at a time from its queue,
+woken by the Deployment and by its ReplicaSets; a ReplicaSet it cannot create is a
+`ReplicaSetCreateError` Warning event on the Deployment and a retry with backoff."""
 
 from __future__ import annotations
 
 import copy
 
 from svclab.controllers import events
-from svclab.controllers.base import DEPLOYMENTS, REPLICASETS, Context, Obj, is_terminating, owned_by
+from svclab.controllers.base import DEPLOYMENTS, REPLICASETS, Context, Controller, Obj, controller_of, error_text, is_terminating, owned_by
+from svclab.controllers.informer import Change
 from svclab.registry.names import template_hash
+from svclab.state.index import CONTROLLER, Key, by_controller
+from svclab.validation.errors import ApiError
 
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
@@ -19,25 +25,56 @@ def _template_without_hash(template: Obj) -> Obj:
     return template
 
 
-class DeploymentController:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+class DeploymentController(Controller):
+    name = "deployment"
+    component = "deployment-controller"
 
-    def sync(self) -> None:
-        for deploy in list(self.ctx.store.items(DEPLOYMENTS)):
-            if not is_terminating(deploy):
-                self._sync_one(deploy)
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+
+    def register(self) -> None:
+        informers = self.ctx.informers
+        self.sets = informers.indexer(REPLICASETS)
+        self.sets.add_index(CONTROLLER, by_controller)
+        informers.add_handler(DEPLOYMENTS, lambda change: self.queue.add(change.key))
+        informers.add_handler(REPLICASETS, self._on_set)
+
+    def _on_set(self, change: Change) -> None:
+        ref = controller_of(change.obj)
+        if ref is not None and ref.get("kind") == "Deployment":
+            self.queue.add((change.key[0], ref.get("name", "")))
+        old_uid = change.prior.value(CONTROLLER) if change.prior else None
+        if old_uid and old_uid != (ref or {}).get("uid"):
+            for key in self.ctx.informers.indexer(DEPLOYMENTS).keys(change.key[0]):
+                deploy = self.ctx.store.peek(DEPLOYMENTS, *key)
+                if deploy is not None and deploy["metadata"].get("uid") == old_uid:
+                    self.queue.add(key)
+
+    async def sync(self, key: Key) -> None:
+        deploy = self.ctx.store.peek(DEPLOYMENTS, *key)
+        if deploy is None or is_terminating(deploy):
+            return
+        self._sync_one(deploy)
+
+    def _owned(self, deploy: Obj) -> list[Obj]:
+        owned = []
+        for rs_key in sorted(self.sets.by_index(CONTROLLER, deploy["metadata"]["uid"])):
+            rs = self.ctx.store.peek(REPLICASETS, *rs_key)
+            if rs is not None and owned_by(rs, deploy):
+                owned.append(rs)
+        return owned
 
     def _sync_one(self, deploy: Obj) -> None:
         ns = deploy["metadata"]["namespace"]
         name = deploy["metadata"]["name"]
-        owned = [rs for rs in self.ctx.store.items(REPLICASETS, ns) if owned_by(rs, deploy)]
+        owned = self._owned(deploy)
         template = deploy["spec"]["template"]
         current = next((rs for rs in owned if _template_without_hash(rs["spec"]["template"]) == _template_without_hash(template)), None)
         replicas = int(deploy["spec"].get("replicas", 1))
         paused = deploy["spec"].get("paused", False)
         if current is None and not paused:
-            pod_hash = template_hash(template)
+            collisions = int((deploy.get("status") or {}).get("collisionCount", 0) or 0)
+            pod_hash = template_hash(template, collisions)
             new_template = copy.deepcopy(template)
             new_template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = pod_hash
             selector = copy.deepcopy(deploy["spec"]["selector"])
@@ -59,8 +96,14 @@ class DeploymentController:
                 },
                 "spec": {"replicas": replicas, "minReadySeconds": deploy["spec"].get("minReadySeconds", 0), "selector": selector, "template": new_template},
             }
-            current = self.ctx.registry.create(REPLICASETS, ns, rs)
-            events.record(self.ctx, deploy, "Normal", "ScalingReplicaSet", f"Scaled up replica set {current['metadata']['name']} from 0 to {replicas}", "deployment-controller")
+            try:
+                current = self.ctx.registry.create(REPLICASETS, ns, rs)
+            except ApiError as exc:
+                if exc.code == 409:  # a ReplicaSet of that name that is not ours: try the next hash
+                    self.ctx.set_status(DEPLOYMENTS, deploy, {**(deploy.get("status") or {}), "collisionCount": collisions + 1})
+                events.record(self.ctx, deploy, "Warning", "ReplicaSetCreateError", f'Failed to create new replica set "{rs["metadata"]["name"]}": {error_text(exc)}', self.component)
+                raise
+            events.record(self.ctx, deploy, "Normal", "ScalingReplicaSet", f"Scaled up replica set {current['metadata']['name']} from 0 to {replicas}", self.component)
             owned.append(current)
         if current is not None and not paused:
             current = self._promote(current, owned)
@@ -75,7 +118,7 @@ class DeploymentController:
                 annotations["deployment.kubernetes.io/desired-replicas"] = str(replicas)
                 self.ctx.store.update(REPLICASETS, scaled)
                 verb = "up" if want > have else "down"
-                events.record(self.ctx, deploy, "Normal", "ScalingReplicaSet", f"Scaled {verb} replica set {rs['metadata']['name']} from {have} to {want}", "deployment-controller")
+                events.record(self.ctx, deploy, "Normal", "ScalingReplicaSet", f"Scaled {verb} replica set {rs['metadata']['name']} from {have} to {want}", self.component)
         self._write_status(deploy, current, owned, replicas)
 
     def _promote(self, current: Obj, owned: list[Obj]) -> Obj:
@@ -89,6 +132,7 @@ class DeploymentController:
         return self.ctx.store.update(REPLICASETS, promoted)
 
     def _write_status(self, deploy: Obj, current: Obj | None, owned: list[Obj], replicas: int) -> None:
+        deploy = self.ctx.store.peek(DEPLOYMENTS, deploy["metadata"]["namespace"], deploy["metadata"]["name"]) or deploy
         fresh = [self.ctx.store.peek(REPLICASETS, rs["metadata"]["namespace"], rs["metadata"]["name"]) or rs for rs in owned]
         total = sum(rs.get("status", {}).get("replicas", 0) for rs in fresh)
         ready = sum(rs.get("status", {}).get("readyReplicas", 0) for rs in fresh)
@@ -126,6 +170,7 @@ class DeploymentController:
             "availableReplicas": ready,
             "unavailableReplicas": max(0, replicas - ready),
             "conditions": conditions,
+            "collisionCount": old_status.get("collisionCount"),
         }
         status = {k: v for k, v in status.items() if v or k in ("observedGeneration", "conditions")}
         self.ctx.set_status(DEPLOYMENTS, deploy, status)

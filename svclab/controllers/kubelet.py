@@ -1,19 +1,40 @@
-"""The scheduler and the kubelets: place pods on nodes, give them IPs, start them, judge readiness, stop them.
+"""The kubelets of the cluster's nodes: start the pods bound to their node, judge readiness, stop them.
 
-Readiness comes from a probe hook (the pod runtime evaluates readinessProbes); without a hook a
-running pod is Ready.
+One controller stands for the kubelet of every node the cluster was built with (a Node created
+through the API has no kubelet: its pods are never started, as on a real cluster). Per pod key:
+
+- bound and Pending: the pod shows `ContainerCreating`; after the start delay the pod sandbox
+  gets an IP from the node's /24 (kindnet's host-local IPAM) and the containers start. When the
+  range is full, creating the sandbox fails as containerd reports it through the kubelet: a
+  `FailedCreatePodSandBox` Warning event on the pod, which stays ContainerCreating and is tried
+  again 10 s later (the pod worker's backOffPeriod); nothing else is affected.
+- Running with a readinessProbe: the probe hook says ready or not and when to look again; the key
+  comes back then (a delayed requeue on the cluster clock).
+- being deleted: after the grace period (capped by the cluster's stop delay) the containers stop
+  and the pod is removed; its IP goes back to the range.
+
+Hooks the pod runtime uses: `probe` (readiness), `on_pod_started`, `on_pod_stopped` and
+`container_exited(namespace, name, uid, exit_code)`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
+import ipaddress
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
 from svclab.controllers import events
-from svclab.controllers.base import NODES, PODS, Context, Obj, is_terminating
-from svclab.network.ipalloc import PodIPAllocator
+from svclab.controllers.base import NODES, PODS, Context, Controller, Obj, is_terminating, replaced
+from svclab.controllers.informer import DELETED, Change
+from svclab.network.ipalloc import AllocationError, PodIPAllocator
+from svclab.controllers.scheduler import DEFAULT_MAX_PODS, max_pods as _max_pods
+from svclab.state.index import NODE, Key, by_node
+
+COMPONENT = "kubelet"
+SANDBOX_RETRY_SECONDS = 10.0  # pkg/kubelet/pod_workers.go backOffPeriod
 
 
 class ReadinessProbe(Protocol):
@@ -21,109 +42,192 @@ class ReadinessProbe(Protocol):
         """(ready, when to look again) for a running pod with a readinessProbe."""
 
 
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
 def _ts_seconds(ts: str) -> float:
     return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
 
 
-def _tolerates(pod: Obj, taint: Obj) -> bool:
-    for toleration in pod.get("spec", {}).get("tolerations") or []:
-        if toleration.get("effect") not in (None, "", taint.get("effect")):
-            continue
-        if toleration.get("operator") == "Exists" and (not toleration.get("key") or toleration.get("key") == taint.get("key")):
-            return True
-        if toleration.get("key") == taint.get("key") and toleration.get("value", "") == taint.get("value", ""):
-            return True
-    return False
+def _internal_ip(node: Obj) -> str:
+    for address in node.get("status", {}).get("addresses") or []:
+        if address.get("type") == "InternalIP":
+            return str(address["address"])
+    return ""
 
 
-def _owner_uid(pod: Obj) -> str:
-    refs = pod["metadata"].get("ownerReferences") or []
-    return refs[0].get("uid", "") if refs else ""
+def _range_set(allocator: PodIPAllocator) -> str:
+    """host-local's RangeSet.String() for the node's podCIDR: first usable to last usable."""
+    network = allocator.network
+    return f"{network.network_address + 1}-{network.broadcast_address - 1}"
 
 
-class Kubelets:
+def sandbox_failure(pod: Obj, allocator: PodIPAllocator) -> str:
+    """The kubelet's event text when the CNI plugin (kindnet: ptp with host-local IPAM) has no IP left."""
+    sandbox = hashlib.sha256(f"sandbox/{pod['metadata'].get('uid', '')}".encode()).hexdigest()
+    return (
+        "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "
+        f'"{sandbox}": plugin type="ptp" failed (add): failed to allocate for range 0: '
+        f"no IP addresses available in range set: {_range_set(allocator)}"
+    )
+
+
+class Kubelets(Controller):
+    name = "kubelet"
+
     def __init__(self, ctx: Context, allocators: dict[str, PodIPAllocator], probe: ReadinessProbe | None = None) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.allocators = allocators
         self.probe = probe
         self.on_pod_stopped: list[Callable[[Obj], None]] = []
         self.on_pod_started: list[Callable[[Obj], None]] = []
+        self._ips: dict[str, tuple[str, str]] = {}  # pod uid -> (node, IP) this kubelet gave it
 
-    def sync(self) -> None:
-        for pod in list(self.ctx.store.items(PODS)):
-            if is_terminating(pod):
-                self._stop(pod)
-            elif not pod["spec"].get("nodeName"):
-                self._schedule(pod)
-            else:
-                self._run(pod)
+    def register(self) -> None:
+        informers = self.ctx.informers
+        self.pods = informers.indexer(PODS)
+        self.pods.add_index(NODE, by_node)
+        informers.add_handler(PODS, self._on_pod)
 
-    # ---- scheduling ----------------------------------------------------------------------------
-    def _schedule(self, pod: Obj) -> None:
-        nodes = [n for n in self.ctx.store.items(NODES) if all(_tolerates(pod, t) for t in n.get("spec", {}).get("taints") or [] if t.get("effect") in ("NoSchedule", "NoExecute"))]
-        if pod["spec"].get("nodeSelector"):
-            nodes = [n for n in nodes if all(n["metadata"].get("labels", {}).get(k) == v for k, v in pod["spec"]["nodeSelector"].items())]
-        if not nodes:
+    def _on_pod(self, change: Change) -> None:
+        pod = change.obj
+        node = pod.get("spec", {}).get("nodeName")
+        if node not in self.allocators:
             return
-        owner = _owner_uid(pod)
-        pods = [p for p in self.ctx.store.items(PODS) if p["spec"].get("nodeName")]
+        if change.type == DELETED:
+            self._release(pod)
+            for hook in self.on_pod_stopped:  # the sandbox goes, however the pod was deleted
+                hook(pod)
+            return
+        if change.prior is None:
+            self._adopt_ip(pod)
+        self.queue.add(change.key)
 
-        def load(node: Obj) -> tuple[int, int, str]:
-            name = node["metadata"]["name"]
-            siblings = sum(1 for p in pods if p["spec"]["nodeName"] == name and owner and _owner_uid(p) == owner)
-            total = sum(1 for p in pods if p["spec"]["nodeName"] == name)
-            return (siblings, total, name)
+    def _adopt_ip(self, pod: Obj) -> None:
+        """After a restart: the IP a running pod already has stays taken (if it is one of ours)."""
+        uid = pod["metadata"].get("uid", "")
+        node = pod["spec"].get("nodeName")
+        ip = (pod.get("status") or {}).get("podIP")
+        if uid in self._ips or not ip or pod["spec"].get("hostNetwork") or node not in self.allocators:
+            return
+        allocator = self.allocators[node]
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return
+        if address in allocator.network and address not in (allocator.network.network_address, allocator.network.broadcast_address):
+            allocator.reserve(ip)
+            self._ips[uid] = (node, ip)
 
-        node = min(nodes, key=load)
-        scheduled = copy.deepcopy(pod)
-        scheduled["spec"]["nodeName"] = node["metadata"]["name"]
-        status = scheduled.setdefault("status", {})
+    def _release(self, pod: Obj) -> None:
+        given = self._ips.pop(pod["metadata"].get("uid", ""), None)
+        if given is not None:
+            self.allocators[given[0]].release(given[1])
+
+    def poke(self) -> None:
+        """Look at every pod on our nodes again (a probe finished, a container exited)."""
+        for node in sorted(self.allocators):
+            for key in sorted(self.pods.by_index(NODE, node)):
+                self.queue.add(key)
+
+    # ---- sync ------------------------------------------------------------------------------------
+    async def sync(self, key: Key) -> None:
+        pod = self.ctx.store.peek(PODS, *key)
+        if pod is None or pod["spec"].get("nodeName") not in self.allocators:
+            return
+        if is_terminating(pod):
+            self._stop(pod, key)
+            return
+        phase = pod.get("status", {}).get("phase")
+        now = self.ctx.clock.time()
+        if phase == "Pending":
+            if not pod.get("status", {}).get("containerStatuses"):
+                if not self._admit(pod):
+                    return
+                pod = self._creating(pod)
+            start_at = _ts_seconds(pod["metadata"]["creationTimestamp"]) + self.ctx.pod_start_seconds
+            if now < start_at:
+                self.queue.add_after(key, start_at - now)
+                return
+            self._start(pod, key)
+        elif phase == "Running":
+            self._update_readiness(pod, key, now)
+
+    def _node(self, name: str) -> Obj | None:
+        return self.ctx.store.peek(NODES, "", name)
+
+    def _admit(self, pod: Obj) -> bool:
+        """canAdmitPod: a node runs at most `status.allocatable.pods` pods. A pod bound past that
+        (with spec.nodeName, past the scheduler) is rejected as rejectPod does: phase Failed,
+        reason OutOfpods, and a Warning event."""
+        node_name = pod["spec"]["nodeName"]
+        node = self._node(node_name)
+        capacity = _max_pods(node) if node is not None else DEFAULT_MAX_PODS
+        used = 0
+        for key in self.pods.by_index(NODE, node_name):
+            other = self.ctx.store.peek(PODS, *key)
+            if other is None or other["metadata"].get("uid") == pod["metadata"].get("uid"):
+                continue
+            status = other.get("status") or {}
+            if status.get("phase") not in ("Succeeded", "Failed") and (status.get("containerStatuses") or status.get("phase") == "Running"):
+                used += 1
+        if used + 1 <= capacity:
+            return True
+        message = f"Node didn't have enough resource: pods, requested: 1, used: {used}, capacity: {capacity}"
+        events.record(self.ctx, pod, "Warning", "OutOfpods", message, COMPONENT, node_name)
+        status = {**(pod.get("status") or {}), "phase": "Failed", "reason": "OutOfpods", "message": f"Pod was rejected: {message}"}
+        self.ctx.store.update(PODS, replaced(pod, status=status))
+        return False
+
+    def _creating(self, pod: Obj) -> Obj:
+        """The status a bound pod shows while its sandbox and containers are being made."""
+        node = self._node(pod["spec"]["nodeName"])
+        changed = copy.deepcopy(pod)
+        status = changed.setdefault("status", {})
         stamp = self.ctx.clock.rfc3339()
-        names = " ".join(c["name"] for c in scheduled["spec"].get("containers") or [])
+        names = " ".join(c["name"] for c in changed["spec"].get("containers") or [])
+        scheduled = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), None)
         status["conditions"] = [
             {"type": "PodReadyToStartContainers", "status": "False", "lastProbeTime": None, "lastTransitionTime": stamp},
             {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp},
             {"type": "Ready", "status": "False", "lastProbeTime": None, "lastTransitionTime": stamp, "reason": "ContainersNotReady", "message": f"containers with unready status: [{names}]"},
             {"type": "ContainersReady", "status": "False", "lastProbeTime": None, "lastTransitionTime": stamp, "reason": "ContainersNotReady", "message": f"containers with unready status: [{names}]"},
-            {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp},
+            scheduled or {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp},
         ]
-        status["hostIP"] = _internal_ip(node)
-        status["hostIPs"] = [{"ip": status["hostIP"]}]
+        if node is not None:
+            status["hostIP"] = _internal_ip(node)
+            status["hostIPs"] = [{"ip": status["hostIP"]}]
         status["startTime"] = stamp
         status["containerStatuses"] = [
             {"name": c["name"], "state": {"waiting": {"reason": "ContainerCreating"}}, "lastState": {}, "ready": False, "restartCount": 0, "image": c.get("image", ""), "imageID": "", "started": False}
-            for c in scheduled["spec"].get("containers") or []
+            for c in changed["spec"].get("containers") or []
         ]
-        self.ctx.store.update(PODS, scheduled)
-        namespace = pod["metadata"].get("namespace", "")
-        events.record(self.ctx, scheduled, "Normal", "Scheduled", f"Successfully assigned {namespace}/{pod['metadata']['name']} to {node['metadata']['name']}", "default-scheduler")
+        return self.ctx.store.update(PODS, changed)
 
-    # ---- running -------------------------------------------------------------------------------
-    def _node(self, name: str) -> Obj | None:
-        return self.ctx.store.peek(NODES, "", name)
-
-    def _run(self, pod: Obj) -> None:
-        status = pod.get("status", {})
-        now = self.ctx.clock.time()
-        if status.get("phase") == "Pending":
-            start_at = _ts_seconds(pod["metadata"]["creationTimestamp"]) + self.ctx.pod_start_seconds
-            if now < start_at:
-                self.ctx.wake_at(start_at)
-                return
-            self._start(pod)
-            return
-        if status.get("phase") == "Running":
-            self._update_readiness(pod, now)
-
-    def _start(self, pod: Obj) -> None:
-        node = self._node(pod["spec"]["nodeName"])
+    def _start(self, pod: Obj, key: Key) -> None:
+        node_name = pod["spec"]["nodeName"]
+        node = self._node(node_name)
         if node is None:
             return
         node_ip = _internal_ip(node)
+        uid = pod["metadata"]["uid"]
         if pod["spec"].get("hostNetwork"):
             ip = node_ip
+        elif uid in self._ips:
+            ip = self._ips[uid][1]
         else:
-            ip = self.allocators[pod["spec"]["nodeName"]].allocate_next()
+            allocator = self.allocators[node_name]
+            try:
+                ip = allocator.allocate_next()
+            except AllocationError:
+                events.record(self.ctx, pod, "Warning", "FailedCreatePodSandBox", sandbox_failure(pod, allocator), COMPONENT, node_name)
+                self.queue.add_after(key, SANDBOX_RETRY_SECONDS)
+                return
+            self._ips[uid] = (node_name, ip)
         started = copy.deepcopy(pod)
         now = self.ctx.clock.rfc3339()
         status = started["status"]
@@ -156,13 +260,13 @@ class Kubelets:
         for hook in self.on_pod_started:
             hook(stored)
         host = pod["spec"]["nodeName"]
-        for index, container in enumerate(containers):
+        for container in containers:
             path = f"spec.containers{{{container['name']}}}"
-            events.record(self.ctx, started, "Normal", "Pulled", f'Container image "{container.get("image", "")}" already present on machine', "kubelet", host, path)
-            events.record(self.ctx, started, "Normal", "Created", f"Created container: {container['name']}", "kubelet", host, path)
-            events.record(self.ctx, started, "Normal", "Started", f"Started container {container['name']}", "kubelet", host, path)
+            events.record(self.ctx, started, "Normal", "Pulled", f'Container image "{container.get("image", "")}" already present on machine', COMPONENT, host, path)
+            events.record(self.ctx, started, "Normal", "Created", f"Created container: {container['name']}", COMPONENT, host, path)
+            events.record(self.ctx, started, "Normal", "Started", f"Started container {container['name']}", COMPONENT, host, path)
         if has_probe:
-            self._update_readiness(self.ctx.store.peek(PODS, pod["metadata"]["namespace"], pod["metadata"]["name"]) or started, self.ctx.clock.time())
+            self._update_readiness(self.ctx.store.peek(PODS, *key) or stored, key, self.ctx.clock.time())
 
     def _container_status(self, pod: Obj, container: Obj, now: str) -> Obj:
         image = container.get("image", "")
@@ -182,13 +286,13 @@ class Kubelets:
             "started": True,
         }
 
-    def _update_readiness(self, pod: Obj, now: float) -> None:
+    def _update_readiness(self, pod: Obj, key: Key, now: float) -> None:
         containers = pod["spec"].get("containers") or []
         if not any(c.get("readinessProbe") for c in containers) or self.probe is None:
             return
         ready, next_check = self.probe(pod, now)
         if next_check is not None:
-            self.ctx.wake_at(next_check)
+            self.queue.add_after(key, max(next_check - now, 0.0))
         conditions = pod["status"].get("conditions") or []
         current = next((c for c in conditions if c["type"] == "Ready"), None)
         if current is not None and (current["status"] == "True") == ready:
@@ -208,11 +312,16 @@ class Kubelets:
             status["ready"] = ready
         self.ctx.store.update(PODS, changed)
         if not ready:
-            events.record(self.ctx, changed, "Warning", "Unhealthy", "Readiness probe failed: ", "kubelet", changed["spec"]["nodeName"], f"spec.containers{{{containers[0]['name']}}}")
+            events.record(self.ctx, changed, "Warning", "Unhealthy", "Readiness probe failed: ", COMPONENT, changed["spec"]["nodeName"], f"spec.containers{{{containers[0]['name']}}}")
 
     def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
         """The pod's (single) main process ended with EXIT_CODE: restartPolicy Never, or OnFailure
-        with code 0, completes the pod (Succeeded or Failed); otherwise the container restarts."""
+        with code 0, completes the pod (Succeeded or Failed); otherwise the container restarts.
+        Safe to call from another thread: the write is made on the cluster's loop."""
+        loop = self.ctx.loop
+        if loop is not None and not _on_loop(loop):
+            loop.call_soon_threadsafe(self.container_exited, namespace, name, uid, exit_code)
+            return
         pod = self.ctx.store.peek(PODS, namespace, name)
         if pod is None or pod["metadata"]["uid"] != uid or pod.get("status", {}).get("phase") != "Running" or is_terminating(pod):
             return
@@ -241,26 +350,14 @@ class Kubelets:
         self.ctx.store.update(PODS, changed)
 
     # ---- stopping ------------------------------------------------------------------------------
-    def _stop(self, pod: Obj) -> None:
+    def _stop(self, pod: Obj, key: Key) -> None:
         meta = pod["metadata"]
         if pod["spec"].get("nodeName") and pod.get("status", {}).get("phase") == "Running":
             stop_at = _ts_seconds(meta["deletionTimestamp"]) + min(self.ctx.pod_stop_seconds, float(meta.get("deletionGracePeriodSeconds", 30)))
-            if self.ctx.clock.time() < stop_at:
-                self.ctx.wake_at(stop_at)
+            now = self.ctx.clock.time()
+            if now < stop_at:
+                self.queue.add_after(key, stop_at - now)
                 return
             for container in pod["spec"].get("containers") or []:
-                events.record(self.ctx, pod, "Normal", "Killing", f"Stopping container {container['name']}", "kubelet", pod["spec"]["nodeName"], f"spec.containers{{{container['name']}}}")
-        removed = self.ctx.registry.remove(PODS, meta["namespace"], meta["name"])
-        if removed is not None:
-            node = pod["spec"].get("nodeName")
-            if node in self.allocators and not pod["spec"].get("hostNetwork"):
-                self.allocators[node].release(pod.get("status", {}).get("podIP"))
-            for hook in self.on_pod_stopped:
-                hook(removed)
-
-
-def _internal_ip(node: Obj) -> str:
-    for address in node.get("status", {}).get("addresses") or []:
-        if address.get("type") == "InternalIP":
-            return str(address["address"])
-    return ""
+                events.record(self.ctx, pod, "Normal", "Killing", f"Stopping container {container['name']}", COMPONENT, pod["spec"]["nodeName"], f"spec.containers{{{container['name']}}}")
+        self.ctx.registry.remove(PODS, meta["namespace"], meta["name"])  # the DELETED event releases the IP

@@ -77,12 +77,12 @@ def exercise_for(lesson: Entry, all_exercises: list[Entry]) -> Entry | None:
 
 
 def busybox_applets() -> tuple[list[str], list[str], list[str]]:
-    """What a busybox pod can run, from the toolbox's registry: applets, shell builtins, and the
-    commands only the other images (agnhost) add."""
+    """What a busybox pod can run, from the toolbox's registry: the applets svclab emulates, shell
+    builtins, and the commands only the other images (agnhost) add."""
     from svclab.network import tools
     from svclab.network.shell import BUILTINS
 
-    return sorted(tools.BUSYBOX), sorted(BUILTINS), sorted(tools.EXTRA)
+    return sorted(tools.EMULATED), sorted(BUILTINS), sorted(tools.EXTRA)
 
 
 def _code(names: list[str]) -> str:
@@ -123,12 +123,13 @@ def start_page(checkout: Path, state_dir: Path, kubeconfig: Path, backend: str =
         "/ # nslookup web-service\n/ # wget -qO- http://web-service/hostname\n/ # exit\n```\n\n"
         f"In a terminal of your own (outside JupyterLab), first run `export KUBECONFIG={kubeconfig}`.",
         "## What the cluster's busybox can run\n\n"
-        "The Pods run a small busybox toolbox (the `busybox:1.36.1` applets the course needs), under an `ash`-like "
+        "The Pods run an emulated `busybox:1.36.1`: these applets, under an `ash`-like "
         "`sh` with pipes, `;`, `&&`, `||`, `$(...)`, `if`, `for` and `while`.\n\n"
         f"- **applets**: {_code(applets)}\n"
         f"- **shell builtins**: {_code(builtins)}\n"
         f"- **only in the other images** (agnhost, not busybox): {_code(extra_tools)}\n\n"
-        "Anything else answers `sh: NAME: not found`, as in a real busybox image without that applet.",
+        "`ls /bin` lists every program of the real image; the ones not above answer that svclab does not emulate "
+        "them (exit code 126). A name the image lacks answers `sh: NAME: not found`, as in a real busybox Pod.",
         "## Which cluster this is\n\n"
         f"This JupyterLab, its notebooks and its terminals use the {backend} cluster whose state is in `{state_dir}`. "
         "svclab picks a cluster by one rule, the same for notebooks, terminals, `svclab status` and `svclab doctor`: "

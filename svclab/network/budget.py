@@ -128,6 +128,7 @@ class Budget:
     written: dict[int, int] = field(default_factory=dict)
     killed: Killed | None = None
     peak_pipe_bytes: int = 0   # the most any pipe of the session held unread (what streaming keeps)
+    sigint: bool = False       # Ctrl-C reached the foreground job and no program has taken it yet
 
     clock_id: int | None = None
     _last_yield: float = 0.0
@@ -163,6 +164,19 @@ class Budget:
         """Mark the session dead by ``signo``; the next checkpoint raises it."""
         if self.killed is None:
             self.killed = Killed(signo)
+
+    def interrupt(self) -> None:
+        """SIGINT to the foreground job (Ctrl-C on its terminal). Its task is then cancelled; a
+        program that catches SIGINT (ping prints its statistics) takes the signal with
+        ``take_interrupt`` and goes on, any other dies of it."""
+        self.sigint = True
+
+    def take_interrupt(self) -> bool:
+        """Whether the cancellation a program sees is a SIGINT it may handle (once), and not the
+        session being killed."""
+        pending = self.sigint and self.killed is None
+        self.sigint = False
+        return pending
 
     def output_allowed(self, fd: int, count: int) -> int:
         """Count output on a stream the session hands to its client: how many of ``count`` bytes

@@ -127,16 +127,24 @@ class TerminalSession:
             self._typeahead_bytes += len(item)
         self._typeahead.append(item)
 
-    async def _interrupt(self, command: asyncio.Future[int | None]) -> None:
-        """The tty echoes ^C, SIGINT ends the command, ash starts a new line; the rest of the
-        typed input is flushed."""
-        command.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await command
+    def _interrupt(self, command: asyncio.Future[int | None]) -> None:
+        """Ctrl-C while a command runs: the tty echoes ^C at once and flushes the typed input,
+        SIGINT goes to the command. Most programs die of it (then ash starts a new line and $? is
+        130); one that catches SIGINT (ping) goes on, prints what it prints, and exits normally."""
+        self._write(b"^C")
         self._typeahead.clear()
         self._typeahead_bytes = 0
-        self.shell.interrupted()
-        self._write(b"^C\n")
+        self.io.budget.interrupt()
+        command.cancel()
+
+    def _finished(self, command: asyncio.Future[int | None]) -> int | None:
+        """The command's end: killed by SIGINT (ash's new line, $? 130) or its own exit."""
+        self.io.budget.sigint = False   # a SIGINT nobody took does not outlive the command
+        if command.cancelled():
+            self.shell.interrupted()
+            self._write(b"\n")
+            return None
+        return command.result()
 
     async def _line(self, text: str) -> int | None:
         src = self._pending + text + "\n"
@@ -150,21 +158,19 @@ class TerminalSession:
         command = asyncio.ensure_future(self.shell.run_line(src, IO(EmptyReader(), {1: terminal, 2: terminal})))
         try:
             if any(isinstance(t, bytes) and CTRL_C in t for t in self._typeahead):
-                await self._interrupt(command)   # Ctrl-C was typed right after Enter
-                return None
+                self._interrupt(command)   # Ctrl-C was typed right after Enter
             while True:
                 if self._getter is None:
                     self._getter = asyncio.ensure_future(self.io.next_input())
                 running: set[asyncio.Future[Any]] = {command, self._getter}
                 await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 if command.done():
-                    return command.result()
+                    return self._finished(command)
                 item = self._getter.result()
                 self._getter = None
                 if isinstance(item, bytes) and CTRL_C in item:
-                    await self._interrupt(command)
-                    return None
-                if isinstance(item, Resize):
+                    self._interrupt(command)
+                elif isinstance(item, Resize):
                     self._resized(item, redraw=False)
                 else:
                     self._keep(item)
@@ -219,7 +225,8 @@ async def program_on_terminal(program: Program, env: PodEnv, tools: Mapping[str,
                     if stdin.buffered < io.budget.limits.tty_input_bytes:
                         with contextlib.suppress(BaseException):
                             stdin.write_nowait((event.text + "\n").encode())
-                elif isinstance(event, Interrupt):
+                elif isinstance(event, Interrupt):   # (the editor has echoed ^C)
+                    io.budget.interrupt()
                     command.cancel()
                     return
                 elif isinstance(event, EndOfInput):
@@ -230,6 +237,7 @@ async def program_on_terminal(program: Program, env: PodEnv, tools: Mapping[str,
         await asyncio.wait({command, keys}, return_when=asyncio.FIRST_COMPLETED)
         if keys.done() and not command.done():
             await asyncio.wait({command})
+        io.budget.sigint = False
         if command.cancelled():
             return 128 + SIGINT
         return command.result()

@@ -5,7 +5,12 @@ from __future__ import annotations
 import posixpath
 import threading
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from svclab.network.icmp import EchoReply
+    from svclab.network.processes import ProcessTable
+    from svclab.network.tcp import Connection
 
 
 @dataclass
@@ -241,6 +246,7 @@ class PodEnv(Protocol):
     fs: PodFS
     env: dict[str, str]
     dns_server: tuple[str, int]
+    processes: ProcessTable
 
     async def http_request(self, ip: str, port: int, method: str, path: str,
                            headers: dict[str, str]) -> HttpResponse:
@@ -249,6 +255,15 @@ class PodEnv(Protocol):
 
     async def sleep(self, seconds: float) -> None:
         """Wait (the cluster may compress time)."""
+        ...
+
+    async def tcp_connect(self, ip: str, port: int) -> Connection:
+        """Open a TCP connection to whatever listens at ip:port (through kube-proxy's rules for a
+        Service address); raise ConnectionRefused or ConnectTimeout."""
+        ...
+
+    async def icmp_echo(self, ip: str, seq: int) -> EchoReply | None:
+        """Send ICMP echo request number ``seq``; the reply, or None when nothing answers."""
         ...
 
 

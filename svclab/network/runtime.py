@@ -14,8 +14,9 @@ the pods' apps) and through real UDP to the DNS server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,15 +24,18 @@ from typing import Any, Protocol
 from svclab.dns.index import ObjectSource
 from svclab.dns.server import DNSServer
 from svclab.network import messages
+from svclab.network import gohttp, icmp
 from svclab.network.budget import DEFAULT_LIMITS, Budget, Limits
 from svclab.network.interactive import Console, program_on_terminal, shell_on_terminal
 from svclab.network.podenv import ConnectionRefused, HttpResponse
 from svclab.network.probes import Prober
+from svclab.network.processes import EXEC_PID_GAP
 from svclab.network.proxy import KubeProxy, Route, listens_on, probe_endpoints
 from svclab.network.sandbox import Sandbox, make_sandbox
 from svclab.network.session import LoopBridge, Session, SessionIO, SessionPool, SessionRefused
 from svclab.network.shell import Program, is_interactive_shell, locate, start_program
 from svclab.network.streams import Collector, EmptyReader
+from svclab.network.tcp import Connection, Endpoint
 from svclab.network.tools import tools_for_image
 from svclab.network.tools.netexec import netexec
 from svclab.resources import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICES, Resource
@@ -105,6 +109,8 @@ class ClusterNetwork:
         self.probe_sessions = SessionPool(limits.probe_sessions)
         self.prober = Prober(self)
         self.bridge: LoopBridge | None = None
+        self._servers: set[asyncio.Task[None]] = set()   # the apps' ends of open TCP connections
+        self._ephemeral = random.Random(0)
 
     # ---- lifecycle (on the cluster's loop) -------------------------------------------------------
     @property
@@ -120,6 +126,8 @@ class ClusterNetwork:
             console.stop()
         self.sessions.kill_all()
         self.probe_sessions.kill_all()
+        for server in list(self._servers):
+            server.cancel()
         await self.dns.stop()
 
     # ---- the kubelet's hooks -------------------------------------------------------------------
@@ -186,19 +194,22 @@ class ClusterNetwork:
         name = f"{meta['namespace']}/{meta['name']}"
         uid = meta["uid"]
         if tty and stdin and is_interactive_shell(argv):
-            def terminal(io: SessionIO) -> Any:
-                return shell_on_terminal(argv, sandbox, tools, io)
+            async def terminal(io: SessionIO) -> int:
+                with _exec_process(sandbox, argv, io):
+                    return await shell_on_terminal(argv, sandbox, tools, io)
             return self._start(uid, name, terminal, self.limits.interactive(), tty=True, argv=argv)
         program = locate(argv, sandbox, tools)
         if isinstance(program, str):
             return program
         if tty and stdin:
-            def typed(io: SessionIO) -> Any:
-                return program_on_terminal(program, sandbox, tools, io)
+            async def typed(io: SessionIO) -> int:
+                with _exec_process(sandbox, argv, io):
+                    return await program_on_terminal(program, sandbox, tools, io)
             return self._start(uid, name, typed, self.limits.interactive(), tty=True, argv=argv)
 
-        def command(io: SessionIO) -> Any:
-            return start_program(program, sandbox, tools, io.budget, io.stdin(), io.stdout, io.stderr)
+        async def command(io: SessionIO) -> int:
+            with _exec_process(sandbox, argv, io):
+                return await start_program(program, sandbox, tools, io.budget, io.stdin(), io.stdout, io.stderr)
         return self._start(uid, name, command, self.limits, tty=tty, argv=argv)
 
     def _start(self, uid: str, name: str, main: Any, limits: Limits, *, tty: bool, argv: list[str]) -> Session | str:
@@ -292,17 +303,45 @@ class ClusterNetwork:
         self.prober.track(asyncio.ensure_future(watch()))
         return True
 
-    # ---- HTTP ----------------------------------------------------------------------------------
-    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str) -> HttpResponse:
-        """A TCP connection from the pod, decided by kube-proxy (runs on the cluster's loop)."""
+    # ---- TCP and ICMP ----------------------------------------------------------------------------
+    def _route(self, sandbox: Sandbox, ip: str, port: int) -> tuple[Route, str]:
+        """Where a TCP connection from the pod to ip:port lands (kube-proxy's choice for a Service
+        address), and the client address the app sees; ConnectionRefused or ConnectTimeout."""
         if ip.startswith("127.") or ip == "::1":
             # the pod's own loopback (its network namespace), never the host's
             pod = self.pod_by_uid(sandbox.uid)
             if pod is None or not listens_on(pod, port):
                 raise ConnectionRefused(f"{ip}:{port}")
-            return await self.serve_http(Route(pod, port), ip, method, path)
-        route = self.proxy.route(sandbox.ip, ip, port)
-        return await self.serve_http(route, sandbox.ip, method, path)
+            return Route(pod, port), ip
+        return self.proxy.route(sandbox.ip, ip, port), sandbox.ip
+
+    async def tcp_from_pod(self, sandbox: Sandbox, ip: str, port: int) -> Connection:
+        """connect(2) from the pod (on the cluster's loop): the app of the pod kube-proxy picks
+        accepts it and serves it until either side closes. Every listener the pods have is an HTTP
+        app for now (`listens_on`); the app that answers is chosen here, per route."""
+        route, client_ip = self._route(sandbox, ip, port)
+        loopback = client_ip == ip
+        server_ip = ip if loopback else route.pod.get("status", {}).get("podIP", ip)
+        local = Endpoint(client_ip, self._ephemeral.randint(32768, 60999))   # ip_local_port_range
+        conn = Connection(local, Endpoint(ip, port), Endpoint(server_ip, route.port))
+
+        async def handle(method: str, path: str, headers: dict[str, str]) -> HttpResponse:
+            return await self.serve_http(route, client_ip, method, path)
+
+        task = asyncio.ensure_future(gohttp.serve(conn, handle))
+        self._servers.add(task)
+        task.add_done_callback(self._servers.discard)
+        return conn
+
+    async def icmp_from_pod(self, sandbox: Sandbox, ip: str, seq: int) -> icmp.EchoReply | None:
+        """An echo request from the pod (on the cluster's loop): who answers, see svclab.network.icmp."""
+        return icmp.echo(sandbox.ip, sandbox.node, ip, seq, self.port.objects(PODS), self.port.objects(NODES))
+
+    # ---- HTTP ----------------------------------------------------------------------------------
+    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str) -> HttpResponse:
+        """A TCP connection from the pod, decided by kube-proxy (runs on the cluster's loop)."""
+        route, client_ip = self._route(sandbox, ip, port)
+        return await self.serve_http(route, client_ip, method, path)
 
     async def serve_http(self, route: Route, client_ip: str, method: str, path: str) -> HttpResponse:
         """The pod's HTTP app: agnhost netexec, plus 200 on its own health-check paths."""
@@ -315,6 +354,13 @@ class ClusterNetwork:
         uptime = self.port.clock.time() - sandbox.started_at if sandbox else 0.0
         hostname = pod["spec"].get("hostname") or pod["metadata"]["name"]
         return await netexec(hostname, client_ip, method, path, now=self.port.clock.now(), uptime=uptime)
+
+
+@contextlib.contextmanager
+def _exec_process(sandbox: Sandbox, argv: list[str], io: SessionIO) -> Iterator[None]:
+    """The exec'd program is a process of the pod while it runs (`ps` lists it)."""
+    with sandbox.processes.running(argv, gap=EXEC_PID_GAP, cpu=io.budget.cpu_used, tty=io.stdout.tty):
+        yield
 
 
 def _repository(image: str) -> str:

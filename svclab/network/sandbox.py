@@ -12,8 +12,12 @@ from typing import Any, Protocol
 
 from svclab.dns.resolvconf import resolv_conf
 from svclab.network.budget import Limits
+from svclab.network.icmp import EchoReply
 from svclab.network.podenv import HttpResponse, PodFS, standard_files
+from svclab.network.processes import ProcessTable, container_command
 from svclab.network.session import LoopBridge
+from svclab.network.tcp import Connection
+from svclab.network.tools import image_files
 from svclab.version import CLUSTER_DOMAIN
 
 Obj = dict[str, Any]
@@ -32,6 +36,10 @@ class PodNetwork(Protocol):
     def dns_endpoint(self) -> tuple[str, int]: ...
 
     async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str) -> HttpResponse: ...
+
+    async def tcp_from_pod(self, sandbox: Sandbox, ip: str, port: int) -> Connection: ...
+
+    async def icmp_from_pod(self, sandbox: Sandbox, ip: str, seq: int) -> EchoReply | None: ...
 
 
 def _service_env(services: list[Obj], namespace: str) -> dict[str, str]:
@@ -78,6 +86,8 @@ class Sandbox:
     started_at: float
     dns_server: tuple[str, int] = ("127.0.0.1", 0)
     extra: dict[str, Any] = field(default_factory=dict)
+    processes: ProcessTable = field(default_factory=lambda: ProcessTable(["sh"]))
+    node: str = ""
 
     async def http_request(self, ip: str, port: int, method: str, path: str, headers: dict[str, str]) -> HttpResponse:
         bridge = self.network.bridge
@@ -86,6 +96,16 @@ class Sandbox:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    async def tcp_connect(self, ip: str, port: int) -> Connection:
+        bridge = self.network.bridge
+        assert bridge is not None, "the network has not started"
+        return await bridge.call(self.network.tcp_from_pod, self, ip, port)
+
+    async def icmp_echo(self, ip: str, seq: int) -> EchoReply | None:
+        bridge = self.network.bridge
+        assert bridge is not None, "the network has not started"
+        return await bridge.call(self.network.icmp_from_pod, self, ip, seq)
 
 
 def make_sandbox(network: PodNetwork, pod: Obj, services: list[Obj], now: float) -> Sandbox:
@@ -106,5 +126,10 @@ def make_sandbox(network: PodNetwork, pod: Obj, services: list[Obj], now: float)
             if "value" in var:
                 env[var["name"]] = str(var["value"])
         break
+    container = next(iter(spec.get("containers") or []), {})
+    image = container.get("image", "")
+    files.update(image_files(image))   # the image's programs: `ls /bin`, `which`
     fs = PodFS(files, capacity=network.limits.fs_bytes)
-    return Sandbox(network, meta["name"], namespace, hostname, ip, fs, env, meta["uid"], now, network.dns_endpoint)
+    main = ProcessTable(container_command(image, container.get("command"), container.get("args")))
+    return Sandbox(network, meta["name"], namespace, hostname, ip, fs, env, meta["uid"], now, network.dns_endpoint,
+                   processes=main, node=spec.get("nodeName", ""))

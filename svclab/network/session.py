@@ -362,8 +362,10 @@ class Session:
         self._signal(SIGINT)
 
     def kill(self) -> None:
-        """SIGKILL: the client went away, the pod stopped."""
+        """SIGKILL: the client went away, the pod stopped. It cannot be caught: the budget is marked
+        too, so a program that handles a cancellation as SIGINT (ping) still dies at its next step."""
         self.output.abandon()
+        self.budget.kill(SIGKILL)
         self._signal(SIGKILL)
 
     def _signal(self, signo: int) -> None:

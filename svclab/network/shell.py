@@ -352,12 +352,17 @@ class Shell:
             if too_big:
                 self.err(io, messages.ASH_EXEC_FAILED.format(arg0=self.arg0, cmd=name, err=too_big))
                 return messages.EXIT_CANNOT_EXECUTE
-        if base in SHELLS:
-            return await run_shell(argv, self.env, self.tools, self.budget, io.stdin, io.fds[1], io.fds[2], environ,
-                                   self.cwd)
-        inv = Invocation(argv=argv, env=self.env, environ=environ, cwd=self.cwd, budget=self.budget,
-                         stdin=io.stdin, stdout=io.fds[1], stderr=io.fds[2])
-        return await run_tool(tool, inv, as_builtin)
+        if as_builtin:
+            inv = Invocation(argv=argv, env=self.env, environ=environ, cwd=self.cwd, budget=self.budget,
+                             stdin=io.stdin, stdout=io.fds[1], stderr=io.fds[2])
+            return await run_tool(tool, inv, as_builtin)
+        with self.env.processes.running(argv):   # fork + exec: a process of the pod (`ps` lists it)
+            if base in SHELLS:
+                return await run_shell(argv, self.env, self.tools, self.budget, io.stdin, io.fds[1], io.fds[2],
+                                       environ, self.cwd)
+            inv = Invocation(argv=argv, env=self.env, environ=environ, cwd=self.cwd, budget=self.budget,
+                             stdin=io.stdin, stdout=io.fds[1], stderr=io.fds[2])
+            return await run_tool(tool, inv, as_builtin)
 
     def find(self, name: str) -> Tool | None:
         """PATH lookup: applets live in the bin directories; sh is always there."""
@@ -708,7 +713,7 @@ async def run_shell(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], bud
     """ash's main: ``sh [-ex] -c SCRIPT [ARG0 [ARG...]]`` or ``sh [FILE [ARG...]]``; its exit status."""
     base_env = environ if environ is not None else initial_environ(env)
     sh = Shell(env, tools, budget, arg0=argv[0], vars=dict(base_env), exported=set(base_env), cwd=cwd)
-    sh.vars.setdefault("PWD", cwd)
+    _ash_startup(sh, cwd)
     io = IO(stdin, {1: stdout, 2: stderr})
     args = argv[1:]
     script: str | None = None
@@ -753,6 +758,15 @@ async def run_shell(argv: list[str], env: PodEnv, tools: Mapping[str, Tool], bud
     return await sh.run_script(text, io)
 
 
+def _ash_startup(sh: Shell, cwd: str) -> None:
+    """ash's init(): SHLVL one more than the parent's, and PWD, both exported (``sh -c env`` shows
+    them, a program exec'd directly does not)."""
+    level = sh.vars.get("SHLVL", "")
+    sh.set_var("SHLVL", str((int(level) if level.lstrip("-").isdigit() else 0) + 1))
+    sh.set_var("PWD", cwd)
+    sh.exported.update(("SHLVL", "PWD"))
+
+
 def is_interactive_shell(argv: list[str]) -> bool:
     """``sh``/``ash`` (by name or from a bin directory) with no script: ash reads commands from stdin."""
     if not argv:
@@ -776,7 +790,7 @@ class InteractiveShell:
         base_env = initial_environ(env)
         self.shell = Shell(env, tools, budget, arg0=argv[0], vars=dict(base_env), exported=set(base_env),
                            interactive=True)
-        self.shell.vars.setdefault("PWD", "/")
+        _ash_startup(self.shell, "/")
         for arg in argv[1:]:
             self.shell.errexit = self.shell.errexit or (arg.startswith("-") and "e" in arg)
             self.shell.xtrace = self.shell.xtrace or (arg.startswith("-") and "x" in arg)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
-from typing import Any, Callable
+from typing import Any
 
 from svclab.apiserver.apply import record_update
 from svclab.registry.names import generate_name
@@ -19,6 +19,7 @@ from svclab.state.store import Store
 from svclab.validation import errors, messages
 from svclab.validation.defaults import apply_defaults
 from svclab.validation.strategy import init_ip_families, prepare_for_create, prepare_for_update
+from svclab.validation.podstatus import prepare_pod_status_update
 from svclab.validation.validate import validate_create, validate_update
 
 Obj = dict[str, Any]
@@ -33,7 +34,6 @@ class Registry:
         self.clock = clock
         self.rng = rng
         self.services = services
-        self.after_write: list[Callable[[], None]] = []
 
     def _record_manager(self, res: Resource, old: Obj | None, new: Obj, manager: str, subresource: str = "") -> None:
         """metadata.managedFields after a non-apply write, as the apiserver's field manager records it."""
@@ -49,8 +49,24 @@ class Registry:
 
     # ---- create ------------------------------------------------------------------------------
     def create(self, res: Resource, namespace: str, obj: Obj, *, dry_run: bool = False, manager: str = "") -> Obj:
+        """Store.Create: with generateName and no name, a name that is taken is drawn again, up to
+        maxNameGenerationCreateAttempts times (the RetryGenerateName feature, GA in v1.32)."""
+        meta = obj.get("metadata") or {}
+        if not (meta.get("generateName") and not meta.get("name")):
+            return self._create(res, namespace, obj, dry_run, manager)
+        for attempt in range(messages.MAX_NAME_GENERATION_CREATE_ATTEMPTS):
+            try:
+                return self._create(res, namespace, obj, dry_run, manager)
+            except errors.ApiError as err:
+                if err.reason != messages.REASON_ALREADY_EXISTS or attempt == messages.MAX_NAME_GENERATION_CREATE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _create(self, res: Resource, namespace: str, obj: Obj, dry_run: bool, manager: str) -> Obj:
         obj = copy.deepcopy(obj)
-        meta = obj.setdefault("metadata", {})
+        if not isinstance(obj.get("metadata"), dict):
+            obj["metadata"] = {}  # `"metadata": null` decodes to an empty ObjectMeta
+        meta = obj["metadata"]
         if res.namespaced:
             if meta.get("namespace") and meta["namespace"] != namespace:
                 raise errors.bad_request(messages.NAMESPACE_MISMATCH)
@@ -77,15 +93,15 @@ class Registry:
         if causes:
             self.services.release_values(taken)
             raise errors.invalid(res, meta.get("name", ""), causes)
-        if self.store.peek(res, namespace, meta["name"]) is not None:
+        existing = self.store.peek(res, namespace, meta["name"])
+        if existing is not None:
             self.services.release_values(taken)
-            raise errors.already_exists(res, meta["name"])
+            raise _already_exists(res, meta, existing)
         if dry_run:
             self.services.release_values(taken)
             return obj
         self._record_manager(res, None, obj, manager)
         created = self.store.create(res, obj)
-        self._after_write()
         return self.store.get(res, namespace, created["metadata"]["name"]) or created
 
     def _check_namespace(self, res: Resource, namespace: str, name: str) -> None:
@@ -103,14 +119,20 @@ class Registry:
             obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj)}
         elif res.kind == "Service":
             obj["status"] = {"loadBalancer": {}}
-        elif res.kind in ("Deployment", "ReplicaSet", "StatefulSet"):
+        elif res.kind == "Deployment":
             obj["status"] = {}
+        elif res.kind == "ReplicaSet":  # the zero values of the status fields without omitempty
+            obj["status"] = {"replicas": 0}
+        elif res.kind == "StatefulSet":
+            obj["status"] = {"replicas": 0, "availableReplicas": 0}
 
     # ---- update ------------------------------------------------------------------------------
     def update(self, res: Resource, namespace: str, name: str, obj: Obj, *, subresource: str = "", dry_run: bool = False, manager: str = "") -> Obj:
         old = self.get(res, namespace, name)
         obj = copy.deepcopy(obj)
-        meta = obj.setdefault("metadata", {})
+        if not isinstance(obj.get("metadata"), dict):
+            obj["metadata"] = {}
+        meta = obj["metadata"]
         if meta.get("name") and meta["name"] != name:
             raise errors.bad_request(messages.NAME_MISMATCH.format(obj=meta["name"], url=name))
         if res.namespaced and meta.get("namespace") and meta["namespace"] != namespace:
@@ -129,14 +151,16 @@ class Registry:
                 meta.pop(kept, None)
         obj["apiVersion"], obj["kind"] = res.api_version, res.kind
         if subresource == "status":
-            obj = {**old, "status": obj.get("status", {})}
+            obj = {**old, "status": obj.get("status") or {}}
+            if res is PODS:
+                prepare_pod_status_update(obj, old)
         elif "status" in res.subresources or res.kind == "Namespace":
             if "status" in old:
                 obj["status"] = old["status"]
         apply_defaults(res, obj, creating=False)
         if subresource != "status":  # the status strategy keeps the spec; the main one keeps the status
             prepare_for_update((res.group, res.kind), obj, old)
-        causes = validate_update(res, obj, old)
+        causes = validate_update(res, obj, old, subresource)
         if res is SERVICES and not causes:
             causes = init_ip_families(obj, old)
         if causes:
@@ -149,7 +173,6 @@ class Registry:
         updated = self.store.update(res, obj)
         if res is SERVICES:
             self.services.release_dropped(old, updated)
-        self._after_write()
         return self.store.get(res, namespace, name) or updated
 
     def write_status(self, res: Resource, obj: Obj) -> Obj:
@@ -169,6 +192,8 @@ class Registry:
             raise errors.conflict(res, name, messages.PRECONDITION_UID.format(want=uid, have=obj["metadata"].get("uid", "")))
         if dry_run:
             return obj if res.kind in RETURNS_DELETED_OBJECT else success_status(res, obj)
+        if grace_seconds is not None and grace_seconds < 0:
+            grace_seconds = 1  # rest.BeforeDelete: a negative grace period is treated as 1s
         if res.kind == "Namespace":
             result = self._begin_namespace_delete(obj)
         elif res.kind == "Pod" and (grace_seconds is None or grace_seconds > 0) and obj["metadata"].get("deletionTimestamp") is None and obj.get("spec", {}).get("nodeName"):
@@ -177,7 +202,6 @@ class Registry:
             result = self.remove(res, namespace, name) or obj
             if propagation == "Orphan":
                 self._orphan(obj)
-        self._after_write()
         if res.kind in RETURNS_DELETED_OBJECT:
             return result
         return success_status(res, obj)
@@ -214,9 +238,14 @@ class Registry:
                         del changed["metadata"]["ownerReferences"]
                     self.store.update(res, changed)
 
-    def _after_write(self) -> None:
-        for hook in self.after_write:
-            hook()
+
+def _already_exists(res: Resource, meta: Obj, existing: Obj) -> errors.ApiError:
+    """The create's AlreadyExists as Store.create words it: a generated name gives the generate-name
+    conflict (rest.CheckGeneratedNameError); an object being deleted says so."""
+    err = errors.generate_name_conflict(res, meta["name"]) if meta.get("generateName") else errors.already_exists(res, meta["name"])
+    if (existing.get("metadata") or {}).get("deletionTimestamp"):
+        err.status["message"] = messages.OBJECT_BEING_DELETED.format(message=err.status["message"])
+    return err
 
 
 def _qos_class(pod: Obj) -> str:

@@ -127,17 +127,19 @@ class ServiceAllocator:
                 self.ports.release(port["nodePort"])
 
     def reserve_existing(self, svc: Obj) -> None:
-        """Re-reserve what a restored Service holds (after loading state from disk)."""
-        spec = svc.get("spec", {})
+        """Re-reserve what a restored Service holds (after loading state from disk). Values that are
+        not addresses or ports of the ranges, or are held twice, are skipped: never an error."""
+        spec = svc.get("spec") or {}
         for ip in spec.get("clusterIPs") or []:
-            if ip and ip != "None" and self.ips.contains(ip):
+            if isinstance(ip, str) and ip != "None" and self.ips.contains(ip):
                 try:
                     self.ips.allocate(ip)
                 except AlreadyAllocated:
                     pass
         for port in spec.get("ports") or []:
-            if port.get("nodePort"):
+            node_port = port.get("nodePort") if isinstance(port, dict) else None
+            if isinstance(node_port, int) and not isinstance(node_port, bool) and node_port:
                 try:
-                    self.ports.allocate(int(port["nodePort"]))
+                    self.ports.allocate(node_port)
                 except (AlreadyAllocated, NotInRange):
                     pass

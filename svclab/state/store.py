@@ -1,7 +1,9 @@
 """The object store: objects by resource, namespace and name; resourceVersions; watch streams.
 
 It knows nothing of HTTP or of controllers. Every write bumps one cluster-wide resourceVersion
-(as etcd's revision does), fires the watch events, and tells subscribers (the controller manager).
+(as etcd's revision does), is committed to the revision log (`svclab.state.sqlite_log`, one SQLite
+transaction) before it returns, then fires the watch events and tells subscribers (the controllers).
+Reads are served from an in-memory copy of the current objects; the watch history comes from the log.
 """
 
 from __future__ import annotations
@@ -9,15 +11,21 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
+import sqlite3
 import uuid
-from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from svclab.resources import RESOURCES, Resource
 from svclab.state.selectors import FieldRequirement, Requirement, fields_match, labels_match
+from svclab.state.sqlite_log import Row, SqliteLog, UnreadableState, encode, key_name, split_name
 
-HISTORY_LENGTH = 20000
+HISTORY_LENGTH = 20000  # revisions a watch can start from (older ones are compacted away)
+COMPACT_EVERY = 1000  # compaction runs after every this many revisions
+
+log = logging.getLogger("svclab.store")
 
 Obj = dict[str, Any]
 
@@ -51,20 +59,109 @@ class TooOldResourceVersion(Exception):
     """The requested resourceVersion is older than the watch history."""
 
 
+class StoreWriteFailed(Exception):
+    """The revision log refused a write (disk full, I/O error): nothing changed."""
+
+
 def _has_spec_change(old: Obj, new: Obj) -> bool:
     return any(old.get(k) != new.get(k) for k in ("spec", "data", "template", "endpoints", "ports", "subsets"))
 
 
 class Store:
-    def __init__(self, now: Callable[[], str]) -> None:
+    def __init__(self, now: Callable[[], str], revisions: SqliteLog | None = None) -> None:
         self._now = now
         self._objects: dict[str, dict[tuple[str, str], Obj]] = {res.key: {} for res in RESOURCES}
+        self._created_at: dict[tuple[str, str, str], int] = {}
         self._rv = 0
-        self._history: deque[WatchEvent] = deque(maxlen=HISTORY_LENGTH)
+        self._uid_counter = 0
         self._watchers: list[Watcher] = []
         self._subscribers: list[Callable[[WatchEvent], None]] = []
+        self._log = revisions if revisions is not None else SqliteLog.memory()
+        self._synced = 0  # every revision up to this one is on disk
+        self._syncing: asyncio.Future[None] | None = None
+        self._load()
 
-    # ---- reads -------------------------------------------------------------------------------
+    # ---- the revision log ----------------------------------------------------------------------
+    def open(self, revisions: SqliteLog) -> None:
+        """Serve from a state database: its objects become the store's. Only before the first write."""
+        if self._rv:
+            raise RuntimeError("the store has been written to; it cannot switch to another state database")
+        previous = self._log
+        self._log = revisions
+        try:
+            self._load()
+        except BaseException:
+            self._log = previous
+            raise
+        previous.close()
+
+    def close(self) -> None:
+        self._log.close()
+
+    async def durable(self) -> None:
+        """Return once every write committed so far is on disk (before a write is acknowledged).
+        One fsync, off the event loop, serves every write committed before it started."""
+        target = self._rv
+        while self._synced < target:
+            if self._syncing is None:
+                if not self._log.unsynced:  # the last sync began after every commit so far, and is done
+                    self._synced = target
+                    return
+                self._syncing = asyncio.ensure_future(self._sync_once())
+            await asyncio.shield(self._syncing)
+
+    async def _sync_once(self) -> None:
+        upto = self._rv
+        try:
+            await asyncio.to_thread(self._log.sync)
+            self._synced = max(self._synced, upto)
+        finally:
+            self._syncing = None
+
+    @property
+    def restored(self) -> bool:
+        """Did the store start from an existing state (not empty)?"""
+        return self._rv > 0
+
+    def _load(self) -> None:
+        by_key = {res.key: res for res in RESOURCES}
+        objects: dict[str, dict[tuple[str, str], Obj]] = {res.key: {} for res in RESOURCES}
+        created_at: dict[tuple[str, str, str], int] = {}
+        where = str(self._log.path or ":memory:")
+        for row in self._log.current():
+            resource_key, namespace, name = split_name(row.name)
+            if resource_key not in by_key:
+                log.warning("state %s holds %s of a kind this svclab does not serve; left alone", where, row.name)
+                continue
+            try:
+                obj = json.loads(row.value)
+            except ValueError:
+                obj = None
+            if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
+                raise UnreadableState(where, f"revision {row.revision} ({row.name}) is not an object")
+            objects[resource_key][(namespace, name)] = obj
+            created_at[(resource_key, namespace, name)] = row.create_revision
+        meta = self._log.meta()
+        try:
+            uid_counter = int(meta.get("uid_counter", "0"))
+            rv = self._log.last_revision()
+        except (ValueError, sqlite3.Error) as exc:
+            raise UnreadableState(where, str(exc)) from None
+        self._objects, self._created_at, self._rv, self._uid_counter = objects, created_at, rv, uid_counter
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside share one transaction, committed together at the end (a fresh cluster's
+        bootstrap). A failure rolls the log back but not the objects in memory: start-up only."""
+        with self._log.transaction():
+            yield
+
+    @property
+    def imported_from(self) -> str:
+        """The older snapshot this state was imported from ("" when none)."""
+        return self._log.meta().get("imported_from", "")
+
+    # ---- reads ---------------------------------------------------------------------------------
     @property
     def resource_version(self) -> int:
         return self._rv
@@ -112,7 +209,7 @@ class Store:
         if "spec" in obj or res.kind in ("Pod",):
             meta["generation"] = 1
         obj["apiVersion"], obj["kind"] = res.api_version, res.kind
-        return self._commit("ADDED", res, obj)
+        return self._commit("ADDED", res, obj, None)
 
     def update(self, res: Resource, obj: Obj) -> Obj:
         obj = copy.deepcopy(obj)
@@ -127,31 +224,52 @@ class Store:
         obj["apiVersion"], obj["kind"] = res.api_version, res.kind
         if self._same(old, obj):
             return copy.deepcopy(old)
-        return self._commit("MODIFIED", res, obj)
+        return self._commit("MODIFIED", res, obj, old)
 
     def delete(self, res: Resource, namespace: str, name: str) -> Obj | None:
         key = (namespace if res.namespaced else "", name)
-        obj = self._objects[res.key].pop(key, None)
-        if obj is None:
+        old = self._objects[res.key].get(key)
+        if old is None:
             return None
-        self._rv += 1
-        obj = copy.deepcopy(obj)
-        obj["metadata"]["resourceVersion"] = str(self._rv)
-        self._emit(WatchEvent("DELETED", res.key, obj, self._rv))
-        return copy.deepcopy(obj)
+        return self._commit("DELETED", res, copy.deepcopy(old), old)
 
     def _same(self, old: Obj, new: Obj) -> bool:
         stripped = {**new, "metadata": {**new["metadata"], "resourceVersion": old["metadata"].get("resourceVersion")}}
         return json.dumps(old, sort_keys=True) == json.dumps(stripped, sort_keys=True)
 
-    def _commit(self, kind: str, res: Resource, obj: Obj) -> Obj:
-        self._rv += 1
-        obj["metadata"]["resourceVersion"] = str(self._rv)
-        self._objects[res.key][self._key(res, obj)] = obj
-        self._emit(WatchEvent(kind, res.key, copy.deepcopy(obj), self._rv))
-        return copy.deepcopy(obj)
+    def _commit(self, kind: str, res: Resource, obj: Obj, old: Obj | None) -> Obj:
+        """Write one revision: the log first (one committed transaction), then the cache and the watchers."""
+        rv = self._rv + 1
+        obj["metadata"]["resourceVersion"] = str(rv)
+        namespace, name = self._key(res, obj)
+        full_key = (res.key, namespace, name)
+        created, deleted = kind == "ADDED", kind == "DELETED"
+        value = encode(obj)
+        row = Row(rv, key_name(*full_key), created, deleted, rv if created else self._created_at.get(full_key, rv), value)
+        prev = 0 if old is None else _revision_of(old)
+        try:
+            self._log.append(row, prev, {"uid_counter": str(self._uid_counter)} if created else None)
+        except sqlite3.Error as exc:
+            log.error("state write failed at revision %d (%s): %s", rv, row.name, exc)
+            raise StoreWriteFailed(f"the cluster state could not be written: {exc}") from None
+        self._rv = rv
+        if deleted:
+            del self._objects[res.key][(namespace, name)]
+            self._created_at.pop(full_key, None)
+        else:
+            self._objects[res.key][(namespace, name)] = obj
+            if created:
+                self._created_at[full_key] = rv
+        self._emit(WatchEvent(kind, res.key, json.loads(value), rv))
+        if rv % COMPACT_EVERY == 0 and rv > HISTORY_LENGTH:
+            self._compact(rv - HISTORY_LENGTH)
+        return json.loads(value)
 
-    _uid_counter = 0
+    def _compact(self, revision: int) -> None:
+        try:
+            self._log.compact(revision)
+        except sqlite3.Error as exc:  # history stays longer; nothing is lost
+            log.warning("compaction to revision %d failed: %s", revision, exc)
 
     def _next_uid_int(self) -> int:
         # uids are random-looking but repeatable: derived from a counter and a fixed salt
@@ -160,7 +278,6 @@ class Store:
 
     # ---- watch -------------------------------------------------------------------------------
     def _emit(self, event: WatchEvent) -> None:
-        self._history.append(event)
         for watcher in list(self._watchers):
             if watcher.wants(event):
                 watcher.queue.put_nowait(event)
@@ -178,14 +295,15 @@ class Store:
         fields: list[FieldRequirement],
         since: int | None,
     ) -> Watcher:
-        """Register a watcher; replay history after `since` (a resourceVersion) when given."""
+        """Register a watcher; replay the log's history after `since` (a resourceVersion) when given."""
         watcher = Watcher(res, namespace, labels, fields)
         if since is not None and since < self._rv:
-            oldest = self._history[0].rv if self._history else self._rv + 1
-            if since + 1 < oldest:
+            if since < self._log.compact_revision():
                 raise TooOldResourceVersion(str(since))
-            for event in self._history:
-                if event.rv > since and watcher.wants(event):
+            for row in self._log.after(since, res.key):
+                kind = "ADDED" if row.created else "DELETED" if row.deleted else "MODIFIED"
+                event = WatchEvent(kind, res.key, json.loads(row.value), row.revision)
+                if watcher.wants(event):
                     watcher.queue.put_nowait(event)
         self._watchers.append(watcher)
         return watcher
@@ -199,17 +317,35 @@ class Store:
             watcher.queue.put_nowait(None)
         self._watchers.clear()
 
-    # ---- persistence -------------------------------------------------------------------------
-    def snapshot(self) -> Obj:
-        return {"resourceVersion": self._rv, "uidCounter": self._uid_counter, "objects": {k: list(v.values()) for k, v in self._objects.items() if v}}
 
-    def restore(self, snap: Obj) -> None:
-        self._rv = int(snap["resourceVersion"])
-        self._uid_counter = int(snap.get("uidCounter", 0))
-        by_key = {res.key: res for res in RESOURCES}
-        for key, objs in snap["objects"].items():
-            res = by_key.get(key)
-            if res is None:
-                continue
-            for obj in objs:
-                self._objects[key][self._key(res, obj)] = obj
+def _revision_of(obj: Obj) -> int:
+    text = str(obj.get("metadata", {}).get("resourceVersion", ""))
+    return int(text) if text.isdigit() else 0
+
+
+def snapshot_rows(snap: Any) -> tuple[list[Row], dict[str, str]]:
+    """The revision-log rows and meta of a JSON snapshot an earlier svclab wrote (state.json): each
+    object as the create of its resourceVersion, history before the snapshot compacted away.
+    ValueError when ``snap`` is not such a snapshot."""
+    if not isinstance(snap, dict) or not isinstance(snap.get("objects"), dict):
+        raise ValueError("not an svclab state snapshot")
+    rv, uid_counter = snap.get("resourceVersion"), snap.get("uidCounter", 0)
+    if not isinstance(rv, int) or not isinstance(uid_counter, int):
+        raise ValueError("resourceVersion or uidCounter is not a number")
+    by_key = {res.key: res for res in RESOURCES}
+    rows: dict[int, Row] = {}
+    for resource_key, objs in snap["objects"].items():
+        res = by_key.get(resource_key)
+        if res is None or not isinstance(objs, list):
+            raise ValueError(f"unknown resource {resource_key!r}")
+        for obj in objs:
+            meta = obj.get("metadata") if isinstance(obj, dict) else None
+            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+                raise ValueError(f"a {resource_key} entry is not an object")
+            revision = _revision_of(obj)
+            if not 0 < revision <= rv or revision in rows:
+                raise ValueError(f"{resource_key} {meta['name']!r} has resourceVersion {meta.get('resourceVersion')!r}")
+            namespace = meta.get("namespace", "") if res.namespaced else ""
+            rows[revision] = Row(revision, key_name(resource_key, namespace, meta["name"]), True, False, revision, encode(obj))
+    meta_values = {"compact_rev": str(rv), "uid_counter": str(uid_counter), "imported_from": "state.json"}
+    return [rows[revision] for revision in sorted(rows)], meta_values

@@ -154,6 +154,27 @@ def invalid(resource: Resource, name: str, causes: list[Cause]) -> ApiError:
     return ApiError(status_dict(422, m.REASON_INVALID, message, details))
 
 
+def invalid_options(kind: str, causes: list[Cause]) -> ApiError:
+    """errors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: kind}, "", errs): a request's
+    options (``CreateOptions.meta.k8s.io "" is invalid: dryRun: ...``)."""
+    return invalid_kind(m.OPTIONS_GROUP, kind, "", causes)
+
+
+def invalid_kind(group: str, kind: str, name: str, causes: list[Cause]) -> ApiError:
+    """errors.NewInvalid for a GroupKind that is not a served resource (options, Scale)."""
+    qualified = f"{kind}.{group}" if group else kind
+    message = m.INVALID.format(kind=qualified, name=name, errors=aggregate_message(causes)) if causes else m.INVALID_NO_CAUSES.format(kind=qualified, name=name)
+    details = _details(name=name, group=group, kind=kind, causes=[cause.to_status_cause() for cause in causes])
+    return ApiError(status_dict(422, m.REASON_INVALID, message, details))
+
+
+def generate_name_conflict(resource: Resource, name: str) -> ApiError:
+    """errors.NewGenerateNameConflict: 409 AlreadyExists after the name generation retries."""
+    message = m.GENERATE_NAME_CONFLICT.format(resource=qualified_resource(resource), name=name)
+    details = _details(name=name, group=resource.group, kind=resource.plural, retry_after=1)
+    return ApiError(status_dict(409, m.REASON_ALREADY_EXISTS, message, details))
+
+
 def conflict(resource: Resource, name: str, message: str = m.OBJECT_MODIFIED) -> ApiError:
     """errors.NewConflict: ``Operation cannot be fulfilled on services "x": <message>``."""
     text = m.CONFLICT.format(resource=qualified_resource(resource), name=name, message=message)

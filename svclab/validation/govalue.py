@@ -60,6 +60,11 @@ def _json_string(text: str) -> str:
     return "".join(out)
 
 
+def go_float(value: float) -> str:
+    """A float64 as json.Marshal and %v print it."""
+    return _go_float(value)
+
+
 def _go_float(value: float) -> str:
     if math.isinf(value) or math.isnan(value):
         return "+Inf" if value > 0 else ("-Inf" if value < 0 else "NaN")

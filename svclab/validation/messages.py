@@ -267,6 +267,47 @@ UNSUPPORTED_PATCH_TYPE = (
     "application/strategic-merge-patch+json, application/apply-patch+yaml"
 )
 
+# --- request options (query parameters) ------------------------------------------
+# strconv.ParseInt / ParseUint errors (Go's strconv: `strconv.ParseInt: parsing "x": invalid syntax`)
+PARSE_INT_SYNTAX = "strconv.ParseInt: parsing {value}: invalid syntax"
+PARSE_INT_RANGE = "strconv.ParseInt: parsing {value}: value out of range"
+PARSE_UINT_SYNTAX = "strconv.ParseUint: parsing {value}: invalid syntax"
+PARSE_UINT_RANGE = "strconv.ParseUint: parsing {value}: value out of range"
+# apimachinery/pkg/apis/meta/v1/validation/validation.go
+OPTIONS_GROUP = "meta.k8s.io"
+INVALID_CHARACTER_AT = "invalid character {char} (at position {position})"
+FORCE_FOR_NON_APPLY = "may not be specified for non-apply patch"
+ORPHAN_AND_PROPAGATION = "orphanDependents and deletionPropagation cannot be both set"
+# apimachinery/pkg/apis/meta/internalversion/validation/validation.go ValidateListOptions
+MATCH_FORBIDDEN_WITHOUT_VERSION = "resourceVersionMatch is forbidden unless resourceVersion is provided"
+MATCH_FORBIDDEN_WITH_CONTINUE = "resourceVersionMatch is forbidden when continue is provided"
+MATCH_EXACT_FORBIDDEN_FOR_ZERO = 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'
+SEND_INITIAL_EVENTS_FORBIDDEN_FOR_LIST = "sendInitialEvents is forbidden for list"
+SEND_INITIAL_EVENTS_REQUIRES_MATCH = "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"
+MATCH_FORBIDDEN_FOR_WATCH = "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"
+# registry/generic/registry/store.go: Create with generateName, and AlreadyExists of an object being deleted
+MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8
+GENERATE_NAME_CONFLICT = '{resource} "{name}" already exists, the server was not able to generate a unique name for the object'
+OBJECT_BEING_DELETED = "object is being deleted: {message}"
+# pkg/apis/autoscaling/validation/validation.go ValidateScale (the scale subresource)
+SCALE_GROUP = "autoscaling"
+# handlers/rest.go: a YAML body, through sigs.k8s.io/yaml (go-yaml v2 decoder's alias budget)
+YAML_TO_JSON = "error converting YAML to JSON: {error}"
+YAML_EXCESSIVE_ALIASING = "yaml: document contains excessive aliasing"
+YAML_ANCHOR_CONTAINS_ITSELF = "yaml: anchor value contains itself"
+JSON_UNSUPPORTED_VALUE = "json: unsupported value: {value}"
+# pkg/apis/core/validation/validation.go: Node, pod status
+NODE_PODCIDRS_ONE_PER_FAMILY = "may specify no more than one CIDR for each IP family"
+NODE_PODCIDR_CHANGE = 'node updates may not change podCIDR except from "" to valid'
+NODE_PROVIDERID_CHANGE = 'node updates may not change providerID except from "" to valid'
+NODE_EXTERNALID_UPDATE = "may not be updated"
+TAINTS_UNIQUE = "taints must be unique by key and effect pair"
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+MAY_NOT_BE_CHANGED_DIRECTLY = "may not be changed directly"
+MUST_BE_INTEGER = "must be an integer"
+EVENT_NAMESPACE_MISMATCH = "does not match event.namespace"  # pkg/apis/core/validation/events.go
+POD_IPS_ONE_PER_FAMILY = "may specify no more than one IP for each IP family"
+
 # StatusReason strings (staging/.../apis/meta/v1/types.go)
 REASON_NOT_FOUND = "NotFound"
 REASON_ALREADY_EXISTS = "AlreadyExists"

@@ -143,8 +143,9 @@ def test_the_start_page_cheat_sheet_comes_from_the_toolbox(tmp_path: Path) -> No
     page = folder.start_page(REPO, tmp_path, tmp_path / "kubeconfig")
     sheet = next(c.source for c in page.cells if c.source.startswith("## What the cluster's busybox can run"))
     applets = re.search(r"\*\*applets\*\*: (.+)", sheet).group(1)  # type: ignore[union-attr]
-    assert re.findall(r"`([^`]+)`", applets) == sorted(tools.BUSYBOX)
-    assert "nslookup" in tools.BUSYBOX and "`dig`" not in applets  # dig is not a busybox applet
+    assert re.findall(r"`([^`]+)`", applets) == sorted(tools.EMULATED)
+    assert "nslookup" in tools.EMULATED and "`dig`" not in applets  # dig is not a busybox applet
+    assert "`vi`" not in applets and "vi" in tools.BUSYBOX   # in the image, but not emulated
     lessons = next(c.source for c in page.cells if c.source.startswith("## Lessons and exercises"))
     for lesson, namespace in [("notebooks/01-clusterip.ipynb", "clusterip"), ("notebooks/03-statefulset-dns.ipynb", "statefulset")]:
         assert re.search(rf"\({re.escape(lesson)}\) \| `{namespace}` \|", lessons)

@@ -16,7 +16,11 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
+from svclab.network import gohttp
+from svclab.network.icmp import EchoReply
 from svclab.network.podenv import ConnectionRefused, ConnectTimeout, HttpResponse, PodFS, standard_files
+from svclab.network.processes import ProcessTable
+from svclab.network.tcp import Connection, Endpoint
 
 ZONE = dns.name.from_text("cluster.local.")
 SOA = "ns.dns.cluster.local. hostmaster.cluster.local. 1700000000 7200 1800 86400 30"
@@ -73,7 +77,10 @@ class RecordServer(asyncio.DatagramProtocol):
 
 @dataclass
 class FakePod:
-    """A PodEnv: a real filesystem object, the DNS server above, and an HTTP table."""
+    """A PodEnv: a real filesystem object, the DNS server above, and an HTTP table. A TCP
+    connection to an address of the HTTP table is served by the Go HTTP server emulation; ``icmp``
+    maps the addresses that answer ping to their reply; ``files`` are added to the filesystem
+    (an image's /bin)."""
 
     dns_server: tuple[str, int]
     name: str = "client"
@@ -84,10 +91,16 @@ class FakePod:
     http: dict[tuple[str, int], Callable[[str, str, dict[str, str]], Any] | str] = field(default_factory=dict)
     requests: list[tuple[str, int, str, str, dict[str, str]]] = field(default_factory=list)
     slept: list[float] = field(default_factory=list)
+    icmp: dict[str, EchoReply] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    main: list[str] = field(default_factory=lambda: ["sleep", "3600"])
     fs: PodFS = field(init=False)
+    processes: ProcessTable = field(init=False)
+    servers: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.fs = PodFS(standard_files(self.hostname, self.ip, self.namespace))
+        self.fs = PodFS({**standard_files(self.hostname, self.ip, self.namespace), **self.files})
+        self.processes = ProcessTable(self.main)
 
     async def http_request(self, ip: str, port: int, method: str, path: str,
                            headers: dict[str, str]) -> HttpResponse:
@@ -106,6 +119,24 @@ class FakePod:
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
+        await asyncio.sleep(0)
+
+    async def tcp_connect(self, ip: str, port: int) -> Connection:
+        handler = self.http.get((ip, port))
+        if handler is None:
+            raise ConnectionRefused(f"{ip}:{port}")
+        if handler == "timeout":
+            raise ConnectTimeout(f"{ip}:{port}")
+        conn = Connection(Endpoint(self.ip, 40000), Endpoint(ip, port), Endpoint(ip, port))
+
+        async def answer(method: str, path: str, headers: dict[str, str]) -> HttpResponse:
+            return await self.http_request(ip, port, method, path, headers)
+
+        self.servers.append(asyncio.ensure_future(gohttp.serve(conn, answer)))
+        return conn
+
+    async def icmp_echo(self, ip: str, seq: int) -> EchoReply | None:
+        return self.icmp.get(ip)
 
 
 class DNSHarness:

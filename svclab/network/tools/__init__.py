@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from svclab.network.tools import curl, dig, fileutils, getent, misc, nslookup, textutils, wget
+from svclab.network.tools import (curl, dig, fileutils, getent, gzip, iproute, misc, nc, nslookup, ping, procps, sed,
+                                  shellutils, textutils, tr, wget)
+from svclab.network.tools import awk as awk_tool
+from svclab.network.tools import cut as cut_tool
+from svclab.network.tools import usages
 from svclab.network.tools.base import Invocation, Tool
+from svclab.network.tools.image import (BUSYBOX_BIN, busybox_files, multicall, not_emulated, program_files,
+                                        with_help)
 
-# busybox applets (as installed in busybox:1.36.1; all live in /bin).
-BUSYBOX: dict[str, Tool] = {
+# busybox applets svclab emulates (as installed in busybox:1.36.1; all live in /bin).
+EMULATED: dict[str, Tool] = {
     "nslookup": nslookup.nslookup,
     "wget": wget.wget,
     "hostname": misc.hostname,
@@ -25,13 +31,52 @@ BUSYBOX: dict[str, Tool] = {
     "tail": textutils.tail,
     "grep": textutils.grep,
     "sleep": misc.sleep,
-    "env": misc.env,
+    "env": shellutils.env,
+    "printenv": shellutils.printenv,
+    "which": shellutils.which,
+    "clear": shellutils.clear,
+    "yes": shellutils.yes,
     "true": misc.true,
     "false": misc.false,
     "test": misc.test,
     "[": misc.test,
+    "[[": misc.test,
     "date": misc.date,
+    "ping": ping.ping,
+    "nc": nc.nc,
+    "ip": iproute.ip,
+    "ipaddr": iproute.ip,
+    "iplink": iproute.ip,
+    "iproute": iproute.ip,
+    "ipneigh": iproute.ip,
+    "iprule": iproute.ip,
+    "iptunnel": iproute.ip,
+    "ps": procps.ps,
+    "uptime": procps.uptime,
+    "tr": tr.tr,
+    "cut": cut_tool.cut,
+    "sed": sed.sed,
+    "awk": awk_tool.awk,
+    "gzip": gzip.gzip,
+    "gunzip": gzip.gzip,
+    "zcat": gzip.gzip,
 }
+# ``APPLET --help``: the usage on stderr, exit 0 (show_usage_if_dash_dash_help()), for the applets
+# whose usage svclab has.
+for _name, _usage in {"ping": usages.PING_USAGE, "nc": usages.NC_USAGE, "ip": usages.IP_USAGE,
+                      "ipaddr": usages.IPADDR_USAGE, "iplink": usages.IPLINK_USAGE, "iproute": usages.IPROUTE_USAGE,
+                      "iprule": usages.IPRULE_USAGE, "ipneigh": usages.IPNEIGH_USAGE,
+                      "iptunnel": usages.IPTUNNEL_USAGE, "ps": usages.PS_USAGE, "env": usages.ENV_USAGE,
+                      "printenv": usages.PRINTENV_USAGE, "which": usages.WHICH_USAGE, "tr": usages.TR_USAGE,
+                      "sed": usages.SED_USAGE, "awk": usages.AWK_USAGE, "cut": usages.CUT_USAGE,
+                      "gzip": usages.GZIP_USAGE, "gunzip": usages.GUNZIP_USAGE, "zcat": usages.ZCAT_USAGE,
+                      "uptime": usages.UPTIME_USAGE, "clear": usages.CLEAR_USAGE, "yes": usages.YES_USAGE}.items():
+    EMULATED[_name] = with_help(EMULATED[_name], _usage)
+
+# Every program of the busybox image: the emulated applets, the busybox binary, and the others
+# (which answer that svclab does not emulate them; see tools/image.py).
+BUSYBOX: dict[str, Tool] = {name: EMULATED.get(name, not_emulated) for name in BUSYBOX_BIN if name not in ("sh", "ash")}
+BUSYBOX["busybox"] = EMULATED["busybox"] = multicall(BUSYBOX)
 # Not in busybox: dig (bind-tools / dnsutils), curl (curlimages/curl), getent (libc-bin / musl-utils).
 EXTRA: dict[str, Tool] = {
     "dig": dig.dig,
@@ -41,14 +86,26 @@ EXTRA: dict[str, Tool] = {
 ALL: dict[str, Tool] = {**BUSYBOX, **EXTRA}
 
 
+def _repository(image: str) -> str:
+    return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+
+
 def tools_for_image(image: str) -> dict[str, Tool]:
     """The commands a container image provides (busybox images lack dig, curl and getent)."""
-    repo = image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+    repo = _repository(image)
     if repo == "busybox":
         return dict(BUSYBOX)
     if repo == "curl":
-        return {**BUSYBOX, "curl": curl.curl}
-    return dict(ALL)
+        return {**EMULATED, "curl": curl.curl}
+    return {**EMULATED, **EXTRA}
 
 
-__all__ = ["ALL", "BUSYBOX", "EXTRA", "Invocation", "Tool", "tools_for_image"]
+def image_files(image: str) -> dict[str, bytes]:
+    """The programs an image installs, as files of the pod's filesystem (``ls /bin``, ``which``):
+    the busybox image's real /bin; for the other images, the commands svclab gives them."""
+    if _repository(image) == "busybox":
+        return busybox_files()
+    return program_files(sorted(tools_for_image(image)), set(EXTRA))
+
+
+__all__ = ["ALL", "BUSYBOX", "EMULATED", "EXTRA", "Invocation", "Tool", "image_files", "tools_for_image"]

@@ -64,7 +64,7 @@ class Invocation:
 
     def usage(self, usage: str) -> int:
         """bb_show_usage(): banner and usage on stderr, exit 1."""
-        self.errln(f"{messages.BUSYBOX_BANNER}\n\n{usage}\n")
+        self.err(f"{messages.BUSYBOX_BANNER}\n\n{usage}\n")
         return 1
 
 

@@ -1,4 +1,4 @@
-"""busybox hostname, sleep, env, true, false, test/[, date."""
+"""busybox hostname, sleep, true, false, test/[, date (env: svclab.network.tools.shellutils)."""
 
 from __future__ import annotations
 
@@ -54,15 +54,6 @@ async def sleep(inv: Invocation) -> int:
             return 1
         total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
     await inv.env.sleep(total)
-    return 0
-
-
-async def env(inv: Invocation) -> int:
-    """env: print the environment, one NAME=value a line."""
-    if inv.args:
-        inv.errln("env: running a command through env is not emulated")
-        return 125
-    inv.out("".join(f"{k}={v}\n" for k, v in inv.environ.items()))
     return 0
 
 
@@ -133,9 +124,10 @@ def _primary(inv: Invocation, tokens: list[str]) -> bool:
 async def test(inv: Invocation) -> int:
     """test EXPR / [ EXPR ]: 0 true, 1 false, 2 on a malformed expression."""
     tokens = list(inv.args)
-    if inv.name == "[":
-        if not tokens or tokens[-1] != "]":
-            inv.errln("[: missing ]")
+    if inv.name in ("[", "[["):
+        closing = "]" if inv.name == "[" else "]]"
+        if not tokens or tokens[-1] != closing:
+            inv.errln(f"{inv.name}: missing {closing}")
             return 2
         tokens = tokens[:-1]
     try:
