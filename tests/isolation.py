@@ -18,8 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def allowed_roots() -> tuple[str, ...]:
-    roots = [str(REPO), os.path.realpath(tempfile.gettempdir())]
-    return tuple(root.rstrip(os.sep) + os.sep for root in roots)
+    """The repository, and the temporary folder unless the repository itself lives in it (a clone made
+    under /tmp: its neighbours are then in the temporary folder too, and must stay refused)."""
+    repo = str(REPO).rstrip(os.sep) + os.sep
+    temp = os.path.realpath(tempfile.gettempdir()).rstrip(os.sep) + os.sep
+    return (repo,) if repo.startswith(temp) else (repo, temp)
 
 
 def outside_repository(path: str, parent: str, allowed: tuple[str, ...]) -> bool:

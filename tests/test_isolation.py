@@ -28,3 +28,11 @@ def test_the_rule() -> None:
     assert outside_repository("/work/shared/seeds/a.md", parent, allowed)
     assert not outside_repository("/etc/hosts", parent, allowed)
     assert allowed_roots()[0] == str(REPO) + "/"
+
+
+def test_a_clone_in_the_temporary_folder_keeps_its_neighbours_out() -> None:
+    parent = "/tmp/clone.x/"
+    allowed = ("/tmp/clone.x/svclab/",)  # what allowed_roots() gives a repository under /tmp
+    assert outside_repository("/tmp/clone.x/shared/seeds/a.md", parent, allowed)
+    assert not outside_repository("/tmp/pytest-of-root/pytest-1/x", parent, allowed)
+    assert not outside_repository("/tmp/clone.x/svclab/README.md", parent, allowed)
