@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pandas as pd
 
 from svclab.grading import expect, live
 from svclab.grading.answers import POD_CIDR, SERVICE_CIDR, answer, ipv4
-from svclab.grading.core import Assignment
+from svclab.grading.core import Assignment, partial
+from svclab.grading.scoring import choice, lesson, whole_number
 
-A = Assignment("ps1-clusterip", "ps1", answers=("web_service", "web_ip", "web_sticky", "sticky_counts"))
+A = Assignment("ps1-clusterip", "ps1", answers=("web_service", "predicted_count", "predicted_kind", "web_ips", "web_sticky", "sticky_counts"))
 check = A.check
 WEB = "app=web"
 
@@ -28,17 +31,55 @@ def q1_ports() -> None:
     expect.port("web_service", "web-service", 80, target=(8080, "http"))
 
 
-@A.visible("q2", "web_ip is one address from the service CIDR 10.96.0.0/16")
+KINDS = ("pod IPs", "node IPs", "the Service's virtual IP")
+PREDICT = "q2-predict"
+SEE_VIP = lesson("01", "The virtual IP")
+
+
+def _addresses(name: str) -> list[str]:
+    value = answer(name, (list, tuple))
+    for item in value:
+        ipv4(item, f"each address in `{name}`")
+    return [str(item).strip() for item in value]
+
+
+def q2_prediction() -> float:
+    """Hidden (2 points): the prediction, as it was when its cell ran, against what DNS answers now."""
+    def how_many() -> None:
+        predicted = whole_number("predicted_count", at=PREDICT)
+        found = live.lookup(live.fqdn("web-service"))
+        expect.that(predicted == len(found), f"you predicted {predicted} address(es); DNS answers web-service with {len(found)}. A ClusterIP "
+                                             "Service has one A record however many pods are behind it: the pods are chosen later, per "
+                                             f"connection, by kube-proxy's rules on the client's node {SEE_VIP}.")
+
+    def what() -> None:
+        predicted = choice("predicted_kind", KINDS, at=PREDICT)
+        ip = live.service("web-service").spec.cluster_ip
+        truth = "the Service's virtual IP" if live.lookup(live.fqdn("web-service")) == [ip] else "pod IPs"
+        expect.that(predicted == truth, f"you predicted {predicted}; DNS answers with {truth} ({ip}, from the service CIDR 10.96.0.0/16, "
+                                        "which no pod or node has). Pod IPs would be the answer of a headless Service "
+                                        f"(`clusterIP: None`) {SEE_VIP}.")
+
+    return partial("q2: your prediction of what DNS answers for web-service", {"how many addresses": how_many, "what they are": what}, 2)
+
+
+@A.visible("q2", "web_ips are addresses from the service CIDR 10.96.0.0/16, not pod IPs")
 def q2_range() -> None:
-    ip = ipv4(answer("web_ip"), "`web_ip`")
-    expect.that(ip not in POD_CIDR, f"{ip} is a pod IP (pods get 10.244.x.y). A ClusterIP Service's DNS name answers with the Service's own virtual IP.")
-    expect.that(ip in SERVICE_CIDR, f"{ip} is not in the service CIDR 10.96.0.0/16, where kind (and svclab) allocate cluster IPs.")
+    ips = _addresses("web_ips")
+    expect.that(ips, "`web_ips` is empty: store the address(es) the name resolved to.")
+    pods = {p.status.pod_ip for p in live.pods(WEB)}
+    for ip in map(ipaddress.IPv4Address, ips):
+        expect.that(str(ip) not in pods and ip not in POD_CIDR, f"{ip} is a pod IP (pods get 10.244.x.y): did you look up the Service's name, "
+                                                                 f"or list the pods? A ClusterIP Service's name answers with its own virtual IP {SEE_VIP}.")
+        expect.that(ip in SERVICE_CIDR, f"{ip} is not in the service CIDR 10.96.0.0/16, where kind (and svclab) allocate cluster IPs.")
 
 
-@A.visible("q2", "web_ip is web-service's cluster IP right now")
+@A.visible("q2", "web_ips is what the name web-service resolves to now")
 def q2_now() -> None:
-    now = live.service("web-service").spec.cluster_ip
-    expect.that(answer("web_ip") == now, f"`web_ip` is {answer('web_ip')!r} but web-service's cluster IP is {now}: record what `lab.nslookup('web-service')` prints.")
+    ips = _addresses("web_ips")
+    now = live.lookup(live.fqdn("web-service"))
+    expect.that(sorted(ips) == sorted(now), f"`web_ips` is {sorted(ips)} but web-service resolves to {now} now: look the name up again "
+                                            "from the client pod and store every address it answers.")
 
 
 @A.visible("q3", "web-sticky pins each client to one pod (sessionAffinity ClientIP, 600 s)")
