@@ -144,7 +144,8 @@ def _settled(app: str) -> None:
     """Hidden: the fix holds for every pod of the app, and took nothing away that the app needs."""
     namespace = STORE if app == "inventory" else live.namespace()
     pods = _pods(app, namespace)
-    expect.that(len(pods) == 2, f"{len(pods)} {app} pod(s) are Ready; the Deployment runs 2, and both should serve.")
+    expect.that(len(pods) == 2, f"{len(pods)} {app} pod(s) are Ready; the Deployment runs 2, and both should serve"
+                                + (f": {WHY[app]} {SEE}." if len(pods) < 2 else "."))
     counts = _reached(app, 30, explain=True)
     expect.that(set(counts) == set(pods), f"30 requests to http://{app}/hostname reached {sorted(counts)}; every Ready pod "
                                           f"({', '.join(sorted(pods))}) should get some.")

@@ -21,7 +21,8 @@ LESSONS = {
 
 def lesson(number: str, section: str) -> str:
     """Where a message sends the learner: the lesson notebook and the section (a Jupyter heading anchor)."""
-    return f"(lesson {number}, “{section}”: notebooks/{LESSONS[number]}.ipynb#{section.replace(' ', '-')})"
+    anchor = section.replace("`", "").replace(" ", "-")
+    return f"(lesson {number}, “{section.replace('`', '')}”: notebooks/{LESSONS[number]}.ipynb#{anchor})"
 
 
 def normal(text: str) -> str:
