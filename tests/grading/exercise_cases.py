@@ -132,5 +132,5 @@ def cases() -> dict[str, Case]:
         "ps7-blank": Case("ps7-debugging-services", None, total=0),
         "ps7-partial": Case("ps7-debugging-services", [("q1-answer", '"catalog": "targetPort"', '"catalog": "named port"'),
                                                        ("q1-answer", '"payments": "readiness"', '"payments": "dns"'), _ps7_partial_fixes()],
-                            {"q1-hidden": 3, "q2-fixed": 3, "q2-hidden": 3}),
+                            {"q1-hidden": 3, "q2-payments": 0, "q2-inventory": 0, "q2-hidden": 3}),
     }
