@@ -110,7 +110,7 @@ def write_index(stems: list[str], titles: list[str]) -> None:
         "| | lesson | exercise |",
         "|---|---|---|",
     ]
-    exercises = {"01": "ps1-clusterip", "02": "ps2-headless", "03": "ps3-statefulset-dns", "04": "ps4-mixed-pattern", "05": "ps5-service-types", "06": "ps7-debugging-services"}
+    exercises = {"01": "ps1-clusterip", "02": "ps2-headless", "03": "ps3-statefulset-dns", "04": "ps4-mixed-pattern", "05": "ps5-service-types"}
     for stem, title in zip(stems, titles):
         number = stem[:2]
         exercise = f"`exercises/{exercises[number]}/`" if number in exercises else "—"

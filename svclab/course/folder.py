@@ -70,19 +70,10 @@ def exercises(checkout: Path) -> list[Entry]:
     return [Entry(f"exercises/{p.parent.name}/{p.name}", *_read(p)) for p in found if ".ipynb_checkpoints" not in p.parts]
 
 
-def exercise_for(lesson: Entry, all_exercises: list[Entry], checkout: Path | None = None) -> Entry | None:
-    """Lesson NN's exercise: the one its text points at (`exercises/<name>/`, the last one it names), else psN-*
-    (lesson 00 has none). Lesson 06 is followed by ps7, as the capstone ps6 comes after lesson 05."""
+def exercise_for(lesson: Entry, all_exercises: list[Entry]) -> Entry | None:
+    """Lesson NN's exercise is psN-* (lesson 00 has none)."""
     number = int(Path(lesson.path).name[:2])
-    if not number:
-        return None
-    if checkout is not None:
-        text = (checkout / lesson.path).read_text()
-        named = [(text.rfind(f"exercises/{Path(e.path).parent.name}/"), e) for e in all_exercises]
-        named = [(at, e) for at, e in named if at >= 0]
-        if named:
-            return max(named, key=lambda pair: pair[0])[1]
-    return next((e for e in all_exercises if Path(e.path).parent.name.startswith(f"ps{number}-")), None)
+    return next((e for e in all_exercises if Path(e.path).parent.name.startswith(f"ps{number}-")), None) if number else None
 
 
 def busybox_applets() -> tuple[list[str], list[str], list[str]]:
@@ -103,10 +94,10 @@ def start_page(checkout: Path, state_dir: Path, kubeconfig: Path, backend: str =
     all_lessons, all_exercises = lessons(checkout), exercises(checkout)
     rows = []
     for lesson in all_lessons:
-        exercise = exercise_for(lesson, all_exercises, checkout)
+        exercise = exercise_for(lesson, all_exercises)
         practice = f"[{Path(exercise.path).parent.name}]({exercise.path}) (namespace `{exercise.namespace}`)" if exercise else "—"
         rows.append(f"| {Path(lesson.path).name[:2]} [{lesson.title}]({lesson.path}) | `{lesson.namespace or 'default'}` | {practice} |")
-    paired = {exercise_for(lesson, all_exercises, checkout) for lesson in all_lessons}
+    paired = {exercise_for(lesson, all_exercises) for lesson in all_lessons}
     for extra in (e for e in all_exercises if e not in paired):
         rows.append(f"| *after all the lessons* | | [{Path(extra.path).parent.name}]({extra.path}) (namespace `{extra.namespace}`): {extra.title} |")
     applets, builtins, extra_tools = busybox_applets()

@@ -92,7 +92,7 @@ def q3_manifest() -> None:
 def q3_counts() -> None:
     counts = answer("sticky_counts", (pd.Series, dict))
     counts = {str(k): int(v) for k, v in dict(counts).items()}
-    expect.that(sum(counts.values()) == 100, f"`sticky_counts` adds up to {sum(counts.values())} requests; make exactly 100 (count_backends(url, 100)).")
+    expect.that(sum(counts.values()) == 100, f"`sticky_counts` adds up to {sum(counts.values())} requests; send exactly 100.")
     expect.that(len(counts) == 1, f"{len(counts)} pods answered ({counts}): with ClientIP affinity one client should always reach the same pod.")
     names = {p.metadata.name for p in live.pods(WEB)}
     expect.that(set(counts) <= names, f"{next(iter(counts))} is not one of the web pods ({', '.join(sorted(names))}).")

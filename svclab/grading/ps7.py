@@ -1,4 +1,4 @@
-"""ps7-debugging-services: five Services that do not work; find out why (graded on the finding) and fix them
+"""ps7-debugging: five Services that do not work; find out why (graded on the finding) and fix them
 (graded on what clients get afterwards), one scenario at a time.
 
 Each scenario breaks one step of the official checklist (https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/):
@@ -21,7 +21,7 @@ from svclab.grading.answers import answer
 from svclab.grading.core import Assignment, CheckFailed, partial, proving
 from svclab.grading.scoring import all_of, lesson, normal, scenario_map
 
-A = Assignment("ps7-debugging-services", "ps7", answers=("diagnosis",))
+A = Assignment("ps7-debugging", "ps7", answers=("diagnosis",))
 check = A.check
 STORE = "ps7-store"  # where inventory runs; its clients live in ps7
 APPS = ("shop-web", "catalog", "orders", "payments", "inventory")
@@ -38,7 +38,10 @@ FINDINGS = {
     "kube-proxy": "kube-proxy is not running",
 }
 CAUSE = {"shop-web": "selector", "catalog": "targetPort", "orders": "named port", "payments": "readiness", "inventory": "namespace"}
-SEE = lesson("06", "Debugging a Service")
+SEE = lesson("06", "The checklist as one function")
+SECTION = {"shop-web": "1. A typo in the selector", "catalog": "2. targetPort is not the port the application listens on",
+           "orders": "3. A named targetPort the Pods do not have", "payments": "4. No ready endpoints",
+           "inventory": "5. The Service is in another namespace"}
 WHY = {
     "shop-web": "its EndpointSlice lists no endpoints although the pods run and are Ready: the selector says `app: shopweb`, the pods are "
                 "labelled `app: shop-web` (`kubectl get pods --show-labels` beside `kubectl describe service shop-web`)",
@@ -80,7 +83,9 @@ def broken(namespace: str = "ps7") -> list[dict[str, Any]]:
 
 
 def deploy_broken() -> None:
-    """Apply the scenarios (again: a re-run puts back what the learner changed in ps7-store) and wait for the pods to run."""
+    """Empty ps7-store (the lesson's own namespace is reset by the setup cell), apply the scenarios, and wait for the
+    pods to run."""
+    lab.reset(STORE)
     lab.apply(broken(lab.session().namespace))
     lab.wait_ready("app in (shop-web,catalog,orders)", 6)
     lab.wait_ready("app=inventory", 2, namespace=STORE)
@@ -102,7 +107,7 @@ def _diagnosed(app: str) -> None:
     if type(given) is not str:
         raise CheckFailed("no finding for this Service.")
     found = {normal(k): k for k in FINDINGS}.get(normal(given), given)
-    expect.that(found == CAUSE[app], f"you wrote {given!r}; {WHY[app]} {SEE}.")
+    expect.that(found == CAUSE[app], f"you wrote {given!r}; {WHY[app]} {lesson('06', SECTION[app])}.")
 
 
 def q1_diagnosis() -> float:
@@ -126,7 +131,7 @@ def _reached(app: str, requests: int, explain: bool = False) -> dict[str, int]:
     counts = {str(k): int(v) for k, v in lab.count_backends(url, requests).items()}
     failed = counts.pop("FAILED", 0)
     if not counts:
-        cause = f"{WHY[app]} {SEE}" if explain else f"go through the checklist {SEE}"
+        cause = f"{WHY[app]} {lesson('06', SECTION[app])}" if explain else f"go through the checklist {SEE}"
         raise CheckFailed(f"none of {requests} requests to {url} from the client pod got an answer: {cause}.")
     strangers = sorted(set(counts) - set(pods))
     expect.that(not strangers, f"{url} was answered by {', '.join(strangers)}, which is not a Ready {app} pod"
@@ -145,7 +150,7 @@ def _settled(app: str) -> None:
     namespace = STORE if app == "inventory" else live.namespace()
     pods = _pods(app, namespace)
     expect.that(len(pods) == 2, f"{len(pods)} {app} pod(s) are Ready; the Deployment runs 2, and both should serve"
-                                + (f": {WHY[app]} {SEE}." if len(pods) < 2 else "."))
+                                + (f": {WHY[app]} {lesson('06', SECTION[app])}." if len(pods) < 2 else "."))
     counts = _reached(app, 30, explain=True)
     expect.that(set(counts) == set(pods), f"30 requests to http://{app}/hostname reached {sorted(counts)}; every Ready pod "
                                           f"({', '.join(sorted(pods))}) should get some.")

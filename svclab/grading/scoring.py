@@ -15,13 +15,13 @@ from svclab.grading.core import CheckFailed
 
 LESSONS = {
     "00": "00-setup", "01": "01-clusterip", "02": "02-headless", "03": "03-statefulset-dns",
-    "04": "04-mixed-pattern", "05": "05-service-types-and-dns", "06": "06-debugging-services",
+    "04": "04-mixed-pattern", "05": "05-service-types-and-dns", "06": "06-debugging-services", "07": "07-traffic-policies-and-dns-clients",
 }
 
 
 def lesson(number: str, section: str) -> str:
     """Where a message sends the learner: the lesson notebook and the section (a Jupyter heading anchor)."""
-    anchor = section.replace("`", "").replace(" ", "-")
+    anchor = section.replace("`", "").replace(" ", "-")  # JupyterLab's heading anchors
     return f"(lesson {number}, “{section.replace('`', '')}”: notebooks/{LESSONS[number]}.ipynb#{anchor})"
 
 

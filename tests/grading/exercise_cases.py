@@ -28,7 +28,7 @@ def whole(assignment: str, grade_id: str, source: str) -> Edit:
 
 
 def _ps7_partial_fixes() -> Edit:
-    solution = answers_of("ps7-debugging-services")["q2-answer"]
+    solution = answers_of("ps7-debugging")["q2-answer"]
     start = solution.index("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: payments")
     end = solution.index('"""\nlab.apply(fixes)')
     cut = solution[:start] + solution[end:]
@@ -128,9 +128,9 @@ def cases() -> dict[str, Case]:
         # ps3: the restart is graded on what is promised; skipping it loses the hidden check only.
         "ps3-no-restart": Case("ps3-statefulset-dns", [("q3-answer", 'lab.kubectl("delete pod db-0")\n', "")], {"q3-hidden": 0}),
         # ps7: perfect, blank, and partial (3 of 5 findings right, 3 of 5 Services fixed).
-        "ps7-perfect": Case("ps7-debugging-services", []),
-        "ps7-blank": Case("ps7-debugging-services", None, total=0),
-        "ps7-partial": Case("ps7-debugging-services", [("q1-answer", '"catalog": "targetPort"', '"catalog": "named port"'),
+        "ps7-perfect": Case("ps7-debugging", []),
+        "ps7-blank": Case("ps7-debugging", None, total=0),
+        "ps7-partial": Case("ps7-debugging", [("q1-answer", '"catalog": "targetPort"', '"catalog": "named port"'),
                                                        ("q1-answer", '"payments": "readiness"', '"payments": "dns"'), _ps7_partial_fixes()],
                             {"q1-hidden": 3, "q2-payments": 0, "q2-inventory": 0, "q2-hidden": 3}),
     }
