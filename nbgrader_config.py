@@ -20,9 +20,11 @@ c.CourseDirectory.feedback_directory = "feedback"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# Autograding: each notebook runs in a fresh kernel that starts its own seeded embedded cluster
-# (NBGRADER_EXECUTION is set), so grades never depend on the learner's cluster. A cell that runs longer
-# than this (an infinite loop) is interrupted and marked failed; grading goes on with the next cell.
+# Autograding is `svclab grade` (solutions/README.md): each submission's kernel is confined as a user of its
+# own, and the test cells run in a trusted process beside its own fresh, seeded embedded cluster. Plain
+# `nbgrader autograde` (and formgrader's Autograde button) runs everything in one unconfined kernel that starts
+# its own cluster (NBGRADER_EXECUTION is set): fine for your own test notebooks, not for a class. A cell that
+# runs longer than this (an infinite loop) is interrupted and marked failed; grading goes on with the next cell.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 

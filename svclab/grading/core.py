@@ -116,7 +116,7 @@ class Check:
 def partial(title: str, parts: dict[str, Callable[[], None]], points: float) -> float:
     """Partial credit in one test cell: each part is a small check; the cell's value is the points earned,
     `points` × parts passed / parts (nbgrader scores a test cell whose last value is a number by that number).
-    `points` must equal the cell's points (`make exercises` checks). Ends the cell's output with that number."""
+    `points` must equal the cell's points. Ends the cell's output with that number."""
     quiet()
     passed, lines = 0, []
     for label, fn in parts.items():

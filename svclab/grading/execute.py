@@ -22,6 +22,7 @@ import ast
 import asyncio
 import json
 import signal
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,10 @@ class GradingRun:
     timeout: float = 120
     output_bytes: int = 4 << 20
     failures: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time by phase (kernel start, cells, exports, tests)
+
+    def spent(self, phase: str, since: float) -> None:
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.monotonic() - since
 
 
 CURRENT_RUN: GradingRun | None = None
@@ -112,6 +117,7 @@ class TrustedExecute(Execute):  # type: ignore[misc]
             await self._prepare()
         self.latest_exported = False
         self.cell_bytes, self.capped = 0, False
+        started = time.monotonic()
         try:
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
@@ -121,6 +127,8 @@ class TrustedExecute(Execute):  # type: ignore[misc]
             await self._kill()
             self._died(cell, self._where(cell_index), f"this cell ran past {self.timeout} s and did not stop when interrupted, so the kernel was ended")
             return cell
+        finally:
+            run.spent("cells", started)
         self.order.append(cell)
         if grade_id in run.solutions:
             await self._export(grade_id)
@@ -131,6 +139,7 @@ class TrustedExecute(Execute):  # type: ignore[misc]
     async def async_start_new_kernel_client(self) -> Any:
         from svclab.grading.kernels import wait_ready
 
+        started = time.monotonic()
         self.kc = self.km.client()
         await ensure_async(self.kc.start_channels())
         try:
@@ -138,6 +147,7 @@ class TrustedExecute(Execute):  # type: ignore[misc]
         except Exception:
             await self._async_cleanup_kernel()
             raise
+        self.run.spent("kernel ready", started)
         self.kc.allow_stdin = False
         return self.kc
 
@@ -171,7 +181,9 @@ class TrustedExecute(Execute):  # type: ignore[misc]
         """Before the first cell: the kubeconfig of the submission's cluster into the kernel's SVCLAB_STATE_DIR
         (the cluster started beside the kernel; this waits for it)."""
         self.prepared = True
+        started = time.monotonic()
         files = await asyncio.to_thread(lambda: self.run.host.files)
+        self.run.spent("cluster wait", started)
         code = (
             "def __svclab_cluster_files(files):\n"
             "    import os\n"
@@ -193,6 +205,7 @@ class TrustedExecute(Execute):  # type: ignore[misc]
         """Ask the kernel for its answers (data only) and hand them to the host as `at` (None: the latest)."""
         run = self.run
         text = ""
+        started = time.monotonic()
         try:
             msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False, stop_on_error=False,
                                      user_expressions={"a": export.expression(list(run.answers))})
@@ -209,13 +222,16 @@ class TrustedExecute(Execute):  # type: ignore[misc]
         except DeadKernelError:
             text = ""
         await asyncio.to_thread(run.host.answers, at, text)
+        run.spent("exports", started)
 
     async def _test_cell(self, cell: NotebookNode, grade_id: str) -> None:
         run = self.run
         if not self.latest_exported:
             await self._export(None)
             self.latest_exported = True
+        started = time.monotonic()
         outputs = await asyncio.to_thread(run.host.check, grade_id, run.tests[grade_id], float(self.timeout or 120))
+        run.spent("tests", started)
         cell.outputs = [nbformat.from_dict(o) for o in outputs]
         self.order.append(cell)
 

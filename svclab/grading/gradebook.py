@@ -35,6 +35,14 @@ def _quiet(component: Any) -> Any:
     return component
 
 
+def create(db_url: str) -> None:
+    """The gradebook's database, made (empty) when missing."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url):
+        pass
+
+
 def ensure_assignments(db_url: str, solutions: Path, names: list[str], config: Any, scratch: Path) -> None:
     """GenerateAssignment for each of `names` into the gradebook (release into `scratch`)."""
     from nbgrader.converters import GenerateAssignment

@@ -193,6 +193,21 @@ class FeedbackProcess:
         return errors
 
 
+class Timeline:
+    """When each phase of the class run ended (seconds since its start), in logs/timeline.json."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.start = time.monotonic()
+        self.marks: list[tuple[str, float]] = []
+
+    def mark(self, what: str) -> None:
+        self.marks.append((what, round(time.monotonic() - self.start, 3)))
+
+    def write(self) -> None:
+        self.path.write_text(json.dumps(dict(self.marks), indent=1) + "\n")
+
+
 class Failures:
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str]] = []
@@ -249,33 +264,42 @@ def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, tim
     failures = Failures()
     workers: list[WorkerProcess] = []
     feedback: FeedbackProcess | None = None
+    timeline = Timeline(out / "logs" / "timeline.json")
     try:
         known = sorted({u.assignment for u in units if (solutions / u.assignment).is_dir()})
-        gradebook.ensure_assignments(db_url, solutions, known, load_course_config(str(course_config) if course_config else None), scratch)
-        write_course_config(out, solutions, db_url)
         todo = []
         for unit in units:
             if unit.assignment in known:
                 todo.append(unit)
             else:
                 failures.add(unit, f"no assignment {unit.assignment!r} in {solutions}")
+        gradebook.create(db_url)  # before the workers start, so their sandbox probe proves it unreadable
         config = {
             "out": str(out), "solutions": str(solutions), "timeout": timeout, "logs": str(out / "logs"), "db_url": db_url,
             "course_config": str(course_config) if course_config else None, "sandbox": sandbox, "mount_namespace": mount_namespace,
             "memory_mib": memory_mib, "seed": seed, "scratch": str(scratch),
             "secrets": secrets_of(solutions, out, submitted, db_url, scratch), "protected": protected_paths(out),
         }
-        feedback = FeedbackProcess(out, db_url, course_config)
+        # The workers start (imports, zygote, sandbox probe) while the gradebook learns the assignments.
         workers = [WorkerProcess(slot, config) for slot in range(max(1, min(jobs or os.cpu_count() or 1, len(todo))))] if todo else []
-        dispatch(workers, todo, config, out, db_url, failures, feedback, progress, submission_timeout)
+        timeline.mark("workers started")
+        gradebook.ensure_assignments(db_url, solutions, known, load_course_config(str(course_config) if course_config else None), scratch)
+        write_course_config(out, solutions, db_url)
+        timeline.mark("assignments in the gradebook")
+        feedback = FeedbackProcess(out, db_url, course_config)
+        dispatch(workers, todo, config, out, db_url, failures, feedback, progress, submission_timeout, timeline)
+        timeline.mark("graded")
         grades, cells = out / "grades.csv", out / "cell_grades.csv"
         gradebook.export(db_url, grades, cells)
         failures.write(out / "failed.csv")
+        timeline.mark("grades.csv written")
         feedback_errors = feedback.finish(progress)
         feedback = None
+        timeline.mark("feedback written")
         if feedback_errors:
             (out / "logs" / "feedback-errors.txt").write_text("\n".join(feedback_errors) + "\n")
     finally:
+        timeline.write()
         for worker in workers:
             if worker.process.poll() is None:
                 worker.kill()
@@ -314,7 +338,7 @@ def protected_paths(out: Path) -> list[str]:
 
 
 def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[str, Any], out: Path, db_url: str,
-             failures: Failures, feedback: FeedbackProcess, progress: bool, submission_timeout: float) -> None:
+             failures: Failures, feedback: FeedbackProcess, progress: bool, submission_timeout: float, timeline: "Timeline") -> None:
     from svclab.grading import gradebook
 
     queue = list(todo)
@@ -377,6 +401,7 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
             message = json.loads(line)
             if "ready" in message:
                 worker.ready = message
+                timeline.mark(f"worker {worker.slot} ready")
                 if message.get("problems"):
                     problems = "; ".join(message["problems"])
                     raise SystemExit(f"svclab grade: the sandbox is not tight, so nothing was graded: {problems}. "

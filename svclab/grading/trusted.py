@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import importlib
 import io
 import sys
@@ -24,7 +25,7 @@ from typing import Any
 from svclab.grading import answers as answers_module
 from svclab.grading.core import FAIL, CheckFailed, explain
 
-# The names a test cell may use (`make exercises` checks every test cell against this list).
+# The names a test cell may use (tests/grading/test_interface.py checks every test cell against this list).
 NAMES = ("grade", "check", "answer", "peek", "find", "objects", "expect", "live", "proving", "partial", "lab", "pd")
 
 
@@ -103,8 +104,10 @@ def run_test_cell(source: str, grade_id: str, module: ModuleType, answers: answe
     value = None
     failure: dict[str, Any] | None = None
     answers_module.use(answers)
+    redirect = contextlib.redirect_stdout(buffer) if output is None else contextlib.nullcontext()
     try:
-        value = _run_source(source, f"<test cell {grade_id}>", namespace(module))
+        with redirect:
+            value = _run_source(source, f"<test cell {grade_id}>", namespace(module))
     except CheckFailed as exc:
         failure = error_output("CheckFailed", exc.message, exc._render_traceback_())
     except (Exception, SystemExit, GeneratorExit) as exc:  # noqa: BLE001 - a broken test fails its own cell only

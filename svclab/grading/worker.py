@@ -149,10 +149,17 @@ class Worker:
             self.user, self.uid, self.gid = "", os.getuid(), os.getgid()
         self.mount_namespace = self.sandboxed and bool(config.get("mount_namespace", True))
         self.binds = sandbox.default_binds()
-        self.db_url = gradebook.copy_for_worker(config["db_url"], self.scratch / "assignments.db")
+        self._db_url: str | None = None  # the gradebook's assignments, copied at the first job (the loop fills it meanwhile)
         self.course_config = load_course_config(config.get("course_config"))
         self.tests_cache: dict[str, tuple[dict[str, str], set[str]]] = {}
         self.seq = 0
+
+    @property
+    def db_url(self) -> str:
+        """A private copy of the course gradebook's assignments for this worker's Autograde (made at its first job)."""
+        if self._db_url is None:
+            self._db_url = gradebook.copy_for_worker(self.config["db_url"], self.scratch / "assignments.db")
+        return self._db_url
 
     # ---- the sandbox --------------------------------------------------------------------------------------
     def spec(self, job_dir: Path) -> sandbox.Spec:
@@ -249,7 +256,9 @@ class Worker:
                 solutions |= found[1]
             run = execute.CURRENT_RUN = execute.GradingRun(host=host, answers=tuple(module.A.answers), tests=tests,
                                                            solutions=solutions, timeout=self.timeout)
+            started = time.monotonic()
             reasons += self.autograde(course, student, assignment)
+            run.spent("autograde", started)
             reasons += run.failures
         except Exception as exc:  # noqa: BLE001 - this submission's failure, not the worker's
             self.log.write(f"{student}/{assignment}: {traceback.format_exc()}\n")
@@ -271,7 +280,8 @@ class Worker:
             reasons.append("nbgrader produced no autograded notebook (see the worker's log)")
         shutil.rmtree(job_dir, ignore_errors=True)
         usage = {"worker": round(time.process_time() - self.usage["worker"], 3), "kernel": round(self.usage["kernel"], 3),
-                 "host": round(self.usage["host"], 3), "wall": round(time.monotonic() - self.usage["wall"], 3)}
+                 "host": round(self.usage["host"], 3), "wall": round(time.monotonic() - self.usage["wall"], 3),
+                 **{phase: round(seconds, 3) for phase, seconds in (run.seconds.items() if run is not None else ())}}
         return {"job": job, "graded": ok, "reasons": reasons, "usage": usage}
 
     def autograde(self, course: Path, student: str, assignment: str) -> list[str]:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from tests.grading.conftest import TIMEOUT, GradedClass
 
@@ -30,7 +31,10 @@ def rows(path: Path, students: set[str]) -> list[dict[str, str]]:
         return [r for r in csv.DictReader(f) if r[key] in students]
 
 
-def test_three_shards_merged_equal_one_run(graded: GradedClass, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def merged(graded: GradedClass, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SUBSET graded again, as three shards side by side, merged into one course folder."""
+    tmp_path = tmp_path_factory.mktemp("shards")
     submitted = tmp_path / "submitted"
     for student in SUBSET:
         shutil.copytree(graded.submitted / student, submitted / student, symlinks=True)
@@ -48,13 +52,25 @@ def test_three_shards_merged_equal_one_run(graded: GradedClass, tmp_path: Path) 
     run = subprocess.run([sys.executable, "-m", "svclab.cli", "grade", "--merge", *map(str, shards), "--out", str(merged)],
                          capture_output=True, text=True, timeout=600, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
+    assert sorted(p.name for p in graded.tmpdir.iterdir()) == []
+    return merged
+
+
+def test_three_shards_merged_equal_one_run(graded: GradedClass, merged: Path) -> None:
     for name in KEEP:
         assert rows(merged / name, set(SUBSET)) == rows(graded.course / name, set(SUBSET)), name
-    for student in SUBSET:  # the same outputs, cell by cell: what each test printed or failed with
+    for student in SUBSET:
+        assignment = graded.cases[student].assignment
+        assert sorted(p.name for p in (merged / "feedback" / student / assignment).glob("*.html"))
+
+
+def test_grading_twice_gives_identical_grades_and_outputs(graded: GradedClass, merged: Path) -> None:
+    """The shards graded every submission of SUBSET a second time: the same scores, and the same outputs cell by
+    cell (what each test printed or failed with), so nothing in a grade depends on timing or scheduling."""
+    assert rows(merged / "cell_grades.csv", set(SUBSET)) == rows(graded.course / "cell_grades.csv", set(SUBSET))
+    for student in SUBSET:
         assignment = graded.cases[student].assignment
         assert outputs_of(merged, student, assignment) == outputs_of(graded.course, student, assignment), student
-        assert sorted(p.name for p in (merged / "feedback" / student / assignment).glob("*.html"))
-    assert sorted(p.name for p in graded.tmpdir.iterdir()) == []
 
 
 def outputs_of(course: Path, student: str, assignment: str) -> list[list[str]]:
