@@ -8,8 +8,8 @@ import pandas as pd
 
 from svclab.grading import expect, live
 from svclab.grading.answers import POD_CIDR, SERVICE_CIDR, answer, ipv4
-from svclab.grading.core import Assignment, partial
-from svclab.grading.scoring import choice, lesson, whole_number
+from svclab.grading.core import Assignment
+from svclab.grading.scoring import choice, lesson, whole_number  # noqa: F401  (choice, whole_number: for the hidden test cells)
 
 A = Assignment("ps1-clusterip", "ps1", answers=("web_service", "predicted_count", "predicted_kind", "web_ips", "web_sticky", "sticky_counts"))
 check = A.check
@@ -32,7 +32,6 @@ def q1_ports() -> None:
 
 
 KINDS = ("pod IPs", "node IPs", "the Service's virtual IP")
-PREDICT = "q2-predict"
 SEE_VIP = lesson("01", "The virtual IP")
 
 
@@ -41,26 +40,6 @@ def _addresses(name: str) -> list[str]:
     for item in value:
         ipv4(item, f"each address in `{name}`")
     return [str(item).strip() for item in value]
-
-
-def q2_prediction() -> float:
-    """Hidden (2 points): the prediction, as it was when its cell ran, against what DNS answers now."""
-    def how_many() -> None:
-        predicted = whole_number("predicted_count", at=PREDICT)
-        found = live.lookup(live.fqdn("web-service"))
-        expect.that(predicted == len(found), f"you predicted {predicted} address(es); DNS answers web-service with {len(found)}. A ClusterIP "
-                                             "Service has one A record however many pods are behind it: the pods are chosen later, per "
-                                             f"connection, by kube-proxy's rules on the client's node {SEE_VIP}.")
-
-    def what() -> None:
-        predicted = choice("predicted_kind", KINDS, at=PREDICT)
-        ip = live.service("web-service").spec.cluster_ip
-        truth = "the Service's virtual IP" if live.lookup(live.fqdn("web-service")) == [ip] else "pod IPs"
-        expect.that(predicted == truth, f"you predicted {predicted}; DNS answers with {truth} ({ip}, from the service CIDR 10.96.0.0/16, "
-                                        "which no pod or node has). Pod IPs would be the answer of a headless Service "
-                                        f"(`clusterIP: None`) {SEE_VIP}.")
-
-    return partial("q2: your prediction of what DNS answers for web-service", {"how many addresses": how_many, "what they are": what}, 2)
 
 
 @A.visible("q2", "web_ips are addresses from the service CIDR 10.96.0.0/16, not pod IPs")

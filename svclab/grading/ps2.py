@@ -7,8 +7,8 @@ import time
 from svclab import lab
 from svclab.grading import expect, live
 from svclab.grading.answers import answer, find, spec
-from svclab.grading.core import Assignment, partial
-from svclab.grading.scoring import lesson, whole_number
+from svclab.grading.core import Assignment
+from svclab.grading.scoring import lesson, whole_number  # noqa: F401  (whole_number: for the hidden test cells)
 
 A = Assignment("ps2-headless", "ps2", answers=("cache_headless", "predicted_cache_count", "cache_ips", "legacy_manifests", "search_misses"))
 check = A.check
@@ -51,22 +51,6 @@ def q2_now() -> None:
     now = live.lookup(live.fqdn("cache-headless"))
     expect.that(sorted(map(str, got)) == sorted(now), f"`cache_ips` is {sorted(got)} but cache-headless resolves to {len(now)} address(es) now, "
                                                       "not these: resolve the name from the client pod again and store every address it answers.")
-
-
-def q2_prediction() -> float:
-    """Hidden (1 point): how many addresses cache-headless resolves to, predicted before looking."""
-    def how_many() -> None:
-        guess = whole_number("predicted_cache_count", at="q2-predict")
-        found = live.lookup(live.fqdn("cache-headless"))
-        pods = live.pods(CACHE)
-        expect.that(guess == len(found), f"you predicted {guess}; cache-headless resolves to {len(found)} address(es) with {len(pods)} pods "
-                                         f"running, {sum(map(live.ready, pods))} of them Ready. A headless Service's name has one A record "
-                                         "per Ready pod: the EndpointSlice marks an unready pod `ready: false`, and DNS leaves it out "
-                                         f"{lesson('02', 'One set of Pods, two Services')}.")
-
-    return partial("q2: your prediction of how many addresses cache-headless resolves to", {"how many": how_many}, 1)
-
-
 @A.visible("q3", "legacy-db is headless and has no selector")
 def q3_service() -> None:
     svc = expect.headless("legacy_manifests", "legacy-db")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from svclab import lab
 from svclab.grading import expect, live
 from svclab.grading.answers import POD_CIDR, answer, ipv4, peek
-from svclab.grading.core import Assignment, CheckFailed, partial
-from svclab.grading.scoring import choice, lesson
+from svclab.grading.core import Assignment, CheckFailed
+from svclab.grading.scoring import choice, lesson  # noqa: F401  (for the hidden test cells)
 from svclab.lab.lookups import Lookup
 
 A = Assignment("ps3-statefulset-dns", "ps3", answers=("db_manifests", "db0_fqdn", "db0_lookup", "db0_ip", "predicted_after", "db0_ip_after"))
@@ -72,36 +72,9 @@ def q3_after() -> None:
 
 
 AFTER = ("the recreated pod's IP", "the old pod's IP", "nothing (NXDOMAIN)", "every db pod's IP")
-SEE_RESTART = lesson("03", "The name survives, the IP does not")
-
-
-def q3_prediction() -> float:
-    """Hidden (1 point): what db-0's name resolves to after the restart, predicted before it."""
-    def predicted() -> None:
-        guess = choice("predicted_after", AFTER, at="q3-predict")
-        now = live.pod("db-0").status.pod_ip
-        found = live.lookup(live.fqdn("db-0.db-headless"))
-        truth = {AFTER[0]} if found == [now] else {AFTER[2]} if not found else {"something else"}
-        if found == [now] and peek("db0_ip") == now:  # the new pod got the old address back: both are true
-            truth.add(AFTER[1])
-        expect.that(guess in truth, f"you predicted {guess}; after the restart db-0's name resolves to {', '.join(found) or 'nothing'}, the "
-                                    "recreated pod's IP. The StatefulSet gives the new pod the same name and hostname, the headless "
-                                    "Service's EndpointSlice gets its new address, and DNS follows; the IP itself is not promised to stay "
-                                    f"or to change {SEE_RESTART}.")
-
-    return partial("q3: your prediction of what db-0's name resolves to after the restart", {"db-0's name resolves to": predicted}, 1)
 
 
 def recreations(pod: str) -> int:
     """How often the StatefulSet controller created `pod` (its SuccessfulCreate events, aggregated or not)."""
     events = lab.session().core.list_namespaced_event(live.namespace(), field_selector="reason=SuccessfulCreate").items
     return sum(e.count or 1 for e in events if f"create Pod {pod} in StatefulSet" in (e.message or ""))
-
-
-def q3_recreated() -> None:
-    """Hidden: db-0 was recreated, kept its name, and its name resolves to the new pod's IP (which may or may not differ)."""
-    expect.that(recreations("db-0") >= 2, "db-0 was created only once: delete the pod (the StatefulSet then creates it again, with the same "
-                                          "name) and wait until the new one is Ready before you look it up.")
-    now = live.pod("db-0").status.pod_ip
-    expect.that(answer("db0_ip_after") == now, f"`db0_ip_after` is {answer('db0_ip_after')}, but the recreated db-0 has {now}.")
-    live.resolves_to(live.fqdn("db-0.db-headless"), [now], "the recreated db-0")

@@ -9,8 +9,8 @@ import pandas as pd
 from svclab import lab
 from svclab.grading import expect, live
 from svclab.grading.answers import answer
-from svclab.grading.core import Assignment, CheckFailed, partial
-from svclab.grading.scoring import lesson, whole_number
+from svclab.grading.core import Assignment, CheckFailed
+from svclab.grading.scoring import lesson, whole_number  # noqa: F401  (for the hidden test cells)
 
 A = Assignment("ps4-mixed-pattern", "ps4", answers=("read_service", "write_host", "predicted_primary_reads", "predicted_read_pods", "read_counts"))
 check = A.check
@@ -68,21 +68,3 @@ def q3_counts() -> None:
     counts = {str(k): int(v) for k, v in dict(answer("read_counts", (pd.Series, dict))).items()}
     expect.that(sum(counts.values()) == 200, f"`read_counts` adds up to {sum(counts.values())} requests; make exactly 200.")
     expect.that("mysql-0" not in counts, f"mysql-0 (the primary) answered {counts.get('mysql-0')} reads: mysql-read must select only role=replica pods.")
-
-
-def q3_prediction() -> float:
-    """Hidden (2 points): of 200 reads through mysql-read, how many the primary answers and how many pods share them."""
-    served = live.backends("http://mysql-read:3306/hostname", 200)
-
-    def primary() -> None:
-        guess = whole_number("predicted_primary_reads", at="q3-predict")
-        got = served.get("mysql-0", 0)
-        expect.that(guess == got, f"you predicted {guess}; mysql-0 answered {got} of 200 reads. mysql-read selects `role=replica`, the primary "
-                                  f"is labelled `role=primary`, so it is not an endpoint at all {lesson('04', 'Writes by name, reads by Service')}.")
-
-    def spread() -> None:
-        guess = whole_number("predicted_read_pods", at="q3-predict")
-        expect.that(guess == len(served), f"you predicted {guess}; {len(served)} pods answered ({', '.join(sorted(served))}): kube-proxy picks "
-                                          f"one of the Service's ready endpoints for each new connection {lesson('01', 'How connections are spread')}.")
-
-    return partial("q3: your prediction of who answers 200 reads", {"reads the primary answers": primary, "pods that answer": spread}, 2)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from svclab.grading import expect, live
 from svclab.grading.answers import SERVICE_CIDR, answer, find, ipv4, spec
-from svclab.grading.core import Assignment, CheckFailed, partial
-from svclab.grading.scoring import choice, lesson, normal
+from svclab.grading.core import Assignment, CheckFailed
+from svclab.grading.scoring import choice, lesson, normal  # noqa: F401  (choice: for the hidden test cells)
 
 A = Assignment("ps5-service-types", "ps5", answers=("nodeport_service", "alias_service", "predicted_alias", "srv_port", "choices"))
 check = A.check
@@ -47,21 +47,6 @@ def q2_alias() -> None:
 
 
 ALIAS_ANSWERS = ("web-nodeport's cluster IP", "the web pods' IPs", "the node IPs", "no address at all")
-SEE_EXTERNALNAME = lesson("05", "ExternalName")
-
-
-def q2_prediction() -> float:
-    """Hidden (1 point): what web-alias resolves to, predicted before looking, against DNS now."""
-    def predicted() -> None:
-        guess = choice("predicted_alias", ALIAS_ANSWERS, at="q2-predict")
-        found = live.lookup(live.fqdn("web-alias"))
-        cluster_ip = live.service("web-nodeport").spec.cluster_ip
-        truth = {(cluster_ip,): ALIAS_ANSWERS[0], (): ALIAS_ANSWERS[3]}.get(tuple(found), "something else")
-        expect.that(guess == truth, f"you predicted {guess}; web-alias resolves to {', '.join(found) or 'nothing'} ({truth}). DNS answers an "
-                                    "ExternalName with a CNAME to its target, and the resolver follows it: here the target is an ordinary "
-                                    f"Service's name, so the answer ends in that Service's cluster IP {SEE_EXTERNALNAME}.")
-
-    return partial("q2: your prediction of what web-alias resolves to", {"web-alias resolves to": predicted}, 1)
 
 
 @A.visible("q3", "srv_port is the port the SRV record _http._tcp.web-nodeport advertises now")
@@ -74,34 +59,12 @@ def q3_srv() -> None:
                                     f"node port or the pods' targetPort {lesson('05', 'DNS records we have not met yet')}.")
 
 
-# Every correct design for each scenario, and why the others miss (shown when a scenario is answered wrong).
-ACCEPTED = {
-    SCENARIOS[0]: ({"ClusterIP"}, "other pods need one stable name and address, balanced over interchangeable replicas: a ClusterIP "
-                                  f"Service; nothing outside the cluster calls it, so it needs no node port {lesson('01', 'The virtual IP')}."),
-    SCENARIOS[1]: ({"Headless"}, "a client that must reach one replica needs a name per pod: a headless Service (the governing Service "
-                                 f"of a StatefulSet) gives each pod `<pod>.<service>` {lesson('03', 'A StatefulSet and its governing Service')}."),
-    SCENARIOS[2]: ({"NodePort", "LoadBalancer"}, "extraPortMappings forward a port of your laptop to a port of the kind node, so the "
-                                                 "Service must open a fixed node port: a NodePort Service, or a LoadBalancer Service "
-                                                 f"(which is a NodePort Service too) {lesson('05', 'NodePort')}."),
-    SCENARIOS[3]: ({"ExternalName", SELECTORLESS}, "the database has no pods to select: give it a cluster name with an ExternalName "
-                                                   "Service (a CNAME to its DNS name), or with a Service without a selector plus an "
-                                                   f"EndpointSlice listing its addresses (ps2, question 3) {SEE_EXTERNALNAME}."),
-}
-
-
-def _scenario(scenario: str) -> None:
-    choices = answer("choices", dict)
-    given = choices.get(scenario)
+def chosen(scenario: str) -> str:
+    """The kind of Service `choices` names for `scenario`, as written in TYPES (compared loosely)."""
+    given = answer("choices", dict).get(scenario)
     if type(given) is not str:
         raise CheckFailed(f"no answer for this scenario (a string, one of {', '.join(TYPES)}).")
-    got = {normal(t): t for t in TYPES}.get(normal(given), given)
-    accepted, why = ACCEPTED[scenario]
-    expect.that(got in accepted, f"you chose {given}: {why}")
-
-
-def q4_scenarios() -> float:
-    """Hidden (4 points): one point per scenario; every correct design is accepted."""
-    return partial("q4: a fitting Service for each scenario", {s: (lambda s=s: _scenario(s)) for s in SCENARIOS}, 4)
+    return {normal(t): t for t in TYPES}.get(normal(given), given)
 
 
 @A.visible("q4", "choices gives a Service type for every scenario")

@@ -19,7 +19,7 @@ import pandas as pd
 from svclab import lab
 from svclab.grading import expect, live
 from svclab.grading.answers import SERVICE_CIDR, answer
-from svclab.grading.core import Assignment, CheckFailed, partial
+from svclab.grading.core import Assignment, CheckFailed
 from svclab.grading.scoring import lesson, whole_number
 
 A = Assignment("ps6-capstone", "ps6", answers=("frontend_port", "api_host", "db_host", "db_hosts", "write_host", "read_host", "predicted_counts"))
@@ -246,26 +246,6 @@ def q6_reads() -> None:
 
 
 # ---- R7: the prediction ------------------------------------------------------------------------------------
-
-PREDICTED = ("api_host", "db_host", "read_host")
-
-
-def _predicted(name: str) -> None:
-    given = answer("predicted_counts", dict, at="q7-predict")
-    guess = given.get(name)
-    expect.that(type(guess) is int, f"`predicted_counts[{name!r}]` should be a whole number; it is {guess!r:.40}.")
-    host = host_answer(name)
-    found = resolve(host)
-    kind = "a virtual IP" if len(found) == 1 and ipaddress.IPv4Address(found[0]) in SERVICE_CIDR else "pod IPs"
-    expect.that(guess == len(found), f"you predicted {guess} address(es) for `{host}`; it resolves to {len(found)} ({kind}). A ClusterIP "
-                                     "Service's name has one A record, its virtual IP; a headless Service's name has one per Ready pod "
-                                     f"{lesson('02', 'One set of Pods, two Services')}.")
-
-
-def q7_prediction() -> float:
-    """Hidden (3 points): one point per name whose number of addresses was predicted right, before looking."""
-    return partial("q7: your prediction of what DNS answers for your names", {n: (lambda n=n: _predicted(n)) for n in PREDICTED}, 3)
-
 
 def counts_of(name: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in dict(answer(name, (pd.Series, dict))).items()}
