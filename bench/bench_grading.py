@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     try:
         print(f"[{machine()}; {load()} at the start]")
         result = per_notebook(work, args.copies, args.rounds, args.jobs, args.sandbox)
-        result.update(a_class(work, args.students, args.jobs, args.sandbox))
+        if args.students > 0:  # --students 0: the per-notebook comparison only
+            result.update(a_class(work, args.students, args.jobs, args.sandbox))
         print(f"[{load()} at the end]")
         return result
     finally:
