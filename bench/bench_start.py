@@ -10,6 +10,7 @@ imports before it can serve) against a bare `python -P -c pass`."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ def start_and_query() -> tuple[float, float]:
         return time.perf_counter() - start, up
     finally:
         subprocess.run([sys.executable, "-m", "svclab.cli", "down", "--state-dir", str(state)], capture_output=True)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def kubectl_version() -> None:

@@ -172,7 +172,10 @@ def main(spec: dict[str, Any]) -> None:
     from svclab.cluster.kubeconfig import write_private
 
     seed = int(spec.get("seed", 0))
-    cluster = EmbeddedCluster(ClusterConfig(seed=seed, pod_start_seconds=0.0)).start()
+    # A grading cluster keeps no one waiting: pods start at once, and a deleted namespace (every notebook's
+    # `lab.reset()`) is cleaned up at once instead of after kube-controller-manager's 5 s grace period. No
+    # check observes either delay; the objects and their order are the same.
+    cluster = EmbeddedCluster(ClusterConfig(seed=seed, pod_start_seconds=0.0, namespace_deletion_seconds=0.0)).start()
     files = kernel_files(cluster, seed)
     for name, text in files.items():
         write_private(state / name, text)
