@@ -47,6 +47,9 @@ async def sleep(inv: Invocation) -> int:
         return inv.usage("Usage: sleep [N]...\n\nPause for a time equal to the total of the args given, where each arg can\n"
                          "have an optional suffix of (s)econds, (m)inutes, (h)ours, or (d)ays")
     total = 0.0
+    if inv.args[0][:3].lower() == "inf":   # sleep.c: GNU sleep accepts "inf", "infinity": sleep forever
+        while True:
+            await inv.env.sleep(3600)
     for a in inv.args:
         m = _DURATION.match(a)
         if not m:
