@@ -175,6 +175,7 @@ class Assignment:
         if not wanted:
             print(f"{self.name} has no question {question!r}; questions: {', '.join(self.questions())}")
             return
+        refused = last_refusal()  # before the checks: a query's own apply (the client pod) would hide it
         passed = 0
         lines = []
         for c in wanted:
@@ -190,7 +191,6 @@ class Assignment:
         label = question or self.name
         verdict = "all visible checks pass" if passed == len(wanted) else f"{passed} of {len(wanted)} visible checks pass"
         print(f"{label}: {verdict}")
-        refused = last_refusal()
         if refused:
             print(f"  ! {refused}")
         print("\n".join(lines))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pandas as pd
 
 from svclab.grading import expect, live
 from svclab.grading.answers import POD_CIDR, SERVICE_CIDR, answer, ipv4
 from svclab.grading.core import Assignment
+from svclab.grading.scoring import choice, lesson, whole_number  # noqa: F401  (choice, whole_number: for the hidden test cells)
 
-A = Assignment("ps1-clusterip", "ps1", answers=("web_service", "web_ip", "web_sticky", "sticky_counts"))
+A = Assignment("ps1-clusterip", "ps1", answers=("web_service", "predicted_count", "predicted_kind", "web_ips", "web_sticky", "sticky_counts"))
 check = A.check
 WEB = "app=web"
 
@@ -28,17 +31,34 @@ def q1_ports() -> None:
     expect.port("web_service", "web-service", 80, target=(8080, "http"))
 
 
-@A.visible("q2", "web_ip is one address from the service CIDR 10.96.0.0/16")
+KINDS = ("pod IPs", "node IPs", "the Service's virtual IP")
+SEE_VIP = lesson("01", "The virtual IP")
+
+
+def _addresses(name: str) -> list[str]:
+    value = answer(name, (list, tuple))
+    for item in value:
+        ipv4(item, f"each address in `{name}`")
+    return [str(item).strip() for item in value]
+
+
+@A.visible("q2", "web_ips are addresses from the service CIDR 10.96.0.0/16, not pod IPs")
 def q2_range() -> None:
-    ip = ipv4(answer("web_ip"), "`web_ip`")
-    expect.that(ip not in POD_CIDR, f"{ip} is a pod IP (pods get 10.244.x.y). A ClusterIP Service's DNS name answers with the Service's own virtual IP.")
-    expect.that(ip in SERVICE_CIDR, f"{ip} is not in the service CIDR 10.96.0.0/16, where kind (and svclab) allocate cluster IPs.")
+    ips = _addresses("web_ips")
+    expect.that(ips, "`web_ips` is empty: store the address(es) the name resolved to.")
+    pods = {p.status.pod_ip for p in live.pods(WEB)}
+    for ip in map(ipaddress.IPv4Address, ips):
+        expect.that(str(ip) not in pods and ip not in POD_CIDR, f"{ip} is a pod IP (pods get 10.244.x.y): did you look up the Service's name, "
+                                                                 f"or list the pods? A ClusterIP Service's name answers with its own virtual IP {SEE_VIP}.")
+        expect.that(ip in SERVICE_CIDR, f"{ip} is not in the service CIDR 10.96.0.0/16, where kind (and svclab) allocate cluster IPs.")
 
 
-@A.visible("q2", "web_ip is web-service's cluster IP right now")
+@A.visible("q2", "web_ips is what the name web-service resolves to now")
 def q2_now() -> None:
-    now = live.service("web-service").spec.cluster_ip
-    expect.that(answer("web_ip") == now, f"`web_ip` is {answer('web_ip')!r} but web-service's cluster IP is {now}: record what `lab.nslookup('web-service')` prints.")
+    ips = _addresses("web_ips")
+    now = live.lookup(live.fqdn("web-service"))
+    expect.that(sorted(ips) == sorted(now), f"`web_ips` is {sorted(ips)} but web-service resolves to {now} now: look the name up again "
+                                            "from the client pod and store every address it answers.")
 
 
 @A.visible("q3", "web-sticky pins each client to one pod (sessionAffinity ClientIP, 600 s)")
@@ -51,7 +71,7 @@ def q3_manifest() -> None:
 def q3_counts() -> None:
     counts = answer("sticky_counts", (pd.Series, dict))
     counts = {str(k): int(v) for k, v in dict(counts).items()}
-    expect.that(sum(counts.values()) == 100, f"`sticky_counts` adds up to {sum(counts.values())} requests; make exactly 100 (count_backends(url, 100)).")
+    expect.that(sum(counts.values()) == 100, f"`sticky_counts` adds up to {sum(counts.values())} requests; send exactly 100.")
     expect.that(len(counts) == 1, f"{len(counts)} pods answered ({counts}): with ClientIP affinity one client should always reach the same pod.")
     names = {p.metadata.name for p in live.pods(WEB)}
     expect.that(set(counts) <= names, f"{next(iter(counts))} is not one of the web pods ({', '.join(sorted(names))}).")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from svclab import lab
 from svclab.grading import expect, live
 from svclab.grading.answers import POD_CIDR, answer, ipv4, peek
 from svclab.grading.core import Assignment, CheckFailed
+from svclab.grading.scoring import choice, lesson  # noqa: F401  (for the hidden test cells)
 from svclab.lab.lookups import Lookup
 
-A = Assignment("ps3-statefulset-dns", "ps3", answers=("db_manifests", "db0_fqdn", "db0_lookup", "db0_ip", "db0_ip_after"))
+A = Assignment("ps3-statefulset-dns", "ps3", answers=("db_manifests", "db0_fqdn", "db0_lookup", "db0_ip", "predicted_after", "db0_ip_after"))
 check = A.check
 
 
@@ -67,3 +69,12 @@ def q3_after() -> None:
     pod_ip = live.pod("db-0").status.pod_ip
     expect.that(ip == pod_ip, f"`db0_ip_after` is {ip} but db-0's IP is now {pod_ip}: look it up again after the restart.")
     live.resolves_to(live.fqdn("db-0.db-headless"), [pod_ip], "db-0's current IP")
+
+
+AFTER = ("the recreated pod's IP", "the old pod's IP", "nothing (NXDOMAIN)", "every db pod's IP")
+
+
+def recreations(pod: str) -> int:
+    """How often the StatefulSet controller created `pod` (its SuccessfulCreate events, aggregated or not)."""
+    events = lab.session().core.list_namespaced_event(live.namespace(), field_selector="reason=SuccessfulCreate").items
+    return sum(e.count or 1 for e in events if f"create Pod {pod} in StatefulSet" in (e.message or ""))

@@ -10,8 +10,9 @@ from svclab import lab
 from svclab.grading import expect, live
 from svclab.grading.answers import answer
 from svclab.grading.core import Assignment, CheckFailed
+from svclab.grading.scoring import lesson, whole_number  # noqa: F401  (for the hidden test cells)
 
-A = Assignment("ps4-mixed-pattern", "ps4", answers=("read_service", "write_host", "read_counts"))
+A = Assignment("ps4-mixed-pattern", "ps4", answers=("read_service", "write_host", "predicted_primary_reads", "predicted_read_pods", "read_counts"))
 check = A.check
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from svclab.grading import expect, live
 from svclab.grading.answers import SERVICE_CIDR, answer, find, ipv4, spec
-from svclab.grading.core import Assignment
+from svclab.grading.core import Assignment, CheckFailed
+from svclab.grading.scoring import choice, lesson, normal  # noqa: F401  (choice: for the hidden test cells)
 
-A = Assignment("ps5-service-types", "ps5", answers=("nodeport_service", "alias_service", "srv_port", "choices"))
+A = Assignment("ps5-service-types", "ps5", answers=("nodeport_service", "alias_service", "predicted_alias", "srv_port", "choices"))
 check = A.check
-TYPES = {"ClusterIP", "Headless", "NodePort", "LoadBalancer", "ExternalName"}
+SELECTORLESS = "Service without selector + EndpointSlice"
+TYPES = ("ClusterIP", "Headless", "NodePort", "LoadBalancer", "ExternalName", SELECTORLESS)
 SCENARIOS = (
     "a stateless REST API called only by other pods",
     "a database whose clients must reach one specific replica by name",
@@ -44,12 +46,25 @@ def q2_alias() -> None:
     expect.that(not spec(svc).get("selector"), "an ExternalName Service needs no selector: DNS answers with a CNAME, and no pods are involved.")
 
 
+ALIAS_ANSWERS = ("web-nodeport's cluster IP", "the web pods' IPs", "the node IPs", "no address at all")
+
+
 @A.visible("q3", "srv_port is the port the SRV record _http._tcp.web-nodeport advertises now")
 def q3_srv() -> None:
     got = answer("srv_port", int)
     out = live.lab.dig("+short", "SRV", f"_http._tcp.{live.fqdn('web-nodeport')}").stdout.split()
     expect.that(len(out) >= 3, "the SRV record _http._tcp.web-nodeport does not exist: name web-nodeport's port `http` (question 1).")
-    expect.that(got == int(out[2]), f"`srv_port` is {got}, but the SRV record advertises port {out[2]} ({' '.join(out)}).")
+    expect.that(got == int(out[2]), f"`srv_port` is {got}, but the SRV record of web-nodeport's port `http` advertises another port. An SRV "
+                                    "answer reads `priority weight port target`, and the port it advertises is the Service's port, not the "
+                                    f"node port or the pods' targetPort {lesson('05', 'DNS records we have not met yet')}.")
+
+
+def chosen(scenario: str) -> str:
+    """The kind of Service `choices` names for `scenario`, as written in TYPES (compared loosely)."""
+    given = answer("choices", dict).get(scenario)
+    if type(given) is not str:
+        raise CheckFailed(f"no answer for this scenario (a string, one of {', '.join(TYPES)}).")
+    return {normal(t): t for t in TYPES}.get(normal(given), given)
 
 
 @A.visible("q4", "choices gives a Service type for every scenario")
@@ -57,5 +72,6 @@ def q4_shape() -> None:
     choices = answer("choices", dict)
     missing = [s for s in SCENARIOS if s not in choices]
     expect.that(not missing, f"`choices` has no answer for: {'; '.join(missing)}.")
-    wrong = {s: v for s, v in choices.items() if v not in TYPES}
-    expect.that(not wrong, f"use one of {', '.join(sorted(TYPES))}; these answers are not Service types: {wrong}.")
+    known = {normal(t) for t in TYPES}
+    wrong = {s: v for s, v in choices.items() if type(v) is not str or normal(v) not in known}
+    expect.that(not wrong, f"use one of {', '.join(TYPES)}; these answers are not among them: {wrong}.")

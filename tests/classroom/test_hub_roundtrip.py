@@ -119,7 +119,7 @@ def test_release_fetch_submit_collect_grade(hub: Hub, users: tuple[SystemUsers, 
         graded = teacher.server_json("POST", f"/formgrader/api/submission/{ASSIGNMENT}/{learner.name}/autograde")
         assert graded["success"], graded.get("log", graded)
     scores = {s["student"]: (s["score"], s["max_score"]) for s in teacher.server_json("GET", f"/formgrader/api/submissions/{ASSIGNMENT}")}
-    assert scores == {alice.name: (10.0, 10.0), bob.name: (0.0, 10.0)}, scores
+    assert scores == {alice.name: (12.0, 12.0), bob.name: (0.0, 12.0)}, scores
 
 
 def test_a_learner_s_cluster_and_memory_end_with_their_server(hub: Hub, users: tuple[SystemUsers, dict[str, str]]) -> None:

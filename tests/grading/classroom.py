@@ -28,28 +28,30 @@ DNS_SVC = 'db_manifests = """\napiVersion: v1\nkind: Service\nmetadata:\n  name:
 # Plausible wrong answers (each made by editing a solution's answer cell), and the cells each must lose.
 MISTAKES: dict[str, Case] = {
     "ps1-wrong-selector": Case("ps1-clusterip", [("q1-answer", "    app: web\n  ports:", "    app: webapp\n  ports:")], {"q1-selector", "q1-hidden"}),
-    "ps1-pod-ip": Case("ps1-clusterip", [("q2-answer", "web_ip = found.addresses[0]", 'web_ip = lab.pods("app=web")["ip"][0]')], {"q2-range", "q2-now", "q2-hidden"}),
+    "ps1-pod-ip": Case("ps1-clusterip", [("q2-answer", "web_ips = found.addresses", 'web_ips = list(lab.pods("app=web")["ip"])')], {"q2-range", "q2-now", "q2-hidden"}),
     "ps1-no-affinity": Case("ps1-clusterip", [("q3-answer", "  sessionAffinity: ClientIP\n  sessionAffinityConfig:\n    clientIP:\n      timeoutSeconds: 600\n", "")],
                             {"q3-manifest", "q3-counts", "q3-hidden"}),
     "ps1-infinite-loop": Case("ps1-clusterip", [("q3-answer", "web_sticky = ", "while True:\n    pass\nweb_sticky = ")], {"q3-manifest", "q3-counts", "q3-hidden"}),
     "ps2-no-cluster-ip-none": Case("ps2-headless", [("q1-answer", "  clusterIP: None\n  selector:\n    app: cache", "  selector:\n    app: cache")],
-                                   {"q1-headless", "q1-hidden-a", "q1-hidden-srv", "q2-hidden"}),
+                                   {"q1-headless", "q1-hidden-a", "q1-hidden-srv", "q2-prediction", "q2-hidden"}),
     "ps2-slice-unlabelled": Case("ps2-headless", [("q3-answer", "  labels:\n    kubernetes.io/service-name: legacy-db\n", "")], {"q3-slice", "q3-hidden"}),
     "ps2-unnamed-port": Case("ps2-headless", [("q1-answer", "  - name: redis\n    port: 6379", "  - port: 6379")], {"q1-port", "q1-hidden-srv"}),
     "ps3-servicename-clusterip": Case("ps3-statefulset-dns", [("q1-answer", 'db_manifests = """', DNS_SVC), ("q1-answer", "serviceName: db-headless", "serviceName: db")],
-                                      {"q1-servicename", "q2-ip", "q2-hidden", "q3-after", "q3-hidden"}),
+                                      {"q1-servicename", "q2-ip", "q2-hidden", "q3-prediction", "q3-after", "q3-hidden"}),
     "ps3-unnamed-port": Case("ps3-statefulset-dns", [("q1-answer", "        - name: http\n          containerPort: 8080", "        - containerPort: 8080")], {"q1-ports"}),
     # The lookup of the Service's name happens to list db-0 first; the method is wrong whatever the order.
     "ps3-service-lookup": Case("ps3-statefulset-dns", [("q2-answer", "db0_lookup = lab.nslookup(db0_fqdn)", 'db0_lookup = lab.nslookup("db-headless")')], {"q2-ip"}),
     "ps4-read-selects-primary": Case("ps4-mixed-pattern", [("q1-answer", "    app: mysql\n    role: replica\n", "    app: mysql\n")],
-                                     {"q1-selector", "q1-hidden", "q3-counts", "q3-hidden"}),
+                                     {"q1-selector", "q1-hidden", "q3-prediction", "q3-counts", "q3-hidden"}),
     "ps4-writes-to-read-service": Case("ps4-mixed-pattern", [("q2-answer", 'write_host = "mysql-0.mysql-headless"', 'write_host = "mysql-read"')], {"q2-write", "q2-hidden"}),
     "ps5-not-nodeport": Case("ps5-service-types", [("q1-answer", "  type: NodePort\n", ""), ("q1-answer", "    nodePort: 30080\n", "")], {"q1-type", "q1-hidden"}),
-    "ps5-short-externalname": Case("ps5-service-types", [("q2-answer", '"web-nodeport.ps5.svc.cluster.local"', '"web-nodeport"')], {"q2-alias", "q2-hidden"}),
-    "ps5-wrong-choice": Case("ps5-service-types", [("q4-answer", '"Headless",', '"ClusterIP",')], {"q4-hidden"}),
-    "ps6-read-selects-primary": Case("ps6-capstone", [("manifests-answer", "{app: shop, tier: db, role: replica}", "{app: shop, tier: db}")], {"q4-read", "q4-hidden", "q5-hidden"}),
+    "ps5-short-externalname": Case("ps5-service-types", [("q2-answer", '"web-nodeport.ps5.svc.cluster.local"', '"web-nodeport"')], {"q2-alias", "q2-prediction", "q2-hidden"}),
+    # Every scenario wrong (one wrong scenario costs only its point: tests/grading/test_exercise_roundtrip.py).
+    "ps5-wrong-choice": Case("ps5-service-types", [("q4-answer", 'other pods": "ClusterIP"', 'other pods": "ExternalName"'), ("q4-answer", 'by name": "Headless"', 'by name": "NodePort"'),
+                                                   ("q4-answer", 'extraPortMappings": "NodePort"', 'extraPortMappings": "ClusterIP"'), ("q4-answer", 'DNS name": "ExternalName"', 'DNS name": "Headless"')], {"q4-hidden"}),
+    "ps6-read-selects-primary": Case("ps6-capstone", [("manifests-answer", "{app: shop, tier: db, role: replica}", "{app: shop, tier: db}")], {"q6-reads", "q6-hidden"}),
     "ps6-api-no-affinity": Case("ps6-capstone", [("manifests-answer", "  sessionAffinity: ClientIP\n", "")], {"q2-api", "q2-hidden"}),
-    "ps6-servicename-read": Case("ps6-capstone", [("manifests-answer", "serviceName: db-headless", "serviceName: db-read")], {"q3-identity", "q3-hidden", "q5-primary-ip"}),
+    "ps6-servicename-read": Case("ps6-capstone", [("manifests-answer", "serviceName: db-headless", "serviceName: db-read")], {"q4-identity", "q4-hidden", "q5-writes", "q5-hidden"}),
 }
 
 

@@ -78,6 +78,6 @@ def test_check_reports_each_visible_check(user_ns: dict[str, Any], capsys: pytes
         "  ✘ q1: web-service listens on port 80 and forwards to the pods' port 8080",
     ]
     assert "forwards to targetPort 9090, but the pods listen on 8080" in out
-    user_ns["web_ip"] = lab.nslookup("web-service").addresses[0]
+    user_ns["web_ips"] = lab.nslookup("web-service").addresses
     ps1.check("q2")
     assert capsys.readouterr().out.startswith("q2: all visible checks pass")

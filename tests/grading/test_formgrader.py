@@ -90,7 +90,7 @@ def test_formgrader_lists_the_loops_grades_and_an_override_reaches_grades_csv(fo
     submissions = {s["student"]: s for s in formgrader.api("GET", "/formgrader/api/submissions/ps1-clusterip")}
     assert {s for s, case in graded.cases.items() if case.assignment == "ps1-clusterip"} <= set(submissions)
     mine = submissions["ps1-wrong-selector"]
-    assert (mine["score"], mine["max_score"], mine["autograded"]) == (8.0, 10.0, True)
+    assert (mine["score"], mine["max_score"], mine["autograded"]) == (10.0, 12.0, True)
 
     notebooks = {n["student"]: n for n in formgrader.api("GET", "/formgrader/api/submitted_notebooks/ps1-clusterip/ps1-clusterip")}
     submission_id = notebooks["ps1-wrong-selector"]["id"]
@@ -106,7 +106,7 @@ def test_formgrader_lists_the_loops_grades_and_an_override_reaches_grades_csv(fo
     assert run.returncode == 0, run.stderr
     with (course / "grades.csv").open() as f:
         rows = {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(f)}
-    assert rows[("ps1-wrong-selector", "ps1-clusterip")] == 9.0
+    assert rows[("ps1-wrong-selector", "ps1-clusterip")] == 11.0
     with (course / "cell_grades.csv").open() as f:
         cell = next(r for r in csv.DictReader(f) if (r["student"], r["cell"]) == ("ps1-wrong-selector", "q1-selector"))
     assert float(cell["score"]) == 1.0

@@ -71,7 +71,7 @@ def test_each_failure_is_its_own_row_in_failed_csv_with_the_reason(graded: Grade
 def test_a_dead_kernel_keeps_the_points_earned_before_it(graded: GradedClass) -> None:
     with (graded.course / "grades.csv").open() as f:
         rows = {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(f)}
-    assert rows[("os-exit", "ps4-mixed-pattern")] == 6.0  # 8 points, q3 (2) lost to os._exit
+    assert rows[("os-exit", "ps4-mixed-pattern")] == 8.0  # 10 points, q3-counts and q3-hidden (2) lost to os._exit
     nb = nbformat.read(notebook(graded.course / "autograded" / "os-exit" / "ps4-mixed-pattern"), as_version=4)
     after = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade_id") in ("q3-counts", "q3-hidden")]
     assert after and all(o.get("ename") == "NotRun" for c in after for o in c.outputs)

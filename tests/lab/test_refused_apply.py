@@ -1,6 +1,6 @@
-"""After a refused apply the cluster keeps the old objects: check() and the graded tests say so, and
-look at the cluster rather than the learner's variable (issue 11's ps6 scenario). The thin hints of
-ps4 q2 and ps6 q4 teach the step that is missing."""
+"""After a refused apply the cluster keeps the old objects: check() says so, and the checks look at the
+cluster rather than the learner's variable (issue 11's ps6 scenario). The thin hints of ps4 q2 and the
+capstone's reads requirement teach the step that is missing."""
 
 from __future__ import annotations
 
@@ -80,52 +80,50 @@ def user_ns(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     session.close()
 
 
+NAMES = {"frontend_port": 30080, "api_host": "api", "db_host": "db-headless", "write_host": "db-0.db-headless", "read_host": "db-read",
+         "db_hosts": ["db-0.db-headless", "db-1.db-headless", "db-2.db-headless"]}
+
+
 def test_a_refused_fix_fails_check_with_the_refusal_while_the_cluster_keeps_the_old_objects(user_ns: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    user_ns["app_manifests"] = FIRST
+    user_ns.update(NAMES)
     lab.apply(FIRST)
     lab.wait_ready("tier=db", 3)
     lab.kubectl("label pod db-0 role=primary --overwrite")
     lab.kubectl("label pod db-1 db-2 role=replica --overwrite")
     capsys.readouterr()
-    user_ns["app_manifests"] = FIXED  # the learner fixes both mistakes; serviceName cannot change
     with pytest.raises(lab.ApplyError, match="updates to statefulset spec for fields other than"):
-        lab.apply(FIXED)
+        lab.apply(FIXED)  # the learner fixes both mistakes; serviceName cannot change
     assert lab.session().core.read_namespaced_service("db-read", "ps6").spec.selector == {"app": "shop", "tier": "db"}
 
-    ps6.check("q4")
+    ps6.check("q6")
     out, err = capsys.readouterr()
     assert err == ""
     lines = out.splitlines()
-    assert lines[0] == "q4: 0 of 1 visible checks pass"
+    assert lines[0] == "q6: 0 of 1 visible checks pass"
     assert lines[1].startswith("  ! your last lab.apply was refused (StatefulSet/db: StatefulSet.apps \"db\" is invalid: spec: Forbidden: updates to statefulset spec")
-    assert "Service `db-read` in the cluster is not what `app_manifests` says (namespace ps6)" in out
-    assert "spec.selector.role: the cluster has nothing, `app_manifests` has 'replica'" in out
-    assert "Service/db-read was not applied: StatefulSet/db before it in the same manifest was refused" in out
+    assert "`db-read` leads to the primary db-0 too; reads must never reach it" in out  # the checks look at the cluster
 
-    with pytest.raises(CheckFailed) as refused:  # the graded test cell says the same
-        ps6.q3_identity()
-    assert "StatefulSet `db` in the cluster is not what `app_manifests` says" in refused.value.message
-    assert "spec.serviceName: the cluster has 'db', `app_manifests` has 'db-headless'" in refused.value.message
-    assert "your last apply of StatefulSet/db was refused: StatefulSet.apps \"db\" is invalid" in refused.value.message
+    with pytest.raises(CheckFailed) as refused:  # the graded test cell says why the per-pod names do not resolve
+        ps6.q4_identity()
+    assert "`db-0.db-headless` (replica 0) does not resolve: a StatefulSet pod gets `<pod>.<service>` only when `serviceName` names a headless Service" in refused.value.message
 
 
-def test_an_apply_that_was_never_run_is_named(user_ns: dict[str, Any]) -> None:
-    user_ns["app_manifests"] = FIXED
-    with pytest.raises(CheckFailed, match=r"Service `db-headless` is in `app_manifests` but not in the cluster \(namespace ps6\): run the cell that applies `app_manifests`"):
-        ps6.q3_identity()
+def test_a_design_never_applied_is_named(user_ns: dict[str, Any]) -> None:
+    user_ns.update(NAMES)
+    with pytest.raises(CheckFailed, match="no StatefulSet runs pods in ps6 yet"):
+        ps6.q4_identity()
 
 
-def test_ps6_q4_names_the_missing_labelling_step(user_ns: dict[str, Any]) -> None:
-    user_ns["app_manifests"] = FIXED
+def test_ps6_reads_name_the_missing_labelling_step(user_ns: dict[str, Any]) -> None:
+    user_ns.update(NAMES)
     lab.apply(FIXED)
     lab.wait_ready("tier=db", 3)
     with pytest.raises(CheckFailed) as unlabelled:
-        ps6.q4_read()
-    assert unlabelled.value.message.startswith("db-0, db-1, db-2 have no `role` label yet")
-    assert 'lab.kubectl("label pod db-1 db-2 role=replica")' in unlabelled.value.message
+        ps6.q6_reads()
+    assert "a Service with no ready endpoints: no pod carries every label its selector asks for" in unlabelled.value.message
     lab.kubectl("label pod db-0 role=primary")
     lab.kubectl("label pod db-1 db-2 role=replica")
-    ps6.q4_read()
+    ps6.q6_reads()
 
 
 def test_ps4_q2_teaches_pod_dot_headless_service(monkeypatch: pytest.MonkeyPatch) -> None:
