@@ -122,4 +122,6 @@ class KubeProxy:
         pod = next((p for p in self._pods() if p.get("status", {}).get("podIP") == chosen[0] and not p.get("spec", {}).get("hostNetwork")), None)
         if pod is None:
             raise ConnectTimeout(chosen[0])
+        if not listens_on(pod, chosen[1]):   # DNAT to the pod, which answers with a RST
+            raise ConnectionRefused(f"{chosen[0]}:{chosen[1]}")
         return Route(pod, chosen[1], f"{svc['metadata']['namespace']}/{svc['metadata']['name']}")
