@@ -336,10 +336,15 @@ lab.exec_in("node-dns", "cat /etc/resolv.conf")
 lab.exec_in("client", "ip -4 addr show eth0")
 
 # %% [markdown]
-# So a glibc client on `svclab-worker` puts the Pods whose addresses are in its own `/24`, the ones on its
-# node, ahead of the others in every answer, and the shuffle is undone. busybox's tools, like the musl C
-# library of small images, do not sort; the load spreads as in lesson 02. Whether your application
-# balances is a property of its resolver, not of the Service.
+# So a glibc client puts the Pods whose addresses are in its own `/24`, the ones on its node, ahead of the
+# others in every answer, and the shuffle is undone: with a web Pod on the client's node, that Pod gets
+# nearly every new connection. busybox 1.36.1, as the official image builds it, is linked against glibc,
+# so on kind its `wget` behaves this way too, and lesson 02's 100 requests can come out as one Pod.
+# Go's resolver applies rule 9 to IPv6 only, because of exactly this problem
+# ([`src/net/addrselect.go`](https://github.com/golang/go/blob/master/src/net/addrselect.go)), and musl
+# (Alpine images) does not sort IPv4 either. The embedded cluster's resolver resolves as musl does and
+# keeps CoreDNS's shuffled order, which is why lesson 02 shows a spread there. Whether your application
+# balances over a headless Service is a property of its resolver, not of the Service.
 
 # %% [markdown]
 # ## Per-Pod names without a StatefulSet
