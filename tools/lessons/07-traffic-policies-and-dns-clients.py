@@ -225,22 +225,18 @@ search = next(line.split()[1:] for line in conf.splitlines() if line.startswith(
 ndots = int(conf.split("ndots:")[1].split()[0])
 
 
-def tries(name: str) -> list[str]:
-    """The names a glibc/musl resolver asks for, in order, until one exists."""
-    if name.endswith("."):
-        return [name]
+def tries(name: str) -> tuple[int, str]:
+    """How many names a glibc/musl resolver asks for, in order, until one exists; and that name."""
     searched = [f"{name}.{domain}." for domain in search]
-    ordered = searched + [f"{name}."] if name.count(".") < ndots else [f"{name}."] + searched
-    found = []
-    for candidate in ordered:
-        found.append(candidate)
+    ordered = [name] if name.endswith(".") else searched + [f"{name}."] if name.count(".") < ndots else [f"{name}."] + searched
+    for count, candidate in enumerate(ordered, 1):
         if lab.nslookup(candidate).ok:
-            break
-    return found
+            return count, candidate
+    return len(ordered), "none: NXDOMAIN"
 
 
-names = ["web-cluster", "web-cluster.traffic", "web-cluster.traffic.svc.cluster.local", "api.example.com", "api.example.com."]
-queries = pd.DataFrame({"name": n, "dots": n.rstrip(".").count("."), "tries": len(t), "queries (A + AAAA)": 2 * len(t), "answered by": t[-1]} for n, t in ((n, tries(n)) for n in names))
+names = ["web-cluster", "web-cluster.traffic", "web-cluster.traffic.svc.cluster.local", "www.example.com", "www.example.com."]
+queries = pd.DataFrame({"name": n, "dots": n.rstrip(".").count("."), "tries": t, "queries (A + AAAA)": 2 * t, "answered by": a} for n, (t, a) in ((n, tries(n)) for n in names))
 queries
 
 # %% [markdown]
@@ -274,7 +270,7 @@ lab.exec_in("few-dots", "cat /etc/resolv.conf")
 
 # %% [markdown]
 # The kubelet merged the Pod's option into the cluster's defaults (same name: the Pod's value wins). With
-# `ndots:1`, `api.example.com` is tried as written first. The price: a dotted in-cluster name such as
+# `ndots:1`, `www.example.com` is tried as written first. The price: a dotted in-cluster name such as
 # `web-cluster.traffic` is now also tried as written first (one wasted query pair), so write such names in
 # full.
 
