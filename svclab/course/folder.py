@@ -117,9 +117,9 @@ def start_page(checkout: Path, state_dir: Path, kubeconfig: Path, backend: str =
     applets, builtins, extra_tools = busybox_applets()
     cells = [
         "# svclab: Kubernetes Service discovery, hands on\n\n"
-        "How Pods find each other: ClusterIP and headless Services, StatefulSet DNS, the mixed pattern, and the "
-        "other Service types, each tried live on a cluster of your own. Work through the lessons in order; after each "
-        "one, open its exercise and call `check(\"q1\")` whenever you like: it says what passes and, in words that "
+        "How Pods find each other: ClusterIP and headless Services, StatefulSet DNS, the mixed pattern, the "
+        "other Service types, debugging a Service, and traffic policies and DNS clients, each tried live on a cluster "
+        "of your own. Work through the lessons in order; after each one, open its exercise and call `check(\"q1\")` whenever you like: it says what passes and, in words that "
         "teach, what is wrong. Start with **[00 Setting Up the Lab](notebooks/00-setup.ipynb)**.",
         "## Lessons and exercises\n\n"
         "Each lesson works in a namespace of its own (the second column), so resetting one never disturbs another.\n\n"

@@ -209,10 +209,16 @@ checklist("web-port")
 
 # %% [markdown]
 # This time there are three ready endpoints, and a Pod answers on 8080, yet the ClusterIP refuses. The
-# endpoint ports give it away: `9376`. Endpoints are *addresses and ports*: kube-proxy faithfully rewrote
-# the connection to a Pod's IP and port 9376, and nothing listens there, so the Pod's kernel refused it.
-# The Pods are healthy; the Service points at the wrong door. `kubectl describe service` shows the same in
-# one screen, `TargetPort` next to the `Endpoints`:
+# endpoint ports give it away: `9376`. Endpoints are *addresses and ports*, and kube-proxy faithfully
+# rewrites each connection to a Pod's IP and port 9376, as the node's `DNAT` rules show:
+
+# %%
+[line.split(" -j ")[1] for line in lab.node_rules(client_node, "web-port", table="nat").lines() if "DNAT" in line]
+
+# %% [markdown]
+# Nothing listens on 9376, so the Pod's kernel refuses the connection. The Pods are healthy; the Service
+# points at the wrong door. `kubectl describe service` shows the same in one screen, `TargetPort` next to
+# the `Endpoints`:
 
 # %%
 _ = lab.kubectl("describe service web-port")
