@@ -326,7 +326,8 @@ lab.exec_in("node-dns", "cat /etc/resolv.conf")
 # Pod every time. glibc's `getaddrinfo` *sorts* the addresses it returns by RFC 6724; its rule 9, "longest
 # matching prefix", applies to IPv4 destinations in the client's own subnet
 # ([`sysdeps/posix/getaddrinfo.c`](https://github.com/bminor/glibc/blob/master/sysdeps/posix/getaddrinfo.c),
-# `rfc3484_sort`). A kind Pod's interface has a `/24`, its node's Pod range:
+# `rfc3484_sort`). "The client's own subnet" is the prefix on its interface; here it is a `/24`, the
+# node's Pod range:
 
 # %%
 lab.exec_in("client", "ip -4 addr show eth0")
@@ -334,7 +335,8 @@ lab.exec_in("client", "ip -4 addr show eth0")
 # %% [markdown]
 # So a glibc client puts the Pods whose addresses are in its own `/24`, the ones on its node, ahead of the
 # others in every answer, and the shuffle is undone: with a web Pod on the client's node, that Pod gets
-# nearly every new connection. busybox 1.36.1, as the official image builds it, is linked against glibc,
+# nearly every new connection. (Where a network plugin gives Pods a `/32` instead, rule 9 has nothing to
+# compare and the order survives.) busybox 1.36.1, as the official image builds it, is linked against glibc,
 # so on kind its `wget` behaves this way too, and lesson 02's 100 requests can come out as one Pod.
 # Go's resolver applies rule 9 to IPv6 only, because of exactly this problem
 # ([`src/net/addrselect.go`](https://github.com/golang/go/blob/master/src/net/addrselect.go)), and musl
