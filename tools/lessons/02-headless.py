@@ -138,9 +138,9 @@ lab.count_backends("http://web-headless:8080/hostname", 100)
 
 # %% [markdown]
 # That spread depends on the client's resolver as much as on the DNS server. busybox 1.36.1 is built
-# against glibc, whose `getaddrinfo` sorts the addresses and puts a Pod on the client's own node first
-# every time (lesson 07 shows why), so on kind the same cell can show one Pod serving nearly all 100
-# requests. The embedded cluster's resolver keeps CoreDNS's order, as musl-based clients (Alpine) do.
+# against glibc, whose `getaddrinfo` sorts the addresses: when the prefix on the Pod's interface covers
+# its node's Pods (a `/24` here), a Pod on the client's own node comes first every time (lesson 07 shows
+# why), so on kind the same cell can show one Pod serving nearly all 100 requests. The embedded cluster's resolver keeps CoreDNS's order, as musl-based clients (Alpine) do.
 #
 # Either way, DNS round robin is a weak load balancer. Clients and intermediate resolvers cache answers
 # (CoreDNS hands them out with a TTL of 30 seconds), and a long-lived connection stays wherever it
