@@ -10,23 +10,25 @@ import copy
 import hmac
 import json
 import logging
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from svclab.apiserver import discovery, openapi, queryparams, routing
+from svclab.apiserver import discovery, openapi, openapiv2, paging, queryparams, routing
 from svclab.apiserver.codec import check_type, decode_body, dumps, is_yaml
 from svclab.apiserver.convert import core_event_to_events_v1
-from svclab.apiserver.patch import PatchError, apply_patch
+from svclab.apiserver.patch import STRATEGIC_PATCH, PatchError, apply_patch, go_loads, media_type
 from svclab.apiserver.scale import replicas_of_scale, scale_of
 from svclab.apiserver.tables import table_for
-from svclab.apiserver.typecheck import check_types, drop_nulls, strict_decoding_error, unknown_fields
+from svclab.apiserver.tokens import TokenIssuer, token_request
+from svclab.apiserver.typecheck import check_types, drop_nulls, go_print, strict_decoding_error, unknown_fields, unstructured_conversion_error
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
 from svclab.state.clock import Clock
 from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
 from svclab.state.store import Store, TooOldResourceVersion
-from svclab.validation import errors, messages
+from svclab.validation import errors, field, messages
 
 log = logging.getLogger("svclab.apiserver")
 
@@ -69,6 +71,7 @@ class ApiServer:
         self.token = token
         self.server_address = server_address
         self.exec_handler: ExecHandler | None = None
+        self.token_issuer: TokenIssuer | None = None  # signs TokenRequests (svclab.apiserver.tokens)
         self._stopping = asyncio.Event()
 
     def application(self) -> web.Application:
@@ -123,6 +126,10 @@ class ApiServer:
             if request.method != "GET":
                 raise errors.method_not_allowed()
             return _json(fixed)
+        if path == "/openapi/v2":
+            if request.method != "GET":
+                raise errors.method_not_allowed()
+            return await self._openapi_v2(request)
         if path in ("/healthz", "/livez", "/readyz"):
             return web.Response(text="ok", content_type="text/plain")
         try:
@@ -148,6 +155,13 @@ class ApiServer:
             for warning in warnings + request[WARNINGS]:
                 response.headers.add("Warning", f'299 - "{warning}"')
         return response
+
+    async def _openapi_v2(self, request: web.Request) -> web.Response:
+        """The Swagger document (svclab.apiserver.openapiv2), as protobuf when asked (kubectl) else JSON."""
+        if openapiv2.wants_protobuf(request.headers.get("Accept", "")):
+            body = await asyncio.to_thread(openapiv2.protobuf)
+            return web.Response(body=body, content_type=openapiv2.PROTOBUF_MEDIA_TYPE)
+        return _json(await asyncio.to_thread(openapiv2.document))
 
     def _check_fields(self, request: web.Request, obj: dict[str, Any], res: Resource, mode: str) -> None:
         """fieldValidation: Strict refuses unknown fields (kubectl's default), Warn answers with a Warning
@@ -187,6 +201,8 @@ class ApiServer:
         if sub == "log":  # emulated containers keep no logs: an existing pod's log is empty
             self.registry.get(res, target.namespace or "", target.name or "")
             return web.Response(text="", content_type="text/plain")
+        if sub == "token" and method == "POST" and self.token_issuer is not None:
+            return await self._create_token(request, target)
         if res.group == "events.k8s.io" and method not in ("GET",):
             raise errors.method_not_supported(res, method.lower())
         verb = _VERBS.get((method, target.name is None))
@@ -247,11 +263,29 @@ class ApiServer:
         if options.watch:
             return await self._watch(request, target, options)
         res = target.resource
-        items = self._selected(request, target)
-        rv = str(self.store.resource_version)
+        list_meta: dict[str, Any]
+        if options.limit > 0 or options.continue_token:
+            items, list_meta = self._page(request, target, options)
+        else:
+            items = self._selected(request, target)
+            list_meta = {"resourceVersion": str(self.store.resource_version)}
         if _wants_table(request):
-            return _json(table_for(res, items, now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta={"resourceVersion": rv}))
-        return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": rv}, "items": [_strip_list_item(i) for i in items]})
+            return _json(table_for(res, items, now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta=list_meta))
+        return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": list_meta, "items": [_strip_list_item(i) for i in items]})
+
+    def _page(self, request: web.Request, target: routing.Target, options: queryparams.ListOptions) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """A chunk of a list (svclab.apiserver.paging): at most ``limit`` items, read at the first chunk's revision."""
+        res = target.resource
+        try:
+            labels = parse_label_selector(request.query.get("labelSelector"))
+            fields = parse_field_selector(request.query.get("fieldSelector"))
+        except SelectorError as exc:
+            raise errors.bad_request(str(exc))
+        source = EVENTS if res.group == "events.k8s.io" else res
+        items, meta = paging.list_chunk(self.store, source, target.namespace, labels, fields, options.limit, options.continue_token, options.resource_version)
+        if res.group == "events.k8s.io":
+            items = [core_event_to_events_v1(e) for e in items]
+        return items, meta
 
     async def _watch(self, request: web.Request, target: routing.Target, options: queryparams.ListOptions) -> web.StreamResponse:
         res = target.resource
@@ -390,6 +424,8 @@ class ApiServer:
             replicas = replicas_of_scale(patched_scale, res, name, current)
             return _json(scale_of(self._set_replicas(res, current, replicas, options.is_dry_run, manager)))
         patched = apply_patch(current, raw, content_type, res)
+        if media_type(content_type) == STRATEGIC_PATCH:
+            _check_conversion(raw, patched, res)
         check_types(patched, res.api_version, res.kind)
         drop_nulls(patched, res.api_version, res.kind)
         self._check_fields(request, patched, res, options.field_validation)
@@ -397,6 +433,17 @@ class ApiServer:
             patched = {**current, "status": patched.get("status", {})}
         updated = self.registry.update(res, namespace, name, patched, subresource=target.subresource, dry_run=options.is_dry_run, manager=manager)
         return _json(updated)
+
+    async def _create_token(self, request: web.Request, target: routing.Target) -> web.Response:
+        """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token (201)."""
+        assert self.token_issuer is not None
+        raw = await self._raw_body(request)
+        queryparams.write_options(request.query, "CreateOptions")
+        body = await self._decode(raw, request.headers.get("Content-Type", "application/json"))
+        check_types(body, "authentication.k8s.io/v1", "TokenRequest")
+        drop_nulls(body, "authentication.k8s.io/v1", "TokenRequest")
+        answer = token_request(self.token_issuer, self.store, target.namespace or "", target.name or "", body, self.clock.time(), _rfc3339)
+        return _json(answer, 201)
 
     def _set_replicas(self, res: Resource, current: dict[str, Any], replicas: int, dry_run: bool, manager: str) -> dict[str, Any]:
         changed = copy.deepcopy(current)
@@ -439,6 +486,22 @@ class ApiServer:
             except errors.ApiError:
                 continue
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": [_strip_list_item(i) for i in items]})
+
+
+def _rfc3339(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_conversion(raw: bytes, patched: dict[str, Any], res: Resource) -> None:
+    """A strategic merge patch's result is converted to the typed object (handlers/patch.go
+    applyPatchToObject): a shape that does not fit is a 422 naming the patch."""
+    problem = unstructured_conversion_error(patched, res.api_version, res.kind)
+    if problem:
+        try:
+            shown = go_print(go_loads(raw))
+        except RecursionError:  # a patch nested deeper than Python's stack: name it without printing it
+            shown = "map[...]"
+        raise errors.invalid_kind("", "", "", [field.invalid("patch", shown, problem)])
 
 
 def _user_agent_manager(request: web.Request) -> str:

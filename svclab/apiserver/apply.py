@@ -301,6 +301,10 @@ def _remove_path(obj: Any, path: Path, schema: Schema, meta: FieldMeta) -> None:
             del obj[name]
         else:
             _remove_path(obj[name], rest, schema.child(name), schema.meta(name))
+            child = obj[name]
+            # an emptied list, or an emptied labels/annotations map, is omitted (omitempty) once stored
+            if child == [] or (child == {} and name in ("labels", "annotations")):
+                del obj[name]
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
             if _item_key(item, meta) == head:
@@ -347,13 +351,20 @@ def server_side_apply(live: dict | None, applied: dict, *, manager: str, force: 
     merged = _merge(live_obj, config, schema, FieldMeta(value=True))
 
     owned = set(new_set).union(*(e.paths for e in others)) if others else set(new_set)
-    for path in sorted(last - owned, key=len, reverse=True):
+    removed: set[Path] = set()
+    for path in sorted(last - owned, key=len):  # a list item goes whole: its fields are not removed one by one first
+        if any(path[:i] in removed for i in range(1, len(path))):
+            continue
         if not any(p[:len(path)] == path for p in owned):
             _remove_path(merged, path, schema, _EMPTY_META)
+            removed.add(path)
 
     cmp = _compare(live_obj if live else None, merged, schema)
     changed = cmp.added | cmp.modified
     conflicts = [(e, p) for e in others for p in sorted(e.paths & changed, key=_sort_key)]
+    if conflicts and not force and manager == CSA_UPGRADE_MANAGER and live:
+        allowed = _allowed_from_last_applied(live, schema)
+        conflicts = [(e, p) for e, p in conflicts if p not in allowed]
     if conflicts and not force:
         raise _conflict_error(conflicts)
     for e in others:
@@ -362,7 +373,77 @@ def server_side_apply(live: dict | None, applied: dict, *, manager: str, force: 
     if merged != live_obj or new_set != last or me.time is None:
         me.time = now
     merged.setdefault("metadata", {})["managedFields"] = _encode_entries(others + [me])
+    if manager == CSA_UPGRADE_MANAGER and live and _last_applied(live) is not None:
+        _set_last_applied(merged, build_last_applied(applied))
     return merged
+
+
+# --------------------------------------------------------------------------- client-side apply upgrade
+
+CSA_UPGRADE_MANAGER = "kubectl"  # only kubectl's own server-side applies take over client-side applied fields
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+LAST_APPLIED_MAX_BYTES = 256 * 1024  # apimachinery validation totalAnnotationSizeLimitB
+
+
+def _last_applied(obj: dict) -> str | None:
+    value = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    return value if isinstance(value, str) and value else None
+
+
+def _allowed_from_last_applied(live: dict, schema: Schema) -> set[Path]:
+    """lastAppliedManager.allowedConflictsFromLastApplied (apiserver fieldmanager internal
+    lastappliedmanager.go): the fields of the last client-side applied configuration whose value the
+    live object still has. A server-side apply by `kubectl` may take those over without a conflict."""
+    text = _last_applied(live)
+    if text is None:
+        return set()
+    try:
+        last = json.loads(text)
+    except ValueError:
+        return set()
+    if not isinstance(last, dict) or last.get("apiVersion") != live.get("apiVersion"):
+        return set()  # "expected version of last applied to match live object": nothing is allowed
+    last_values = _values(last, schema)
+    live_values = _values(live, schema)
+    allowed = set()
+    for path, (value, category) in last_values.items():
+        if category not in ("leaf", "item"):
+            continue
+        if category == "leaf" and (path not in live_values or not _same(live_values[path][0], value)):
+            continue
+        if category == "item" and path not in live_values:
+            continue
+        allowed.add(path)
+    return allowed
+
+
+def _go_sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _go_sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_go_sorted(v) for v in value]
+    return value
+
+
+def build_last_applied(applied: dict) -> str:
+    """lastappliedupdater.go buildLastApplied: the applied configuration without the annotation itself,
+    encoded as UnstructuredJSONScheme encodes it (json.Marshal of a map: keys sorted, then a newline)."""
+    from svclab.validation.govalue import go_json
+
+    config = copy.deepcopy(applied)
+    meta = config.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
+        meta["annotations"].pop(LAST_APPLIED, None)
+    return go_json(_go_sorted(config)) + "\n"
+
+
+def _set_last_applied(obj: dict, value: str) -> None:
+    """setLastApplied: too big an annotation is dropped rather than stored."""
+    annotations = obj.setdefault("metadata", {}).setdefault("annotations", {})
+    if len(value) > LAST_APPLIED_MAX_BYTES:
+        annotations.pop(LAST_APPLIED, None)
+        return
+    annotations[LAST_APPLIED] = value
 
 
 def _conflict_error(conflicts: list[tuple[_Entry, Path]]) -> PatchError:
@@ -380,6 +461,22 @@ def _conflict_error(conflicts: list[tuple[_Entry, Path]]) -> PatchError:
     return PatchError(409, message, reason="Conflict", causes=causes)
 
 
+def _written_entries(live_before: dict | None, after: dict, subresource: str) -> list[_Entry]:
+    """FieldManager.Update (apiserver fieldmanager.go): the managedFields the request itself carries are
+    the starting point when they decode and are not empty (how kubectl's csaupgrade JSON patch moves
+    client-side applied fields to its server-side apply manager); otherwise the live object's, so a
+    client that does not know managedFields cannot drop them. Subresources always keep the live ones."""
+    written = (after.get("metadata") or {}).get("managedFields")
+    if not subresource and isinstance(written, list) and written:
+        try:
+            entries = _decode_entries(after)
+        except (AttributeError, TypeError, ValueError):
+            entries = []
+        if entries:
+            return entries
+    return _decode_entries(live_before)
+
+
 def record_update(live_before: dict | None, after: dict, manager: str, api_version: str, now: str, *,
                   subresource: str = "", resource: Resource | None = None) -> list:
     """managedFields after a non-apply write (operation Update) by ``manager``."""
@@ -390,7 +487,7 @@ def record_update(live_before: dict | None, after: dict, manager: str, api_versi
     before = copy.deepcopy(live_before) if live_before else None
     cmp = _compare(before, after, schema)
     added, modified, removed = (_without(s, ignored) for s in (cmp.added, cmp.modified, cmp.removed))
-    entries = _decode_entries(live_before)
+    entries = _written_entries(live_before, after, subresource)
     me = _Entry(manager, "Update", api_version, now, subresource)
     kept = []
     for e in entries:

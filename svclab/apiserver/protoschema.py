@@ -652,6 +652,14 @@ MESSAGES: dict[str, Message] = {
     "RawExtension": M((1, "raw", "bytes")),
 }
 
+# ---- authentication.k8s.io/v1 (k8s.io/api/authentication/v1/generated.proto): `kubectl create token`
+MESSAGES.update({
+    "TokenRequest": M((1, "metadata", "ObjectMeta"), (2, "spec", "TokenRequestSpec"), (3, "status", "TokenRequestStatus")),
+    "TokenRequestSpec": M((1, "audiences", "string", "ra"), (4, "expirationSeconds", "int64", "pa"), (3, "boundObjectRef", "BoundObjectReference", "pa")),
+    "BoundObjectReference": M((1, "kind", "string"), (2, "apiVersion", "string"), (3, "name", "string"), (4, "uid", "string")),
+    "TokenRequestStatus": M((1, "token", "string", "a"), (2, "expirationTimestamp", "Time", "a")),
+})
+
 # (apiVersion, kind) of a request body -> message name. DeleteOptions is accepted in any version.
 KINDS: dict[tuple[str, str], str] = {
     ("v1", "Namespace"): "Namespace",
@@ -670,6 +678,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("v1", "Event"): "Event",
     ("autoscaling/v1", "Scale"): "Scale",
     ("discovery.k8s.io/v1", "EndpointSlice"): "EndpointSlice",
+    ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
 }
 ANY_VERSION_KINDS: dict[str, str] = {"DeleteOptions": "DeleteOptions"}
 

@@ -245,3 +245,84 @@ def drop_nulls(obj: dict[str, Any], api_version: str, kind: str) -> dict[str, An
     if message is not None:
         _drop_nulls(obj, message)
     return obj
+
+
+# ---- runtime.DefaultUnstructuredConverter (a strategic merge patch's result is converted, not decoded)
+def _go_kind(value: Any) -> str:
+    """reflect.Kind of a decoded JSON value (apimachinery's JSON decoder keeps integers as int64)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "slice"
+    return "map"
+
+
+# Types with their own UnmarshalJSON: the converter hands them the value as it is.
+_CUSTOM_UNMARSHALERS = frozenset({"IntOrString", "Quantity", "Time", "MicroTime", "Duration", "RawExtension", "FieldsV1"})
+
+
+def _restore(value: Any, kind: str, is_map: bool = False, repeated: bool = False) -> str | None:
+    if value is None:
+        return None
+    if repeated:
+        if not isinstance(value, list):
+            return f"cannot restore slice from {_go_kind(value)}"
+        for item in value:
+            problem = _restore(item, kind)
+            if problem:
+                return problem
+        return None
+    if is_map:
+        if not isinstance(value, dict):
+            return f"cannot restore map from {_go_kind(value)}"
+        for item in value.values():
+            problem = _restore(item, kind)
+            if problem:
+                return problem
+        return None
+    if kind in MESSAGES and kind not in _CUSTOM_UNMARSHALERS:
+        if not isinstance(value, dict):
+            return f"cannot restore struct from: {_go_kind(value)}"
+        return _restore_message(value, kind)
+    return None
+
+
+def _restore_message(obj: dict[str, Any], message: str) -> str | None:
+    fields = _fields(message)
+    for key, value in obj.items():
+        if key in fields:
+            _owner, spec = fields[key]
+            problem = _restore(value, spec.map_value if spec.is_map else spec.kind, spec.is_map, spec.repeated)
+            if problem:
+                return problem
+    return None
+
+
+def unstructured_conversion_error(obj: dict[str, Any], api_version: str, kind: str) -> str | None:
+    """What FromUnstructured (k8s.io/apimachinery runtime/converter.go mapFromUnstructured,
+    sliceFromUnstructured, structFromUnstructured) says first when a map, list or struct field holds
+    another kind of value: ``cannot restore map from string``. None when the shapes fit (scalars are
+    left to `check_types`)."""
+    message = message_for(api_version, kind)
+    return _restore_message(obj, message) if message is not None else None
+
+
+def go_print(value: Any) -> str:
+    """fmt's %+v of a decoded JSON value: ``map[metadata:map[labels:invalid]]`` (map keys sorted)."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return go_float(value) if value != int(value) or abs(value) >= 1e21 else str(int(value))
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_print(value[k])}" for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_print(v) for v in value) + "]"
+    return str(value)

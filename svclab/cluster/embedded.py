@@ -35,6 +35,8 @@ from svclab.controllers.endpointslice import EndpointsController, EndpointSliceC
 from svclab.controllers.kubelet import Kubelets
 from svclab.controllers.manager import ControllerManager
 from svclab.controllers.namespace import GarbageCollector, NamespaceController
+from svclab.controllers.kubernetesservice import KubernetesServiceController
+from svclab.controllers.namespacedefaults import RootCACertPublisher, ServiceAccountsController
 from svclab.controllers.nodelifecycle import NodeLifecycleController
 from svclab.controllers.replicaset import ReplicaSetController
 from svclab.controllers.scheduler import Scheduler
@@ -61,6 +63,9 @@ class ClusterConfig:
     seed: int = 0
     pod_start_seconds: float = 0.0
     pod_stop_seconds: float = 0.0
+    # How long the namespace controller waits after a namespace's deletion before it deletes the content
+    # (kube-controller-manager's namespaceDeletionGracePeriod).
+    namespace_deletion_seconds: float = 5.0
     manual_clock: bool = False
     state_dir: Path | None = None
     host_ports: str | None = None  # kind's extraPortMappings on 127.0.0.1: "kind", "off", "HOST:CONTAINER,…"; None = off
@@ -113,10 +118,14 @@ class EmbeddedCluster:
         )
         self.registry = Registry(self.store, self.clock, self.rngs["names"], services)
         self.ctx = Context(self.store, self.registry, self.clock, self.rngs["events"], seed, self.config.pod_start_seconds, self.config.pod_stop_seconds)
+        self.ctx.namespace_deletion_seconds = self.config.namespace_deletion_seconds
         self.kubelets = Kubelets(self.ctx, self.pod_ips)
         self.manager = ControllerManager(self.ctx, [
             NamespaceController(self.ctx),
             GarbageCollector(self.ctx),
+            ServiceAccountsController(self.ctx),
+            RootCACertPublisher(self.ctx),
+            KubernetesServiceController(self.ctx, self.plans[0].ip),
             DeploymentController(self.ctx),
             ReplicaSetController(self.ctx),
             StatefulSetController(self.ctx),
@@ -136,6 +145,10 @@ class EmbeddedCluster:
         self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
+        self.ctx.root_ca = self.certs.ca_pem.decode()
+        from svclab.apiserver.tokens import TokenIssuer
+
+        self.api.token_issuer = TokenIssuer(self.certs.key_pem)
 
     # ---- addresses ---------------------------------------------------------------------------
     @property

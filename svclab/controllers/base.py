@@ -75,6 +75,8 @@ class Context:
     seed: int = 0
     pod_start_seconds: float = 0.0
     pod_stop_seconds: float = 0.0
+    namespace_deletion_seconds: float = 5.0  # the namespace controller's namespaceDeletionGracePeriod
+    root_ca: str = ""  # the cluster CA (PEM) the root CA publisher puts in each namespace
     timers: Timers = field(init=False)
     informers: Informers = field(init=False)
     names: NameStreams = field(init=False)

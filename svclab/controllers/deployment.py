@@ -16,6 +16,8 @@ from svclab.validation.errors import ApiError
 
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
+REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
+MAX_REVISION_HISTORY_CHARS = 2000  # deployment_util.go MaxRevHistoryLengthInChars
 
 
 def _template_without_hash(template: Obj) -> Obj:
@@ -128,7 +130,14 @@ class DeploymentController(Controller):
         if revision(current) > highest:
             return current
         promoted = copy.deepcopy(current)
-        promoted["metadata"].setdefault("annotations", {})[REVISION] = str(highest + 1)
+        annotations = promoted["metadata"].setdefault("annotations", {})
+        old_revision = annotations.get(REVISION)
+        annotations[REVISION] = str(highest + 1)
+        if old_revision:  # a rollback: the revisions this ReplicaSet had are kept, oldest first
+            history = annotations.get(REVISION_HISTORY, "")
+            annotations[REVISION_HISTORY] = _append_revision(history, old_revision)
+            if not annotations[REVISION_HISTORY]:
+                del annotations[REVISION_HISTORY]
         return self.ctx.store.update(REPLICASETS, promoted)
 
     def _write_status(self, deploy: Obj, current: Obj | None, owned: list[Obj], replicas: int) -> None:
@@ -191,3 +200,20 @@ def _surge(deploy: Obj, replicas: int) -> int:
 def _unavailable(deploy: Obj, replicas: int) -> int:
     rolling = (deploy["spec"].get("strategy") or {}).get("rollingUpdate") or {}
     return _percent(rolling.get("maxUnavailable", "25%"), replicas, False)
+
+
+def _append_revision(history: str, old_revision: str, limit: int = MAX_REVISION_HISTORY_CHARS) -> str:
+    """SetNewReplicaSetAnnotations (pkg/controller/deployment/util/deployment_util.go): append the
+    revision the ReplicaSet had to its revision-history, dropping the oldest ones while the annotation
+    would be longer than `limit` characters (left as it was when even that is not enough)."""
+    old = history.split(",")
+    if not old[0]:
+        return old_revision
+    total = len(history) + len(old_revision) + 1
+    start = 0
+    while total > limit and start < len(old):
+        total -= len(old[start]) + 1
+        start += 1
+    if total <= limit:
+        return ",".join(old[start:] + [old_revision])
+    return history

@@ -38,7 +38,11 @@ class Registry:
     def _record_manager(self, res: Resource, old: Obj | None, new: Obj, manager: str, subresource: str = "") -> None:
         """metadata.managedFields after a non-apply write, as the apiserver's field manager records it."""
         if manager:
-            new["metadata"]["managedFields"] = record_update(old, new, manager, res.api_version, self.clock.rfc3339(), subresource=subresource, resource=res)
+            managed = record_update(old, new, manager, res.api_version, self.clock.rfc3339(), subresource=subresource, resource=res)
+            if managed:
+                new["metadata"]["managedFields"] = managed
+            else:  # omitempty: no entry, no key
+                new["metadata"].pop("managedFields", None)
 
     # ---- reads -------------------------------------------------------------------------------
     def get(self, res: Resource, namespace: str, name: str) -> Obj:
@@ -140,10 +144,14 @@ class Registry:
         meta["name"] = name
         if res.namespaced:
             meta["namespace"] = namespace
+        # Store.Update (apiserver registry/generic/registry/store.go): a resourceVersion that parses to 0
+        # ("" or "0") with a strategy that AllowUnconditionalUpdate (every served kind's) is an
+        # unconditional update, stamped with the stored version; any other must match it.
         wanted_rv = meta.get("resourceVersion")
-        if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+        unconditional = wanted_rv in (None, "") or (isinstance(wanted_rv, str) and wanted_rv.isascii() and wanted_rv.isdigit() and int(wanted_rv) == 0)
+        if not unconditional and wanted_rv != old["metadata"]["resourceVersion"]:
             raise errors.conflict(res, name, messages.OBJECT_MODIFIED)
-        meta.setdefault("resourceVersion", old["metadata"]["resourceVersion"])
+        meta["resourceVersion"] = old["metadata"]["resourceVersion"]
         for kept in ("uid", "creationTimestamp", "deletionTimestamp", "generation"):
             if kept in old["metadata"]:
                 meta[kept] = old["metadata"][kept]

@@ -258,6 +258,16 @@ class SqliteLog:
         for id_, name, created, deleted, create_revision, value in cursor.fetchall():
             yield Row(id_, name, bool(created), bool(deleted), create_revision, value)
 
+    def at_revision(self, revision: int, prefix: str) -> list[tuple[str, str]]:
+        """(name, value) of every object under ``prefix`` as it was at ``revision`` (the newest row of
+        each name at or before it, unless that row is a delete): a paged list's snapshot."""
+        rows = self._db.execute(
+            "SELECT k.name, k.value FROM kine AS k JOIN (SELECT MAX(id) AS id FROM kine WHERE id <= ? AND name >= ? AND name < ? GROUP BY name) "
+            "AS newest ON k.id = newest.id WHERE k.deleted = 0",
+            (revision, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+        ).fetchall()
+        return [(name, value) for name, value in rows]
+
     # ---- writes ---------------------------------------------------------------------------------
     def append(self, row: Row, prev_revision: int, meta: dict[str, str] | None = None) -> None:
         """Add one row (and update meta keys) in one transaction, committed when this returns."""

@@ -194,6 +194,16 @@ class Store:
             if labels_match(labels or [], obj["metadata"].get("labels")) and fields_match(fields or [], obj)
         ]
 
+    def items_at(self, res: Resource, namespace: str | None, revision: int) -> list[Obj]:
+        """The stored objects (no copies) as they were at ``revision``; `TooOldResourceVersion` when
+        compaction has passed it. The newest revision is served from memory, older ones from the log."""
+        if revision >= self._rv:
+            return list(self.items(res, namespace))
+        if revision < self._log.compact_revision():
+            raise TooOldResourceVersion(str(revision))
+        prefix = f"/registry/{res.key}/" + (f"{namespace}/" if namespace is not None and res.namespaced else "")
+        return [json.loads(value) for _, value in self._log.at_revision(revision, prefix)]
+
     # ---- writes ------------------------------------------------------------------------------
     def _key(self, res: Resource, obj: Obj) -> tuple[str, str]:
         meta = obj["metadata"]

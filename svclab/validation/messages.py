@@ -363,3 +363,18 @@ def inclusive_range(lo: int, hi: int) -> str:
 
 # Warning headers (pkg/registry/core/endpoint/strategy.go, v1.33+)
 ENDPOINTS_DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
+
+# List paging (apiserver pkg/storage/continue.go, pkg/storage/etcd3/errors.go, pkg/storage/interfaces.go ValidateListOptions)
+CONTINUE_EXPIRED = ("The provided continue parameter is too old to display a consistent list result. "
+                    "You can start a new list without the continue parameter.")
+CONTINUE_INCONSISTENT = ("The provided continue parameter is too old to display a consistent list result. You can start a new "
+                         "list without the continue parameter, or use the continue token in this response to retrieve the "
+                         "remainder of the results. Continuing with the provided token results in an inconsistent list - "
+                         "objects that were created, modified, or deleted between the time the first chunk was returned and "
+                         "now may show up in the list.")
+INVALID_CONTINUE_TOKEN = "invalid continue token: {error}"
+CONTINUE_GENERIC_INVALID = "continue key is not valid"
+CONTINUE_INVALID_START_RV = "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+CONTINUE_EMPTY_START_KEY = "continue key is not valid: encoded start key empty (version meta.k8s.io/v1)"
+CONTINUE_UNRECOGNIZED_VERSION = "continue key is not valid: server does not recognize this encoded version"
+CONTINUE_WITH_RESOURCE_VERSION = "specifying resource version is not allowed when using continue"

@@ -94,7 +94,7 @@ def test_a_yaml_alias_bomb_is_refused_without_expanding(cluster: EmbeddedCluster
     # what YAML 1.1 adds is mapped as go-yaml v2 does: timestamps stay strings, aliases are copies
     status, reply = raw("POST", CONFIGMAPS, "metadata: {name: ok, labels: &l {app: web}, annotations: *l}\ndata: {day: 2001-12-14}\n", "application/yaml")
     assert status == 201 and reply["data"] == {"day": "2001-12-14"} and reply["metadata"]["annotations"] == {"app": "web"}
-    assert raw.names(CONFIGMAPS) == ["ok"]
+    assert raw.names(CONFIGMAPS) == ["kube-root-ca.crt", "ok"]  # the first: every namespace has it (root CA publisher)
 
 
 def test_a_json_number_beyond_every_go_type_is_400(raw: Raw) -> None:
