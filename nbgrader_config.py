@@ -3,7 +3,7 @@
 Sources (with solutions and hidden tests) live in solutions/<assignment>/; `nbgrader generate_assignment`
 writes the student release into exercises/<assignment>/. The course root is this folder, so running nbgrader
 here (or `make exercises` / `make grade`) needs no exchange. The grading loop (svclab/grading/loop.py) loads
-this file from each worker's own course root and overrides only the root, the gradebook and the timeout.
+this file and overrides the root, the gradebook, the timeout and how cells are executed (solutions/README.md).
 """
 
 import os
@@ -20,15 +20,19 @@ c.CourseDirectory.feedback_directory = "feedback"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# Autograding: each notebook runs in a fresh kernel that starts its own seeded embedded cluster
-# (NBGRADER_EXECUTION is set), so grades never depend on the learner's cluster. A cell that runs longer
-# than this (an infinite loop) is interrupted and marked failed; grading goes on with the next cell.
+# Autograding is `svclab grade` (solutions/README.md): each submission's kernel is confined as a user of its
+# own, and the test cells run in a trusted process beside its own fresh, seeded embedded cluster. Plain
+# `nbgrader autograde` (and formgrader's Autograde button) runs everything in one unconfined kernel that starts
+# its own cluster (NBGRADER_EXECUTION is set): fine for your own test notebooks, not for a class. A cell that
+# runs longer than this (an infinite loop) is interrupted and marked failed; grading goes on with the next cell.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
-# Feedback shows every test's result and message but never the code of hidden tests.
+# Feedback shows every test's result and message but never the code of hidden tests. Hidden regions are
+# removed from test cells only: an answer that merely contains the marker text stays as the learner wrote it
+# (nbgrader's own ClearHiddenTests fails the whole notebook on it).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "svclab.grading.feedback.ClearHiddenTestsInTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

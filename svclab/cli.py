@@ -163,8 +163,7 @@ def add_kind_and_doctor(sub: "argparse._SubParsersAction[argparse.ArgumentParser
 def cmd_grade(args: argparse.Namespace) -> int:
     from svclab.grading import loop
 
-    loop.grade(Path(args.submitted), Path(args.out) if args.out else None, args.jobs, args.timeout)
-    return 0
+    return loop.run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,10 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
     with_state(sub.add_parser("env", help="print `export KUBECONFIG=...` for the running cluster")).set_defaults(func=cmd_env)
     grade = sub.add_parser("grade", help="autograde a folder of submissions (<student>/<assignment>/*.ipynb): feedback and grades.csv")
-    grade.add_argument("submitted", help="the folder of submissions")
-    grade.add_argument("--out", help="where autograded/, feedback/ and grades.csv go (default: beside SUBMITTED)")
-    grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per CPU)")
-    grade.add_argument("--timeout", type=int, default=120, help="seconds a cell may run before it is marked failed")
+    from svclab.grading.loop import add_arguments as add_grade_arguments
+
+    add_grade_arguments(grade)  # svclab.grading.loop owns its options
     grade.set_defaults(func=cmd_grade)
     add_kind_and_doctor(sub)
     add_iptables_save(sub)

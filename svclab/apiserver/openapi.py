@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from svclab import __version__ as svclab_version
-from svclab.apiserver.schemas import all_schemas
 from svclab.resources import RESOURCES
 from svclab.version import KUBERNETES_VERSION
 
@@ -35,6 +34,8 @@ def group_version_document(gv_path: str) -> dict[str, Any] | None:
         }
     if not paths:
         return None
+    from svclab.apiserver.schemas import all_schemas  # the kubernetes client's models: imported when first asked for, not at start
+
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION}, "paths": paths, "components": {"schemas": all_schemas()}}
 
 

@@ -25,7 +25,6 @@ import json
 from typing import Any
 
 from svclab.apiserver.patchmeta import ROOTS, TYPES, FieldMeta
-from svclab.apiserver.schemas import INT_OR_STRING, all_schemas, schema_name
 from svclab.resources import RESOURCES
 from svclab.version import KUBERNETES_VERSION
 
@@ -66,6 +65,8 @@ def _patch_extensions(definition: dict[str, Any], fields: dict[str, FieldMeta]) 
 
 @functools.lru_cache(maxsize=1)
 def definitions() -> dict[str, dict[str, Any]]:
+    from svclab.apiserver.schemas import INT_OR_STRING, all_schemas  # the kubernetes client's models: on first use, not at start
+
     defs = {name: _v2(copy.deepcopy(schema)) for name, schema in all_schemas().items()}
     defs[INT_OR_STRING] = {"description": defs[INT_OR_STRING].get("description", ""), "format": "int-or-string", "type": "string"}
     by_short: dict[str, list[str]] = {}

@@ -11,13 +11,35 @@ import sys
 from typing import Any
 
 from svclab.grading.core import CheckFailed
+from svclab.grading.values import Missing, Opaque
 from svclab.lab import manifests as lab_manifests
 from svclab.lab.errors import ManifestError
 
 _MISSING = object()
 
 
+class Answers:
+    """The answers the grader read from a notebook's kernel (`svclab.grading.values`): the latest, and as they
+    were right after each answer cell ran (by that cell's grade_id), for questions graded on a prediction."""
+
+    def __init__(self, latest: dict[str, Any], after: dict[str, dict[str, Any]] | None = None, declared: tuple[str, ...] = ()) -> None:
+        self.latest = latest
+        self.after = after or {}
+        self.declared = declared
+
+
+_source: Answers | None = None  # set by the trusted grader (svclab.grading.trusted); None in a learner's kernel
+
+
+def use(answers: Answers | None) -> None:
+    """Take answers from `answers` (the grader) instead of the notebook's namespace (None: back to it)."""
+    global _source
+    _source = answers
+
+
 def _user_namespace() -> dict[str, Any]:
+    if _source is not None:
+        return _source.latest
     try:
         from IPython import get_ipython
 
@@ -29,17 +51,53 @@ def _user_namespace() -> dict[str, Any]:
     return vars(sys.modules["__main__"])
 
 
-def answer(name: str, kind: type | tuple[type, ...] | None = None) -> Any:
-    """The value of the learner's variable `name`; fails (teaching) if it is missing or of the wrong type."""
-    value = _user_namespace().get(name, _MISSING)
+def _lookup(name: str, at: str | None) -> Any:
+    if _source is None:
+        return _user_namespace().get(name, _MISSING)
+    if _source.declared and name not in _source.declared:
+        raise LookupError(f"the answer `{name}` is not declared: add it to Assignment(..., answers=...) in the assignment's module")
+    if at is None:
+        value = _source.latest.get(name, _MISSING)
+    elif at not in _source.after:
+        raise CheckFailed(f"the cell `{at}` did not run, so `{name}` as it was then is unknown: run every cell from the top.")
+    else:
+        value = _source.after[at].get(name, _MISSING)
+    return _MISSING if isinstance(value, Missing) else value
+
+
+def _type_names(kind: type | tuple[type, ...]) -> str:
+    names = {"str": "string", "int": "whole number (int)", "float": "number (float)", "list": "list", "dict": "dict",
+             "tuple": "tuple", "bool": "True or False", "Series": "pandas Series", "Lookup": "lab.nslookup(...) result"}
+    return " or ".join(names.get(k.__name__, k.__name__) for k in (kind if isinstance(kind, tuple) else (kind,)))
+
+
+def answer(name: str, kind: type | tuple[type, ...] | None = None, at: str | None = None) -> Any:
+    """The value of the learner's variable `name`; fails (teaching) if it is missing or not exactly of `kind`.
+
+    Types are compared exactly: a subclass (a `str` whose `==` is always true, `True` for an `int`) is not
+    the type asked for. `at="q2-predict"` gives the value as it was right after that answer cell ran (when
+    the grader ran the notebook; in a learner's kernel, the value now)."""
+    value = _lookup(name, at)
     if value is _MISSING:
         raise CheckFailed(f"`{name}` is not defined: write your answer in the cell that defines `{name}` and run it.")
     if value is Ellipsis or value is None:
         raise CheckFailed(f"`{name}` is still empty ({value!r}): replace it with your answer.")
-    if kind is not None and not isinstance(value, kind):
-        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-        raise CheckFailed(f"`{name}` should be a {names}, but it is a {type(value).__name__}: {value!r:.80}")
+    if kind is not None and type(value) not in (kind if isinstance(kind, tuple) else (kind,)):
+        got, shown = (value.type_name, value.text) if isinstance(value, Opaque) else (type(value).__name__, repr(value))
+        raise CheckFailed(f"`{name}` should be a {_type_names(kind)}, but it is a {got}: {shown:.80}")
+    if isinstance(value, Opaque):
+        raise CheckFailed(f"`{name}` is a {value.type_name} ({value.text:.80}), which the grader cannot take as an answer: "
+                          "use plain values (text, numbers, lists, dicts) or what the lab functions return.")
     return value
+
+
+def peek(name: str) -> Any:
+    """The value of `name` if the learner defined it, else None (never fails)."""
+    try:
+        value = _lookup(name, None)
+    except (CheckFailed, LookupError):
+        return None
+    return None if value is _MISSING or isinstance(value, Opaque) else value
 
 
 def objects(name: str) -> list[dict[str, Any]]:
@@ -92,7 +150,7 @@ def is_headless(service: dict[str, Any]) -> bool:
 
 
 def ipv4(value: Any, what: str) -> ipaddress.IPv4Address:
-    if not isinstance(value, str):
+    if type(value) is not str:
         raise CheckFailed(f"{what} should be an IP address as a string like '10.96.12.34', not {type(value).__name__} {value!r:.60}")
     try:
         return ipaddress.IPv4Address(value.strip())

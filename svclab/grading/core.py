@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import sys
 import threading
 import warnings
@@ -112,12 +113,44 @@ class Check:
             self.fn()
 
 
-class Assignment:
-    """The visible checks of one assignment, by question; `check("q1")` runs a question's checks."""
+def partial(title: str, parts: dict[str, Callable[[], None]], points: float) -> float:
+    """Partial credit in one test cell: each part is a small check; the cell's value is the points earned,
+    `points` × parts passed / parts (nbgrader scores a test cell whose last value is a number by that number).
+    `points` must equal the cell's points. Ends the cell's output with that number."""
+    quiet()
+    passed, lines = 0, []
+    for label, fn in parts.items():
+        try:
+            with redirect_stdout(io.StringIO()), proving(label):
+                fn()
+        except CheckFailed as exc:
+            lines.append(f"  {FAIL} {label}")
+            lines.extend(f"      {line}" for line in exc.message.splitlines())
+        else:
+            passed += 1
+            lines.append(f"  {PASS} {label}")
+    if passed == 0:
+        raise CheckFailed("\n".join(line.strip() for line in lines), title)
+    print(f"{PASS if passed == len(parts) else FAIL} {title}: {passed} of {len(parts)}")
+    print("\n".join(lines))
+    return round(points * passed / len(parts), 2)
 
-    def __init__(self, name: str, namespace: str) -> None:
+
+def graded_outside() -> bool:
+    """True in a kernel that `svclab grade` runs: the grader runs every test cell itself, outside it."""
+    return os.environ.get("SVCLAB_GRADING") == "1"
+
+
+class Assignment:
+    """The visible checks of one assignment, by question; `check("q1")` runs a question's checks.
+
+    `answers` names every variable the assignment's test cells read (`answer`, `find`, `objects`): the
+    grader exports exactly these from the notebook, as data, and runs the test cells on them elsewhere."""
+
+    def __init__(self, name: str, namespace: str, answers: tuple[str, ...] = ()) -> None:
         self.name = name
         self.namespace = namespace
+        self.answers = tuple(answers)
         self.checks: list[Check] = []
 
     def visible(self, question: str, title: str, points: int = 1) -> Callable[[Callable[[], None]], Check]:
@@ -135,6 +168,9 @@ class Assignment:
     def check(self, question: str | None = None) -> None:
         """Run the visible checks of one question (all questions when None) and print a short report."""
         quiet()
+        if graded_outside():
+            print(f"{question or self.name}: the grader runs the test cells below itself, on your answers and the cluster")
+            return
         wanted = [c for c in self.checks if question is None or c.question == question]
         if not wanted:
             print(f"{self.name} has no question {question!r}; questions: {', '.join(self.questions())}")

@@ -1,35 +1,44 @@
-"""The whole nbgrader loop over a folder of submissions, in parallel:
+"""The grading loop over a class: ``svclab grade SUBMITTED`` (what ``make grade`` runs).
 
-    python -m svclab.grading.loop submitted/ [--out DIR] [--jobs N] [--timeout SECONDS]
+    svclab grade submitted/ [--out DIR] [--jobs N] [--timeout S] [--shard I/N]   # grade, then export
+    svclab grade --merge SHARD_DIR... --out DIR                                   # record shards' results
+    svclab grade --export [--out DIR]                                             # grades.csv again (after formgrader)
 
-`submitted/<student>/<assignment>/*.ipynb` in; out (default: the folder holding `submitted/`):
-`autograded/<student>/<assignment>/`, `feedback/<student>/<assignment>/*.html`, `grades.csv`
-(nbgrader's export: one row per student and assignment) and `cell_grades.csv` (one row per test cell).
+``SUBMITTED/<student>/<assignment>/*.ipynb`` in. Out (default: the folder holding SUBMITTED), a course folder
+formgrader can open: ``gradebook.db`` (the course gradebook: every grade lands there), ``autograded/``,
+``feedback/``, ``grades.csv`` (from the gradebook, so manual scores given in formgrader count),
+``cell_grades.csv``, ``failed.csv`` (every submission that did not grade cleanly, with the reason) and ``logs/``.
 
-Each worker is one process with a course root and gradebook of its own (so sqlite never sees two writers):
-it generates the assignments it needs from `solutions/` (that records the test cells, hidden tests
-included, in its gradebook), then runs `nbgrader autograde` (every notebook in a fresh kernel, which starts
-its own embedded cluster) and `nbgrader generate_feedback` (hidden tests removed), and exports its grades.
-No exchange is involved: a folder of submissions is enough.
+Who runs what: this process (the coordinator) owns the gradebook and the outputs. It starts ``--jobs`` workers
+(`svclab.grading.worker`, long-lived, nbgrader's converters through its Python API), each with a warm fork
+server (`svclab.grading.zygote`) from which every submission gets its own fresh trusted host (a seeded embedded
+cluster, and the test cells run against it) and its own fresh kernel, confined as the worker's sandbox user
+(`svclab.grading.sandbox`). It records each result in the gradebook as it arrives, hands the submission to a
+low-priority feedback process, shows a progress bar with the time left, and always ends with ``grades.csv``:
+no submission — an error in nbgrader, a kernel that dies, runs forever or eats memory, a worker that dies —
+stops the class, it becomes that submission's row in ``failed.csv``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
+import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE_CONFIG = REPO / "nbgrader_config.py"
-CELL_COLUMNS = ["student", "assignment", "notebook", "cell", "score", "max_score"]
+SUBMISSION_TIMEOUT = 900  # seconds one submission may take in all, before its worker is replaced
 
 
 @dataclass(frozen=True)
@@ -48,8 +57,31 @@ def find_submissions(submitted: Path) -> list[Submission]:
     return found
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard takes I/N (0 <= I < N), not {text!r}") from None
+    if not 0 <= index < count:
+        raise argparse.ArgumentTypeError(f"--shard {text}: I must be at least 0 and less than N")
+    return index, count
+
+
+def shard_of(units: list[Submission], shard: tuple[int, int] | None) -> list[Submission]:
+    """Every N-th submission from the I-th, in (assignment, student) order: shards share assignments evenly."""
+    ordered = sorted(units, key=lambda u: (u.assignment, u.student))
+    return ordered if shard is None else ordered[shard[0]::shard[1]]
+
+
+def use_venv_tools() -> None:
+    """nbgrader runs `alembic` (a new gradebook) from PATH: make it this Python's, in this process too."""
+    venv_bin = str(Path(sys.executable).parent)
+    if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 def nbgrader_env() -> dict[str, str]:
-    """nbgrader runs `alembic` and the kernel from the venv; keep kubectl's cache and the cluster seed fixed."""
+    """The environment nbgrader's tools run with: the venv first on PATH (alembic, kubectl), no cluster of ours."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("SVCLAB_SEED", "0")
@@ -58,7 +90,7 @@ def nbgrader_env() -> dict[str, str]:
 
 
 def write_worker_config(root: Path, solutions: Path, timeout: int | None) -> None:
-    """A scratch course root: the course's config, `solutions/` linked in, a gradebook of its own."""
+    """A scratch course root with the course's config, `solutions/` as its source (tools/build_exercises.py)."""
     (root / "solutions").symlink_to(solutions.resolve(), target_is_directory=True)
     lines = [
         "c = get_config()",
@@ -71,138 +103,429 @@ def write_worker_config(root: Path, solutions: Path, timeout: int | None) -> Non
     (root / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
 
 
-def run_nbgrader(root: Path, log: Path, *args: str, check: bool = True) -> int:
-    with log.open("a") as out:
-        out.write(f"$ nbgrader {' '.join(args)}\n")
-        out.flush()
-        proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=nbgrader_env(), stdout=out, stderr=subprocess.STDOUT)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed in {root}; see {log}")
-    return proc.returncode
+def write_course_config(out: Path, solutions: Path, db_url: str) -> None:
+    """An nbgrader_config.py for a course folder made by the loop (when it has none), so formgrader opens it."""
+    path = out / "nbgrader_config.py"
+    if path.exists():
+        return
+    path.write_text("\n".join([
+        "# Written by `svclab grade`: this folder is a course nbgrader's formgrader can open (`jupyter lab` here).",
+        "c = get_config()  # noqa: F821",
+        f"load_subconfig({str(COURSE_CONFIG)!r})  # noqa: F821",
+        f"c.CourseDirectory.root = {str(out)!r}",
+        f"c.CourseDirectory.source_directory = {str(solutions.resolve())!r}",
+        f"c.CourseDirectory.db_url = {db_url!r}",
+        "",
+    ]))
 
 
-def cell_grades(root: Path) -> list[dict[str, object]]:
-    from nbgrader.api import Gradebook
+def _progress(total: int, enabled: bool, desc: str) -> Any:
+    from tqdm import tqdm
 
-    rows: list[dict[str, object]] = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "svclab") as gb:
-        for assignment in gb.assignments:
-            for submission in gb.assignment_submissions(assignment.name):
-                for nb in submission.notebooks:
-                    for grade in nb.grades:
-                        if grade.cell.cell_type != "code" or grade.max_score == 0:
-                            continue
-                        rows.append({"student": submission.student.id, "assignment": assignment.name, "notebook": nb.name,
-                                     "cell": grade.name, "score": grade.score, "max_score": grade.max_score})
-    return rows
+    return tqdm(total=total, desc=desc, unit="nb", file=sys.stderr, disable=not enabled or total == 0, dynamic_ncols=True,
+                bar_format="{desc}: {n_fmt}/{total_fmt} {bar} {elapsed}<{remaining} {postfix}")
 
 
-def work(index: int, units: list[Submission], solutions: Path, out: Path, timeout: int, keep: bool) -> Path:
-    root = Path(tempfile.mkdtemp(prefix=f"svclab-grade-{index}-"))
-    log = out / "logs" / f"worker-{index}.log"
-    write_worker_config(root, solutions, timeout)
-    for unit in units:
-        shutil.copytree(unit.path, root / "submitted" / unit.student / unit.assignment)
-    for assignment in sorted({u.assignment for u in units}):
-        students = sorted({u.student for u in units if u.assignment == assignment})
-        run_nbgrader(root, log, "generate_assignment", assignment, "--force")
-        # A submission whose kernel dies (os._exit, a segfault, memory) makes nbgrader give up on that one
-        # submission, go on with the others and exit 1: record it as failed (it scores 0) and go on too.
-        run_nbgrader(root, log, "autograde", assignment, "--force", check=False)
-        for student in students:
-            if not (root / "autograded" / student / assignment).exists():
-                with (out / "failed.csv").open("a") as failed:
-                    failed.write(f"{student},{assignment},autograde failed (the kernel died); see logs/{log.name}\n")
-        run_nbgrader(root, log, "generate_feedback", assignment, "--force")
-        for student in students:
-            for kind in ("autograded", "feedback"):
-                src = root / kind / student / assignment
-                if src.exists():
-                    dst = out / kind / student / assignment
-                    shutil.rmtree(dst, ignore_errors=True)
-                    shutil.copytree(src, dst)
-    run_nbgrader(root, log, "export", f"--CsvExportPlugin.to={root / 'grades.csv'}")
-    return root
+class WorkerProcess:
+    def __init__(self, slot: int, config: dict[str, Any]) -> None:
+        self.slot = slot
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", "svclab.grading.worker", json.dumps({**config, "slot": slot})],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=nbgrader_env(), start_new_session=True)
+        self.job: Submission | None = None
+        self.deadline = 0.0
+        self.ready: dict[str, Any] | None = None
+        assert self.process.stdout is not None
+        self.stdout: IO[bytes] = self.process.stdout
+
+    def send(self, unit: Submission, timeout: float) -> None:
+        self.job = unit
+        self.deadline = time.monotonic() + timeout
+        assert self.process.stdin is not None
+        message = {"student": unit.student, "assignment": unit.assignment, "folder": str(unit.path)}
+        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        self.process.stdin.flush()
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.process.wait()
+
+    def close(self) -> None:
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
 
-def merge(roots: list[Path], buckets: list[list[Submission]], out: Path) -> tuple[Path, Path]:
-    """One grades.csv and one cell_grades.csv from the workers' gradebooks. nbgrader's export lists every
-    student against every assignment its gradebook knows (0 when missing): keep only what was submitted."""
-    rows: list[dict[str, str]] = []
-    header: list[str] = []
-    cells: list[dict[str, object]] = []
-    for root, units in zip(roots, buckets):
-        mine = {(u.student, u.assignment) for u in units}
-        with (root / "grades.csv").open() as f:
-            reader = csv.DictReader(f)
-            header = header or list(reader.fieldnames or [])
-            rows.extend(r for r in reader if (r.get("student_id"), r.get("assignment")) in mine)
-        cells.extend(c for c in cell_grades(root) if (c["student"], c["assignment"]) in mine)
-    rows.sort(key=lambda r: (r.get("student_id", ""), r.get("assignment", "")))
-    grades = out / "grades.csv"
-    with grades.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
-    cells.sort(key=lambda r: (str(r["student"]), str(r["assignment"]), str(r["notebook"])))
-    cell_path = out / "cell_grades.csv"
-    with cell_path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CELL_COLUMNS)
-        writer.writeheader()
-        writer.writerows(cells)
-    return grades, cell_path
+class FeedbackProcess:
+    def __init__(self, out: Path, db_url: str, config: Path | None) -> None:
+        args = json.dumps({"root": str(out), "db_url": db_url, "config": str(config) if config else None})
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", "svclab.grading.feedback", args], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=open(out / "logs" / "feedback.log", "a"), env=nbgrader_env(),
+                                        start_new_session=True)
+        self.sent = 0
+
+    def submit(self, unit: Submission) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps({"student": unit.student, "assignment": unit.assignment}) + "\n").encode())
+        self.process.stdin.flush()
+        self.sent += 1
+
+    def finish(self, progress: bool) -> list[str]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        errors = []
+        bar = _progress(self.sent, progress, "feedback")
+        for line in self.process.stdout:
+            reply = json.loads(line)
+            if reply.get("error"):
+                errors.append(f"{reply['done']['student']}/{reply['done']['assignment']}: {reply['error']}")
+            bar.update(1)
+        bar.close()
+        self.process.wait()
+        return errors
 
 
-def split(units: list[Submission], jobs: int) -> list[list[Submission]]:
-    """Contiguous, balanced chunks of the (assignment, student)-sorted list: an assignment's submissions stay
-    together where they can, so each worker generates few assignments."""
-    ordered = sorted(units, key=lambda u: (u.assignment, u.student))
-    n = max(1, min(jobs, len(ordered)))
-    size, extra = divmod(len(ordered), n)
-    buckets, start = [], 0
-    for i in range(n):
-        end = start + size + (1 if i < extra else 0)
-        buckets.append(ordered[start:end])
-        start = end
-    return [b for b in buckets if b]
+class Timeline:
+    """When each phase of the class run ended (seconds since its start), in logs/timeline.json."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.start = time.monotonic()
+        self.marks: list[tuple[str, float]] = []
+
+    def mark(self, what: str) -> None:
+        self.marks.append((what, round(time.monotonic() - self.start, 3)))
+
+    def write(self) -> None:
+        self.path.write_text(json.dumps(dict(self.marks), indent=1) + "\n")
 
 
-def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, timeout: int = 120, solutions: Path | None = None, keep: bool = False) -> tuple[Path, Path]:
+class Failures:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str]] = []
+
+    def add(self, unit: Submission, reason: str) -> None:
+        self.rows.append((unit.student, unit.assignment, reason))
+
+    def write(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        if not self.rows:
+            return
+        with path.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["student", "assignment", "reason"])
+            writer.writerows(sorted(self.rows))
+
+
+def check_sandbox(sandboxed: bool) -> bool:
+    """Whether kernels get a mount namespace; exits with the reason when a sandbox is asked for and impossible."""
+    from svclab.grading import sandbox
+
+    if not sandboxed:
+        return False
+    why = sandbox.can_sandbox()
+    if why is not None:
+        raise SystemExit(f"svclab grade: {why}. Run it as root (`sudo .venv/bin/svclab grade ...`), in a container, or in the "
+                         "Kubernetes Job of classroom/ (solutions/README.md, \"The sandbox\"); or pass --no-sandbox to grade "
+                         "notebooks you trust (your own test submissions) as yourself.")
+    return sandbox.can_make_mount_namespace()
+
+
+def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, timeout: int = 120, solutions: Path | None = None,
+          keep: bool = False, shard: tuple[int, int] | None = None, sandbox: bool = True, memory_mib: int = 2048, seed: int = 0,
+          db_url: str | None = None, course_config: Path | None = COURSE_CONFIG, progress: bool | None = None,
+          submission_timeout: float = SUBMISSION_TIMEOUT) -> tuple[Path, Path]:
+    """Grade every submission under `submitted` (or one shard of them); returns grades.csv and cell_grades.csv."""
+    from svclab.grading import gradebook
+    from svclab.grading.feedback import load_course_config
+
+    use_venv_tools()
     submitted = submitted.resolve()
     out = (out or submitted.parent).resolve()
     solutions = (solutions or REPO / "solutions").resolve()
-    units = find_submissions(submitted)
-    if not units:
+    progress = sys.stderr.isatty() if progress is None else progress
+    units = shard_of(find_submissions(submitted), shard)
+    if not units and shard is None:
         raise SystemExit(f"no submissions under {submitted} (expected <student>/<assignment>/*.ipynb)")
+    mount_namespace = check_sandbox(sandbox)
     (out / "logs").mkdir(parents=True, exist_ok=True)
-    (out / "failed.csv").unlink(missing_ok=True)
-    buckets = split(units, jobs or os.cpu_count() or 1)
+    db_url = db_url or gradebook.sqlite_url(out / "gradebook.db")
     started = time.monotonic()
-    with ThreadPoolExecutor(len(buckets)) as pool:
-        roots = list(pool.map(lambda ib: work(ib[0], ib[1], solutions, out, timeout, keep), enumerate(buckets)))
+    scratch = Path(tempfile.mkdtemp(prefix="svclab-grade-"))
+    scratch.chmod(0o700)
+    failures = Failures()
+    workers: list[WorkerProcess] = []
+    feedback: FeedbackProcess | None = None
+    timeline = Timeline(out / "logs" / "timeline.json")
     try:
-        paths = merge(roots, buckets, out)
+        known = sorted({u.assignment for u in units if (solutions / u.assignment).is_dir()})
+        todo = []
+        for unit in units:
+            if unit.assignment in known:
+                todo.append(unit)
+            else:
+                failures.add(unit, f"no assignment {unit.assignment!r} in {solutions}")
+        gradebook.create(db_url)  # before the workers start, so their sandbox probe proves it unreadable
+        config = {
+            "out": str(out), "solutions": str(solutions), "timeout": timeout, "logs": str(out / "logs"), "db_url": db_url,
+            "course_config": str(course_config) if course_config else None, "sandbox": sandbox, "mount_namespace": mount_namespace,
+            "memory_mib": memory_mib, "seed": seed, "scratch": str(scratch),
+            "secrets": secrets_of(solutions, out, submitted, db_url, scratch), "protected": protected_paths(out),
+        }
+        # The workers start (imports, zygote, sandbox probe) while the gradebook learns the assignments.
+        workers = [WorkerProcess(slot, config) for slot in range(max(1, min(jobs or os.cpu_count() or 1, len(todo))))] if todo else []
+        timeline.mark("workers started")
+        gradebook.ensure_assignments(db_url, solutions, known, load_course_config(str(course_config) if course_config else None), scratch)
+        write_course_config(out, solutions, db_url)
+        timeline.mark("assignments in the gradebook")
+        feedback = FeedbackProcess(out, db_url, course_config)
+        dispatch(workers, todo, config, out, db_url, failures, feedback, progress, submission_timeout, timeline)
+        timeline.mark("graded")
+        grades, cells = out / "grades.csv", out / "cell_grades.csv"
+        gradebook.export(db_url, grades, cells)
+        failures.write(out / "failed.csv")
+        timeline.mark("grades.csv written")
+        feedback_errors = feedback.finish(progress)
+        feedback = None
+        timeline.mark("feedback written")
+        if feedback_errors:
+            (out / "logs" / "feedback-errors.txt").write_text("\n".join(feedback_errors) + "\n")
     finally:
+        timeline.write()
+        for worker in workers:
+            if worker.process.poll() is None:
+                worker.kill()
+        if feedback is not None and feedback.process.poll() is None:
+            feedback.process.kill()
         if not keep:
-            for root in roots:
-                shutil.rmtree(root, ignore_errors=True)
-    print(f"graded {len(units)} submission(s) with {len(buckets)} worker(s) in {time.monotonic() - started:.1f}s")
-    if (out / "failed.csv").exists():
-        print(f"failed to autograde (scored 0): {out / 'failed.csv'}")
-    print(f"grades: {paths[0]}\nper cell: {paths[1]}\nfeedback: {out / 'feedback'}")
-    return paths
+            shutil.rmtree(scratch, ignore_errors=True)
+    elapsed = time.monotonic() - started
+    print(f"graded {len(units)} submission(s) with {len(workers)} worker(s) in {elapsed:.1f}s"
+          + (f" ({elapsed / len(units):.2f}s per notebook)" if units else ""))
+    if failures.rows:
+        print(f"{len(failures.rows)} submission(s) did not grade cleanly (points earned before the failure are kept): {out / 'failed.csv'}")
+    print(f"grades: {grades}\nper cell: {cells}\nfeedback: {out / 'feedback'}\ngradebook: {db_url} (formgrader: `jupyter lab` in {out})")
+    return grades, cells
+
+
+def secrets_of(solutions: Path, out: Path, submitted: Path, db_url: str, scratch: Path) -> list[str]:
+    """What the preflight makes sure a sandboxed kernel cannot read."""
+    from svclab.grading import gradebook
+
+    found = [solutions, submitted, out / "autograded", out / "feedback", out / "logs", scratch]
+    db = gradebook.db_path(db_url)
+    if db is not None:
+        found.append(db)
+    for candidate in (REPO / ".git", REPO / "solutions"):
+        if candidate.exists():
+            found.append(candidate)
+    return [str(p) for p in found if p.exists()]
+
+
+def protected_paths(out: Path) -> list[str]:
+    """What the preflight makes sure a sandboxed kernel cannot write: the install and the course."""
+    import svclab
+
+    return [str(p) for p in (Path(svclab.__file__).parent, Path(sys.prefix), REPO, out, Path(sys.prefix) / "bin") if p.exists()]
+
+
+def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[str, Any], out: Path, db_url: str,
+             failures: Failures, feedback: FeedbackProcess, progress: bool, submission_timeout: float, timeline: "Timeline") -> None:
+    from svclab.grading import gradebook
+
+    queue = list(todo)
+    bar = _progress(len(todo), progress, "grading")
+    selector = selectors.DefaultSelector()
+    for worker in workers:
+        selector.register(worker.stdout, selectors.EVENT_READ, worker)
+    done = 0
+    usage: list[dict[str, Any]] = []
+
+    def finish(unit: Submission, graded: bool, reasons: list[str]) -> None:
+        nonlocal done
+        folder = out / "autograded" / unit.student / unit.assignment
+        try:
+            gradebook.record(db_url, folder, unit.student, unit.assignment, needs_review=bool(reasons))
+        except Exception as exc:  # noqa: BLE001 - recorded as failed, never stops the class
+            reasons = [*reasons, f"could not be recorded in the gradebook: {exc}"]
+        if reasons:
+            failures.add(unit, "; ".join(reasons))
+        if graded:
+            feedback.submit(unit)
+        done += 1
+        bar.set_postfix_str(f"{len(failures.rows)} failed" if failures.rows else "", refresh=False)
+        bar.update(1)
+
+    start_failures: dict[int, int] = {}
+
+    def replace(worker: WorkerProcess, reason: str) -> None:
+        unit = worker.job
+        selector.unregister(worker.stdout)
+        worker.kill()
+        workers.remove(worker)
+        if unit is not None:
+            shutil.rmtree(out / "autograded" / unit.student / unit.assignment, ignore_errors=True)
+            finish(unit, False, [reason])
+        elif worker.ready is None:  # it never started: try once more, then do without this slot
+            start_failures[worker.slot] = start_failures.get(worker.slot, 0) + 1
+            if start_failures[worker.slot] > 1:
+                nonlocal start_error
+                start_error = f"{reason}: {log_tail(out / 'logs' / f'worker-{worker.slot}.log')}"
+                return
+        if queue:
+            fresh = WorkerProcess(worker.slot, config)
+            workers.append(fresh)
+            selector.register(fresh.stdout, selectors.EVENT_READ, fresh)
+
+    start_error = ""
+    while done < len(todo):
+        if not workers:
+            for unit in queue:
+                finish(unit, False, [f"no grading worker could start ({start_error or 'see logs/'})"])
+            queue.clear()
+            break
+        for key, _ in selector.select(timeout=1.0):
+            worker: WorkerProcess = key.data
+            line = worker.stdout.readline()
+            if not line:
+                replace(worker, f"the grading worker ended unexpectedly (exit {worker.process.poll()}; see logs/worker-{worker.slot}.log)")
+                continue
+            message = json.loads(line)
+            if "ready" in message:
+                worker.ready = message
+                timeline.mark(f"worker {worker.slot} ready")
+                if message.get("problems"):
+                    problems = "; ".join(message["problems"])
+                    raise SystemExit(f"svclab grade: the sandbox is not tight, so nothing was graded: {problems}. "
+                                     "See solutions/README.md, \"The sandbox\".")
+            else:
+                unit = worker.job
+                worker.job = None
+                assert unit is not None
+                finish(unit, bool(message["graded"]), list(message["reasons"]))
+                usage.append({"student": unit.student, "assignment": unit.assignment, **message.get("usage", {})})
+            if queue:
+                worker.send(queue.pop(0), submission_timeout)
+        now = time.monotonic()
+        for worker in list(workers):
+            if worker.job is not None and now > worker.deadline:
+                replace(worker, f"grading took longer than {submission_timeout:.0f} s, so its worker was stopped")
+            elif worker.ready is None and worker.process.poll() is not None:
+                replace(worker, f"the grading worker did not start (see logs/worker-{worker.slot}.log)")
+    bar.close()
+    for worker in workers:
+        worker.close()
+    with (out / "logs" / "usage.jsonl").open("a") as f:  # where each submission's time went (bench/bench_grading.py)
+        for row in usage:
+            f.write(json.dumps(row) + "\n")
+
+
+def log_tail(path: Path, lines: int = 3) -> str:
+    try:
+        return " | ".join(line.strip() for line in path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "no log"
+
+
+def merge(shards: list[Path], out: Path, solutions: Path | None = None, db_url: str | None = None,
+          course_config: Path | None = COURSE_CONFIG) -> tuple[Path, Path]:
+    """Record the results of `svclab grade --shard` runs (their --out folders) in one course gradebook."""
+    from svclab.grading import gradebook
+    from svclab.grading.feedback import load_course_config
+
+    use_venv_tools()
+    out = out.resolve()
+    solutions = (solutions or REPO / "solutions").resolve()
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    db_url = db_url or gradebook.sqlite_url(out / "gradebook.db")
+    failures = Failures()
+    results: list[tuple[Path, Submission]] = []
+    for shard in shards:
+        shard = shard.resolve()
+        failed = shard / "failed.csv"
+        if failed.exists():
+            with failed.open(newline="") as f:
+                for row in csv.DictReader(f):
+                    failures.rows.append((row["student"], row["assignment"], row["reason"]))
+        for folder in sorted((shard / "autograded").glob("*/*")):
+            if folder.is_dir():
+                results.append((shard, Submission(folder.parent.name, folder.name, folder)))
+    names = sorted({u.assignment for _, u in results})
+    with tempfile.TemporaryDirectory(prefix="svclab-merge-") as scratch:
+        gradebook.ensure_assignments(db_url, solutions, names, load_course_config(str(course_config) if course_config else None), Path(scratch))
+    write_course_config(out, solutions, db_url)
+    flagged = {(s, a) for s, a, _ in failures.rows}
+    for shard, unit in results:
+        for kind in ("autograded", "feedback"):
+            source, target = shard / kind / unit.student / unit.assignment, out / kind / unit.student / unit.assignment
+            if source.is_dir() and source.resolve() != target.resolve():
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(source, target)
+        gradebook.record(db_url, out / "autograded" / unit.student / unit.assignment, unit.student, unit.assignment,
+                         needs_review=(unit.student, unit.assignment) in flagged)
+    grades, cells = out / "grades.csv", out / "cell_grades.csv"
+    gradebook.export(db_url, grades, cells)
+    failures.write(out / "failed.csv")
+    print(f"merged {len(results)} submission(s) from {len(shards)} shard(s)\ngrades: {grades}\nper cell: {cells}")
+    return grades, cells
+
+
+def export_only(out: Path, db_url: str | None = None) -> tuple[Path, Path]:
+    """grades.csv and cell_grades.csv again from the gradebook (after manual grading in formgrader)."""
+    from svclab.grading import gradebook
+
+    out = out.resolve()
+    db_url = db_url or gradebook.sqlite_url(out / "gradebook.db")
+    grades, cells = out / "grades.csv", out / "cell_grades.csv"
+    gradebook.export(db_url, grades, cells)
+    print(f"grades: {grades}\nper cell: {cells}")
+    return grades, cells
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submitted", nargs="?", type=Path, help="the folder of submissions: <student>/<assignment>/*.ipynb")
+    parser.add_argument("--out", type=Path, help="the course folder for gradebook.db, autograded/, feedback/, grades.csv (default: beside SUBMITTED)")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per CPU)")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds a cell may run before it is interrupted and scores 0")
+    parser.add_argument("--memory", type=int, default=2048, metavar="MIB", help="memory one kernel process may allocate (MiB); past it the cell fails")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of every submission's embedded cluster")
+    parser.add_argument("--solutions", type=Path, default=None, help="the nbgrader sources (default: the repository's solutions/)")
+    parser.add_argument("--gradebook", default=None, metavar="URL", help="the course gradebook (default: sqlite:///OUT/gradebook.db)")
+    parser.add_argument("--shard", type=parse_shard, default=None, metavar="I/N", help="grade only shard I of N (0 <= I < N), e.g. an Indexed Job's index")
+    parser.add_argument("--merge", nargs="+", type=Path, default=None, metavar="SHARD_OUT", help="record the --out folders of shard runs in OUT's gradebook")
+    parser.add_argument("--export", action="store_true", help="only write grades.csv and cell_grades.csv again from the gradebook")
+    parser.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="run kernels as yourself, unconfined (only for notebooks you trust)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folders (for debugging)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.merge:
+        if args.out is None:
+            raise SystemExit("svclab grade --merge needs --out (the course folder to record them in)")
+        merge(args.merge, args.out, args.solutions, args.gradebook)
+        return 0
+    if args.export:
+        export_only(args.out or Path.cwd(), args.gradebook)
+        return 0
+    if args.submitted is None:
+        raise SystemExit("svclab grade: name the folder of submissions (or use --merge / --export)")
+    grade(args.submitted, args.out, args.jobs, args.timeout, args.solutions, args.keep, args.shard, args.sandbox, args.memory,
+          args.seed, args.gradebook)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m svclab.grading.loop", description=__doc__.split("\n\n")[0])
-    parser.add_argument("submitted", type=Path, help="folder of <student>/<assignment>/*.ipynb")
-    parser.add_argument("--out", type=Path, help="where autograded/, feedback/, grades.csv go (default: the folder holding SUBMITTED)")
-    parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of CPUs)")
-    parser.add_argument("--timeout", type=int, default=120, help="seconds a cell may run before it is interrupted and marked failed")
-    parser.add_argument("--solutions", type=Path, default=None, help="nbgrader source folder (default: the repo's solutions/)")
-    parser.add_argument("--keep", action="store_true", help="keep the workers' course roots (for debugging)")
-    args = parser.parse_args(argv)
-    grade(args.submitted, args.out, args.jobs, args.timeout, args.solutions, args.keep)
+    add_arguments(parser)
+    sys.exit(run(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from svclab.grading import expect, live
 from svclab.grading.answers import POD_CIDR, SERVICE_CIDR, answer, ipv4
 from svclab.grading.core import Assignment
 
-A = Assignment("ps1-clusterip", "ps1")
+A = Assignment("ps1-clusterip", "ps1", answers=("web_service", "web_ip", "web_sticky", "sticky_counts"))
 check = A.check
 WEB = "app=web"
 

@@ -9,7 +9,7 @@ from svclab.grading import expect, live
 from svclab.grading.answers import answer, find, spec
 from svclab.grading.core import Assignment
 
-A = Assignment("ps2-headless", "ps2")
+A = Assignment("ps2-headless", "ps2", answers=("cache_headless", "cache_ips", "legacy_manifests", "search_misses"))
 check = A.check
 CACHE = "app=cache"
 

@@ -11,7 +11,7 @@ from svclab.grading import expect, live
 from svclab.grading.answers import answer
 from svclab.grading.core import Assignment, CheckFailed
 
-A = Assignment("ps4-mixed-pattern", "ps4")
+A = Assignment("ps4-mixed-pattern", "ps4", answers=("read_service", "write_host", "read_counts"))
 check = A.check
 
 

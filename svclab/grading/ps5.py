@@ -6,7 +6,7 @@ from svclab.grading import expect, live
 from svclab.grading.answers import SERVICE_CIDR, answer, find, ipv4, spec
 from svclab.grading.core import Assignment
 
-A = Assignment("ps5-service-types", "ps5")
+A = Assignment("ps5-service-types", "ps5", answers=("nodeport_service", "alias_service", "srv_port", "choices"))
 check = A.check
 TYPES = {"ClusterIP", "Headless", "NodePort", "LoadBalancer", "ExternalName"}
 SCENARIOS = (

@@ -8,7 +8,7 @@ from svclab.grading import expect, live
 from svclab.grading.answers import SERVICE_CIDR, answer, ipv4
 from svclab.grading.core import Assignment
 
-A = Assignment("ps6-capstone", "ps6")
+A = Assignment("ps6-capstone", "ps6", answers=("app_manifests", "api_ip", "db_primary_ip", "read_counts"))
 check = A.check
 M = "app_manifests"
 

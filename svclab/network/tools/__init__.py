@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from svclab.network.tools import (curl, dig, fileutils, getent, gzip, iproute, misc, nc, nslookup, ping, procps, sed,
-                                  shellutils, textutils, tr, wget)
-from svclab.network.tools import awk as awk_tool
-from svclab.network.tools import cut as cut_tool
-from svclab.network.tools import usages
+import importlib
+
+from svclab.network.tools import curl, dig, fileutils, misc, nslookup, shellutils, textutils, usages, wget
 from svclab.network.tools.base import Invocation, Tool
 from svclab.network.tools.image import (BUSYBOX_BIN, busybox_files, multicall, not_emulated, program_files,
                                         with_help)
+
+
+def _later(module: str, name: str) -> Tool:
+    """The tool `name` of `svclab.network.tools.<module>`, imported when first run: the applets a lesson rarely
+    uses (awk, sed, ip, ...) cost nothing at cluster start (`svclab up`)."""
+    loaded: list[Tool] = []
+
+    async def tool(invocation: Invocation) -> int:
+        if not loaded:
+            loaded.append(getattr(importlib.import_module(f"svclab.network.tools.{module}"), name))
+        return await loaded[0](invocation)
+
+    tool.__name__ = tool.__qualname__ = name
+    return tool
+
+
+getent = _later("getent", "getent")
+ping, nc, ip = _later("ping", "ping"), _later("nc", "nc"), _later("iproute", "ip")
+ps, uptime = _later("procps", "ps"), _later("procps", "uptime")
+tr, cut, sed, awk, gzip = _later("tr", "tr"), _later("cut", "cut"), _later("sed", "sed"), _later("awk", "awk"), _later("gzip", "gzip")
 
 # busybox applets svclab emulates (as installed in busybox:1.36.1; all live in /bin).
 EMULATED: dict[str, Tool] = {
@@ -42,24 +60,24 @@ EMULATED: dict[str, Tool] = {
     "[": misc.test,
     "[[": misc.test,
     "date": misc.date,
-    "ping": ping.ping,
-    "nc": nc.nc,
-    "ip": iproute.ip,
-    "ipaddr": iproute.ip,
-    "iplink": iproute.ip,
-    "iproute": iproute.ip,
-    "ipneigh": iproute.ip,
-    "iprule": iproute.ip,
-    "iptunnel": iproute.ip,
-    "ps": procps.ps,
-    "uptime": procps.uptime,
-    "tr": tr.tr,
-    "cut": cut_tool.cut,
-    "sed": sed.sed,
-    "awk": awk_tool.awk,
-    "gzip": gzip.gzip,
-    "gunzip": gzip.gzip,
-    "zcat": gzip.gzip,
+    "ping": ping,
+    "nc": nc,
+    "ip": ip,
+    "ipaddr": ip,
+    "iplink": ip,
+    "iproute": ip,
+    "ipneigh": ip,
+    "iprule": ip,
+    "iptunnel": ip,
+    "ps": ps,
+    "uptime": uptime,
+    "tr": tr,
+    "cut": cut,
+    "sed": sed,
+    "awk": awk,
+    "gzip": gzip,
+    "gunzip": gzip,
+    "zcat": gzip,
 }
 # ``APPLET --help``: the usage on stderr, exit 0 (show_usage_if_dash_dash_help()), for the applets
 # whose usage svclab has.
@@ -81,7 +99,7 @@ BUSYBOX["busybox"] = EMULATED["busybox"] = multicall(BUSYBOX)
 EXTRA: dict[str, Tool] = {
     "dig": dig.dig,
     "curl": curl.curl,
-    "getent": getent.getent,
+    "getent": getent,
 }
 ALL: dict[str, Tool] = {**BUSYBOX, **EXTRA}
 
