@@ -71,6 +71,8 @@ class ApiServer:
         self.token = token
         self.server_address = server_address
         self.exec_handler: ExecHandler | None = None
+        self.log_handler: Any = None   # svclab.apiserver.logs.LogsHandler, with the pod runtime
+        self.portforward_handler: Any = None   # svclab.apiserver.portforward.PortForwardHandler
         self.token_issuer: TokenIssuer | None = None  # signs TokenRequests (svclab.apiserver.tokens)
         self._stopping = asyncio.Event()
 
@@ -198,9 +200,16 @@ class ApiServer:
             if self.exec_handler is None:   # the network runtime serves both exec and attach
                 raise errors.bad_request(messages.UPGRADE_REQUIRED if hasattr(messages, "UPGRADE_REQUIRED") else "Upgrade request required")
             return await self.exec_handler(request, target.namespace or "", target.name or "")
-        if sub == "log":  # emulated containers keep no logs: an existing pod's log is empty
-            self.registry.get(res, target.namespace or "", target.name or "")
-            return web.Response(text="", content_type="text/plain")
+        if sub == "portforward":
+            if self.portforward_handler is None or request.method not in ("GET", "POST"):
+                self.registry.get(res, target.namespace or "", target.name or "")
+                raise errors.bad_request("Upgrade request required")
+            return await self.portforward_handler(request, target.namespace or "", target.name or "")
+        if sub == "log":
+            if self.log_handler is None:   # no pod runtime: an existing pod's log is empty
+                self.registry.get(res, target.namespace or "", target.name or "")
+                return web.Response(text="", content_type="text/plain")
+            return await self.log_handler(request, target.namespace or "", target.name or "")
         if sub == "token" and method == "POST" and self.token_issuer is not None:
             return await self._create_token(request, target)
         if res.group == "events.k8s.io" and method not in ("GET",):

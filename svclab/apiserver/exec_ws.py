@@ -9,10 +9,13 @@ The process runs in the pod runtime (svclab.network), off this loop: its output 
 client as it is written, and stops when the client stops reading; the client's stdin streams to
 it. With ``tty=true`` there is one output stream (stdout; the pty merges stderr) and stdin stays
 open: a shell with no script becomes an interactive session, any other command runs behind the
-pty's line discipline. `pods/attach` joins the container's main process: its interactive shell
-when the container has ``stdin`` and ``tty``; otherwise the container's output, which is nothing
-until it exits (the kubelet then ends the stream with Success). The client going away kills the
-process, as closing the stream does on a real kubelet.
+pty's line discipline. `pods/attach` joins the container's main process (svclab.network.containers):
+its interactive shell when the container has ``stdin`` and ``tty``; otherwise its stdout and
+stderr as they are written and, with ``stdin``, its stdin; when it exits the kubelet ends the
+stream with Success. Attaching to a container that has exited is refused as containerd refuses it.
+The client going away kills an exec'd process, as closing the stream does on a real kubelet.
+The kubelet's websocket reads text and binary messages alike; a stream the client did not ask for
+(``stdout``/``stderr`` false) is dropped.
 """
 
 from __future__ import annotations
@@ -70,6 +73,10 @@ class PodRuntime(Protocol):
         """The container's main process when it is a shell on a tty."""
         ...
 
+    def container_process(self, pod: Obj, container: str) -> Any:
+        """The container's current main process (svclab.network.containers.MainProcess), or None."""
+        ...
+
     def stopped(self, uid: str) -> bool:
         """Whether the pod with this uid no longer runs."""
         ...
@@ -105,6 +112,16 @@ def _flag(request: web.Request, name: str) -> bool:
     return request.query.get(name) in ("true", "1")
 
 
+def _wanted(request: web.Request, tty: bool) -> frozenset[int]:
+    """The output streams the client asked for (with a tty, stderr is the terminal: stdout)."""
+    wanted = set()
+    if _flag(request, "stdout") or tty:
+        wanted.add(STDOUT)
+    if _flag(request, "stderr") and not tty:
+        wanted.add(STDERR)
+    return frozenset(wanted)
+
+
 class ExecHandler:
     """Serves ``pods/NAME/exec`` and ``pods/NAME/attach`` for the API server."""
 
@@ -117,14 +134,14 @@ class ExecHandler:
             return await self.attach(request, namespace, name)
         return await self.exec(request, namespace, name)
 
-    async def _open(self, request: web.Request, namespace: str, name: str) -> tuple[Obj, str, web.StreamResponse | None]:
+    async def _open(self, request: web.Request, namespace: str, name: str, started: bool = False) -> tuple[Obj, str, web.StreamResponse | None]:
         """What exec and attach share: the pod, its container, and the upgraded websocket (None
         when the container is not running yet: the answer is then the kubelet's plain-text 500)."""
         pod = self.get_pod(namespace, name)
         container = _pick_container(pod, request.query.get("container", ""))
         if not pod["spec"].get("nodeName"):
             raise errors.bad_request(f"pod {name} does not have a host assigned")
-        if not self.runtime.running(pod):
+        if not started and not self.runtime.running(pod):
             return pod, container, None
         if request.headers.get("Upgrade", "").lower() != "websocket":
             raise errors.bad_request("Upgrade request required")
@@ -161,14 +178,15 @@ class ExecHandler:
             if tty:
                 for width, height in first:
                     session.resize(width, height)
-            await self._stream(ws, session, argv, with_stdin=stdin)
+            await self._stream(ws, session, argv, with_stdin=stdin, wanted=_wanted(request, tty))
         except ConnectionResetError:
             pass   # the client went away mid-command: nothing to tell it
         finally:
             await ws.close()
         return ws
 
-    async def _stream(self, ws: web.WebSocketResponse, session: Session, argv: list[str], with_stdin: bool) -> None:
+    async def _stream(self, ws: web.WebSocketResponse, session: Session, argv: list[str], with_stdin: bool,
+                      wanted: frozenset[int] = frozenset({STDOUT, STDERR})) -> None:
         """Client frames in, the session's output out, then the exit Status."""
         # Keep reading while the command runs: aiohttp answers the client's pings only from
         # receive(), and kubectl gives up on a connection whose pongs stop for 61 s (client-go's
@@ -177,7 +195,7 @@ class ExecHandler:
         if not (with_stdin and (v5 or session.tty)):
             session.close_input()   # no stdin (v4 cannot say where it ends): end of file at once
         reader = asyncio.ensure_future(_feed(ws, session, with_stdin and (v5 or session.tty), backpressure=not session.tty))
-        pump = asyncio.ensure_future(_pump_session(ws, session))
+        pump = asyncio.ensure_future(_pump_session(ws, session, wanted))
         try:
             await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
             if not pump.done():
@@ -193,27 +211,36 @@ class ExecHandler:
 
     # ---- attach --------------------------------------------------------------------------------
     async def attach(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
-        """`pods/NAME/attach`: join the container's main process."""
-        pod, container, ws = await self._open(request, namespace, name)
+        """`pods/NAME/attach`: join the container's main process (its console when it is a shell
+        on a tty; otherwise its output streams and, with ``stdin``, its stdin)."""
+        pod = self.get_pod(namespace, name)
+        container = _pick_container(pod, request.query.get("container", ""))
+        process = self.runtime.container_process(pod, container)
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            raise errors.bad_request("Upgrade request required")
+        if process is not None and not process.running and not process.replays_to_first_attach():
+            # containerd refuses to attach to a container that is not running (container_attach.go)
+            return web.Response(status=500, text="rpc error: code = Unknown desc = container is in CONTAINER_EXITED state")
+        pod, container, ws = await self._open(request, namespace, name, started=process is not None)
         if ws is None:
             return self._not_running(container)
         assert isinstance(ws, web.WebSocketResponse)
         console = self.runtime.console_for(pod, container)
-        uid = pod["metadata"]["uid"]
         try:
-            if console is None:
-                # a process that is not an interactive shell prints nothing here: the stream stays
-                # open until the container exits (its pod stops) or the client goes away
+            if console is not None:
+                await _attach_console(ws, console, _flag(request, "stdin"))
+            elif process is not None:
+                await _attach_process(ws, process, _flag(request, "stdin"), _wanted(request, False))
+            else:
+                # nothing to join (no runtime process): the stream stays open until the pod stops
                 reader = asyncio.ensure_future(_drain(ws))
-                stopped = asyncio.ensure_future(self._until_gone(uid))
+                stopped = asyncio.ensure_future(self._until_gone(pod["metadata"]["uid"]))
                 try:
                     await asyncio.wait({reader, stopped}, return_when=asyncio.FIRST_COMPLETED)
                     if stopped.done():
                         await ws.send_bytes(bytes([ERROR]) + json.dumps(SUCCESS).encode())
                 finally:
                     await _finish([reader, stopped])
-                return ws
-            await _attach_console(ws, console, _flag(request, "stdin"))
         except ConnectionResetError:
             pass
         finally:
@@ -238,6 +265,11 @@ async def _frames(ws: web.WebSocketResponse) -> AsyncIterator[tuple[int, bytes]]
             return
         if message.type == WSMsgType.BINARY and message.data:
             yield message.data[0], bytes(message.data[1:])
+        elif message.type == WSMsgType.TEXT and message.data:
+            # the kubelet's wsstream reads text and binary messages alike (the Python client sends
+            # str stdin as text): the first byte is the channel
+            data = message.data.encode("utf-8")
+            yield data[0], data[1:]
 
 
 def _size(payload: bytes) -> tuple[int, int] | None:
@@ -278,13 +310,16 @@ async def _feed(ws: web.WebSocketResponse, target: Terminal | Session, with_stdi
 MAX_FRAME = 1 << 20
 
 
-async def _pump_session(ws: web.WebSocketResponse, session: Session) -> None:
+async def _pump_session(ws: web.WebSocketResponse, session: Session, wanted: frozenset[int] = frozenset({STDOUT, STDERR})) -> None:
     """Send the session's output as it comes until it ends; chunks queued meanwhile for the same
-    channel go out as one frame (up to MAX_FRAME), in the order they were written."""
+    channel go out as one frame (up to MAX_FRAME), in the order they were written. A stream the
+    client did not ask for (``stdout=false``, ``stderr=false``) is dropped, as the runtime drops it."""
     while True:
         item = await session.output.get()
         if item is None:
             return
+        if item[0] not in wanted:
+            continue
         channel, chunk = item[0], bytearray(item[1])
         ended = False
         while len(chunk) < MAX_FRAME:
@@ -294,6 +329,8 @@ async def _pump_session(ws: web.WebSocketResponse, session: Session) -> None:
             if more is None:
                 ended = True
                 break
+            if more[0] not in wanted:
+                continue
             if more[0] != channel:
                 await ws.send_bytes(bytes([channel]) + bytes(chunk))
                 channel, chunk = more[0], bytearray()
@@ -344,3 +381,28 @@ async def _attach_console(ws: web.WebSocketResponse, console: Console, with_stdi
     finally:
         console.detach(queue, with_stdin)
         await _finish([reader, pump])
+
+
+async def _attach_process(ws: web.WebSocketResponse, process: Any, with_stdin: bool, wanted: frozenset[int]) -> None:
+    """Join a main process that has no terminal: its stdout and stderr on their channels, the
+    client's stdin to it; when it exits the kubelet ends the stream with Success."""
+    queue = process.attach()
+    reader = asyncio.ensure_future(_feed(ws, process, with_stdin))
+    pump = asyncio.ensure_future(_pump_output(ws, queue, wanted))
+    try:
+        await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
+        if pump.done():
+            pump.result()
+            await ws.send_bytes(bytes([ERROR]) + json.dumps(SUCCESS).encode())
+    finally:
+        process.detach(queue, with_stdin)
+        await _finish([reader, pump])
+
+
+async def _pump_output(ws: web.WebSocketResponse, queue: asyncio.Queue[tuple[int, bytes] | None], wanted: frozenset[int]) -> None:
+    while True:
+        item = await queue.get()
+        if item is None:
+            return
+        if item[0] in wanted:
+            await ws.send_bytes(bytes([item[0]]) + item[1])

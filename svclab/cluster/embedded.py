@@ -24,6 +24,8 @@ from aiohttp import web
 
 from svclab.apiserver.app import ApiServer
 from svclab.apiserver.exec_ws import ExecHandler
+from svclab.apiserver.logs import LogsHandler
+from svclab.apiserver.portforward import PortForwardHandler
 from svclab.cluster import bootstrap, persistence
 from svclab.cluster.statelock import StateLock
 from svclab.cluster.tls import load_or_make
@@ -94,8 +96,9 @@ class _NetworkPort:
     def objects(self, resource: Any) -> Any:
         return self._cluster.store.items(resource)
 
-    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
-        self._cluster.kubelets.container_exited(namespace, name, uid, exit_code)
+    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int, container: str = "",
+                         reason: str = "", message: str = "") -> None:
+        self._cluster.kubelets.container_exited(namespace, name, uid, exit_code, container, reason, message)
         self._cluster.manager.reconcile()
 
     def resync(self) -> None:
@@ -221,11 +224,22 @@ class EmbeddedCluster:
         network = self.network = ClusterNetwork(_NetworkPort(self), self.rngs["dns"], self.rngs["proxy"],
                                                 self.config.exec_limits)
         self.kubelets.probe = network.probe
+        self.kubelets.runtime = network
         self.kubelets.on_pod_started.append(network.pod_started)
         self.kubelets.on_pod_stopped.append(network.pod_stopped)
         self.api.exec_handler = ExecHandler(lambda namespace, name: self.registry.get(PODS, namespace, name), network)
+
+        def pod_exists(namespace: str, name: str, uid: str) -> bool:
+            pod = self.store.peek(PODS, namespace, name)
+            return pod is not None and pod["metadata"].get("uid") == uid
+
+        self.api.portforward_handler = PortForwardHandler(lambda namespace, name: self.registry.get(PODS, namespace, name),
+                                                          network.connect_in_pod, network.running)
+        self.api.log_handler = LogsHandler(lambda namespace, name: self.registry.get(PODS, namespace, name),
+                                           network.containers, pod_exists)
         await network.start()
         self.dns_port = network.dns.port
+        self.kubelets.resume()
 
     def _previous_port(self) -> int:
         """The port this state dir's cluster had: a restart keeps it when free, so kubeconfigs stay valid."""

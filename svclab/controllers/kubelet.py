@@ -23,6 +23,7 @@ import asyncio
 import copy
 import hashlib
 import ipaddress
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
@@ -31,10 +32,57 @@ from svclab.controllers.base import NODES, PODS, Context, Controller, Obj, is_te
 from svclab.controllers.informer import DELETED, Change
 from svclab.network.ipalloc import AllocationError, PodIPAllocator
 from svclab.controllers.scheduler import DEFAULT_MAX_PODS, max_pods as _max_pods
+from svclab.network import images
 from svclab.state.index import NODE, Key, by_node
 
 COMPONENT = "kubelet"
 SANDBOX_RETRY_SECONDS = 10.0  # pkg/kubelet/pod_workers.go backOffPeriod
+# pkg/kubelet/kubelet.go: flowcontrol.NewBackOff(backOffPeriod, MaxContainerBackOff); an entry
+# expires (the back-off starts again at 10 s) when the container ran 2 x max = 10 min since.
+BACKOFF_INITIAL_SECONDS = 10.0
+BACKOFF_MAX_SECONDS = 300.0
+
+
+def go_duration(seconds: float) -> str:
+    """time.Duration.String() for whole seconds: 10s, 1m20s, 5m0s."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{rest}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes}m{rest}s"
+
+
+def format_pod(pod: Obj) -> str:
+    """pkg/kubelet/util/format.Pod: NAME_NAMESPACE(UID)."""
+    meta = pod["metadata"]
+    return f"{meta['name']}_{meta['namespace']}({meta.get('uid', '')})"
+
+
+@dataclass(frozen=True)
+class ContainerExit:
+    code: int
+    reason: str
+    message: str
+    finished_at: float
+
+
+class ContainerRuntime(Protocol):
+    """What the kubelet asks of the node's container runtime (svclab.network.runtime)."""
+
+    def start_container(self, pod: Obj, container: str) -> None:
+        """Start (or restart) the container's main process; its exit comes back through container_exited."""
+
+    def ensure_container(self, pod: Obj, container: str) -> None:
+        """Start the container's main process unless it runs already."""
+
+    def terminate_pod(self, pod: Obj) -> bool:
+        """SIGTERM to the pod's containers: True when none is left running."""
+
+    def kill_pod(self, pod: Obj) -> None:
+        """SIGKILL to what is left (the grace period is over)."""
 
 
 class ReadinessProbe(Protocol):
@@ -85,7 +133,14 @@ class Kubelets(Controller):
         self.probe = probe
         self.on_pod_stopped: list[Callable[[Obj], None]] = []
         self.on_pod_started: list[Callable[[Obj], None]] = []
+        self.runtime: ContainerRuntime | None = None
         self._ips: dict[str, tuple[str, str]] = {}  # pod uid -> (node, IP) this kubelet gave it
+        # exits the runtime reported, not yet written to the pod's status: (uid, container) -> exit
+        self._exits: dict[tuple[str, str], ContainerExit] = {}
+        # the container restart back-off (flowcontrol.Backoff): (uid, container) -> (back-off, last update)
+        self._backoff: dict[tuple[str, str], tuple[float, float]] = {}
+        self._restart_at: dict[tuple[str, str], float] = {}
+        self._terminating: set[str] = set()   # pods whose containers were sent SIGTERM
 
     def register(self) -> None:
         informers = self.ctx.informers
@@ -100,6 +155,7 @@ class Kubelets(Controller):
             return
         if change.type == DELETED:
             self._release(pod)
+            self._forget(pod["metadata"].get("uid", ""))
             for hook in self.on_pod_stopped:  # the sandbox goes, however the pod was deleted
                 hook(pod)
             return
@@ -128,6 +184,23 @@ class Kubelets(Controller):
         if given is not None:
             self.allocators[given[0]].release(given[1])
 
+    def resume(self) -> None:
+        """Once the runtime is attached: the containers of the pods that run but have no process
+        start (after a restart of the cluster, whose processes did not survive, as a node's reboot
+        restarts them; and the add-ons the kubelet started while the cluster was being built)."""
+        if self.runtime is None:
+            return
+        for pod in self.ctx.store.items(PODS):
+            if pod.get("spec", {}).get("nodeName") not in self.allocators or is_terminating(pod):
+                continue
+            if (pod.get("status") or {}).get("phase") != "Running":
+                continue
+            for hook in self.on_pod_started:
+                hook(pod)
+            for status in pod["status"].get("containerStatuses") or []:
+                if "running" in (status.get("state") or {}):
+                    self.runtime.ensure_container(pod, status["name"])
+
     def poke(self) -> None:
         """Look at every pod on our nodes again (a probe finished, a container exited)."""
         for node in sorted(self.allocators):
@@ -155,7 +228,11 @@ class Kubelets(Controller):
                 return
             self._start(pod, key)
         elif phase == "Running":
-            self._update_readiness(pod, key, now)
+            stored = self._sync_containers(pod, key, now)
+            if stored is not None:
+                pod = stored
+            if pod.get("status", {}).get("phase") == "Running":
+                self._update_readiness(pod, key, now)
 
     def _node(self, name: str) -> Obj | None:
         return self.ctx.store.peek(NODES, "", name)
@@ -265,6 +342,11 @@ class Kubelets(Controller):
             events.record(self.ctx, started, "Normal", "Pulled", f'Container image "{container.get("image", "")}" already present on machine', COMPONENT, host, path)
             events.record(self.ctx, started, "Normal", "Created", f"Created container: {container['name']}", COMPONENT, host, path)
             events.record(self.ctx, started, "Normal", "Started", f"Started container {container['name']}", COMPONENT, host, path)
+            if images.app_for(container).kind == images.UNKNOWN:
+                events.record(self.ctx, started, "Warning", "ImageNotModelled", images.not_modelled_message(container.get("image", "")), COMPONENT, host, path)
+        if self.runtime is not None:
+            for container in containers:
+                self.runtime.start_container(stored, container["name"])
         if has_probe:
             self._update_readiness(self.ctx.store.peek(PODS, *key) or stored, key, self.ctx.clock.time())
 
@@ -291,6 +373,7 @@ class Kubelets(Controller):
         if not any(c.get("readinessProbe") for c in containers) or self.probe is None:
             return
         ready, next_check = self.probe(pod, now)
+        ready = ready and all("running" in c.get("state", {}) for c in pod["status"].get("containerStatuses") or [])
         if next_check is not None:
             self.queue.add_after(key, max(next_check - now, 0.0))
         conditions = pod["status"].get("conditions") or []
@@ -309,55 +392,164 @@ class Kubelets(Controller):
                     condition["reason"] = "ContainersNotReady"
                     condition["message"] = f"containers with unready status: [{' '.join(c['name'] for c in containers)}]"
         for status in changed["status"].get("containerStatuses") or []:
-            status["ready"] = ready
+            status["ready"] = ready and "running" in status.get("state", {})
         self.ctx.store.update(PODS, changed)
         if not ready:
             events.record(self.ctx, changed, "Warning", "Unhealthy", "Readiness probe failed: ", COMPONENT, changed["spec"]["nodeName"], f"spec.containers{{{containers[0]['name']}}}")
 
-    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
-        """The pod's (single) main process ended with EXIT_CODE: restartPolicy Never, or OnFailure
-        with code 0, completes the pod (Succeeded or Failed); otherwise the container restarts.
-        Safe to call from another thread: the write is made on the cluster's loop."""
+    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int, container: str = "",
+                         reason: str = "", message: str = "") -> None:
+        """The runtime reports a container's main process ended (PLEG's ContainerDied). The status
+        is written by the pod's sync, on the work queue. Safe to call from another thread."""
         loop = self.ctx.loop
         if loop is not None and not _on_loop(loop):
-            loop.call_soon_threadsafe(self.container_exited, namespace, name, uid, exit_code)
+            loop.call_soon_threadsafe(self.container_exited, namespace, name, uid, exit_code, container, reason, message)
             return
         pod = self.ctx.store.peek(PODS, namespace, name)
-        if pod is None or pod["metadata"]["uid"] != uid or pod.get("status", {}).get("phase") != "Running" or is_terminating(pod):
+        if pod is None or pod["metadata"]["uid"] != uid:
             return
+        if not container:
+            container = (pod["spec"].get("containers") or [{}])[0].get("name", "")
+        self._exits[(uid, container)] = ContainerExit(exit_code, reason or ("Completed" if exit_code == 0 else "Error"),
+                                                      message, self.ctx.clock.time())
+        self.queue.add((namespace, name))
+
+    def _sync_containers(self, pod: Obj, key: Key, now: float) -> Obj | None:
+        """Write the exits the runtime reported and restart what restartPolicy restarts, with the
+        kubelet's back-off (kuberuntime_manager.go doBackOff): the first restart at once, then a
+        CrashLoopBackOff of 10 s, doubling to 5 min; reset once the container ran 10 min.
+        Returns the pod as stored, or None when nothing changed."""
+        uid = pod["metadata"]["uid"]
+        names = [c["name"] for c in pod["spec"].get("containers") or []]
+        exits = {n: self._exits.pop((uid, n)) for n in names if (uid, n) in self._exits}
+        due = [n for n in names if (uid, n) in self._restart_at and self._restart_at[(uid, n)] <= now]
+        if not exits and not due:
+            return None
         policy = pod["spec"].get("restartPolicy", "Always")
         changed = copy.deepcopy(pod)
         status = changed["status"]
         stamp = self.ctx.clock.rfc3339()
-        complete = policy == "Never" or (policy == "OnFailure" and exit_code == 0)
-        for container in status.get("containerStatuses") or []:
-            started = (container.get("state", {}).get("running") or {}).get("startedAt", stamp)
-            terminated = {"exitCode": exit_code, "reason": "Completed" if exit_code == 0 else "Error",
-                          "startedAt": started, "finishedAt": stamp, "containerID": container.get("containerID", "")}
-            if complete:
-                container.update({"state": {"terminated": terminated}, "ready": False, "started": False})
+        by_name = {c["name"]: c for c in status.get("containerStatuses") or []}
+        restart_now: list[str] = []
+        for name, exit_ in exits.items():
+            current = by_name.get(name)
+            if current is None:
+                continue
+            started = (current.get("state", {}).get("running") or {}).get("startedAt", stamp)
+            terminated = {"exitCode": exit_.code, "reason": exit_.reason, "startedAt": started,
+                          "finishedAt": self.ctx.clock.rfc3339(), "containerID": current.get("containerID", "")}
+            if exit_.message:
+                terminated["message"] = exit_.message
+            restarts = policy == "Always" or (policy == "OnFailure" and exit_.code != 0)
+            current.update({"ready": False, "started": False})
+            if not restarts:
+                current["state"] = {"terminated": terminated}
+                continue
+            current["lastState"] = {"terminated": terminated}
+            current["state"] = {"terminated": terminated}
+            backoff_key = (uid, name)
+            entry = self._backoff.get(backoff_key)
+            finished = exit_.finished_at
+            if entry is not None and not finished - entry[1] > 2 * BACKOFF_MAX_SECONDS and now - finished < entry[0]:
+                self._crash_loop(changed, current, entry[0], finished + entry[0])
+                continue
+            if entry is None or finished - entry[1] > 2 * BACKOFF_MAX_SECONDS:
+                entry = (BACKOFF_INITIAL_SECONDS, now)
             else:
-                container.update({"state": {"running": {"startedAt": stamp}}, "lastState": {"terminated": terminated},
-                                  "restartCount": container.get("restartCount", 0) + 1})
-        if complete:
-            status["phase"] = "Succeeded" if exit_code == 0 else "Failed"
+                entry = (min(entry[0] * 2, BACKOFF_MAX_SECONDS), now)
+            self._backoff[backoff_key] = entry
+            restart_now.append(name)
+        for name in due:
+            self._restart_at.pop((uid, name), None)
+            if name not in restart_now and name in by_name:
+                entry = self._backoff.get((uid, name), (BACKOFF_INITIAL_SECONDS, now))
+                self._backoff[(uid, name)] = (min(entry[0] * 2, BACKOFF_MAX_SECONDS), now)
+                restart_now.append(name)
+        for name in restart_now:
+            current = by_name[name]
+            current.update({"state": {"running": {"startedAt": stamp}}, "restartCount": current.get("restartCount", 0) + 1,
+                            "started": True, "ready": not self._has_probe(changed)})
+        containers = status.get("containerStatuses") or []
+        if containers and all("terminated" in c.get("state", {}) for c in containers):
+            failed = any(c["state"]["terminated"].get("exitCode", 0) != 0 for c in containers)
+            status["phase"] = "Failed" if failed else "Succeeded"
             for condition in status.get("conditions") or []:
                 if condition["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
                     condition.update({"status": "False", "lastTransitionTime": stamp})
                     if condition["type"] != "PodReadyToStartContainers":
                         condition["reason"] = "PodCompleted"
                         condition.pop("message", None)
-        self.ctx.store.update(PODS, changed)
+        else:
+            self._set_ready_conditions(changed, stamp)
+        stored = self.ctx.store.update(PODS, changed)
+        node = pod["spec"]["nodeName"]
+        for name in restart_now:
+            path = f"spec.containers{{{name}}}"
+            image = next((c.get("image", "") for c in pod["spec"]["containers"] if c["name"] == name), "")
+            events.record(self.ctx, stored, "Normal", "Pulled", f'Container image "{image}" already present on machine', COMPONENT, node, path)
+            events.record(self.ctx, stored, "Normal", "Created", f"Created container: {name}", COMPONENT, node, path)
+            events.record(self.ctx, stored, "Normal", "Started", f"Started container {name}", COMPONENT, node, path)
+            if self.runtime is not None:
+                self.runtime.start_container(stored, name)
+        for name in [n for n in names if (uid, n) in self._restart_at]:
+            self.queue.add_after(key, max(self._restart_at[(uid, name)] - now, 0.0))
+        return stored
+
+    def _crash_loop(self, pod: Obj, current: Obj, backoff: float, restart_at: float) -> None:
+        """doBackOff: still in back-off; the container waits, the kubelet comes back when it ends."""
+        name = current["name"]
+        message = f"back-off {go_duration(backoff)} restarting failed container={name} pod={format_pod(pod)}"
+        current["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": message}}
+        self._restart_at[(pod["metadata"]["uid"], name)] = restart_at
+        events.record(self.ctx, pod, "Warning", "BackOff", f"Back-off restarting failed container {name} in pod {format_pod(pod)}",
+                      COMPONENT, pod["spec"]["nodeName"], f"spec.containers{{{name}}}")
+
+    @staticmethod
+    def _has_probe(pod: Obj) -> bool:
+        return any(c.get("readinessProbe") for c in pod["spec"].get("containers") or [])
+
+    def _set_ready_conditions(self, pod: Obj, stamp: str) -> None:
+        statuses = pod["status"].get("containerStatuses") or []
+        ready = bool(statuses) and all(c.get("ready") for c in statuses)
+        unready = [c["name"] for c in statuses if not c.get("ready")]
+        for condition in pod["status"].get("conditions") or []:
+            if condition["type"] in ("Ready", "ContainersReady"):
+                if (condition["status"] == "True") != ready:
+                    condition.update({"status": "True" if ready else "False", "lastTransitionTime": stamp})
+                if ready:
+                    condition.pop("reason", None)
+                    condition.pop("message", None)
+                else:
+                    condition["reason"] = "ContainersNotReady"
+                    condition["message"] = f"containers with unready status: [{' '.join(unready)}]"
 
     # ---- stopping ------------------------------------------------------------------------------
     def _stop(self, pod: Obj, key: Key) -> None:
+        """Graceful deletion as the kubelet does it (killContainersWithSyncResult): the containers get
+        SIGTERM at once (a Killing event each); the pod goes when none is left running, or when its
+        grace period (deletionGracePeriodSeconds, capped by the cluster's pod stop delay so tests and
+        lessons stay fast) is over, and what is left is killed."""
         meta = pod["metadata"]
-        if pod["spec"].get("nodeName") and pod.get("status", {}).get("phase") == "Running":
+        uid = meta.get("uid", "")
+        running = pod["spec"].get("nodeName") and pod.get("status", {}).get("phase") == "Running"
+        if running:
+            if uid not in self._terminating:
+                self._terminating.add(uid)
+                for container in pod["spec"].get("containers") or []:
+                    events.record(self.ctx, pod, "Normal", "Killing", f"Stopping container {container['name']}", COMPONENT, pod["spec"]["nodeName"], f"spec.containers{{{container['name']}}}")
+            all_stopped = self.runtime.terminate_pod(pod) if self.runtime is not None else False
             stop_at = _ts_seconds(meta["deletionTimestamp"]) + min(self.ctx.pod_stop_seconds, float(meta.get("deletionGracePeriodSeconds", 30)))
             now = self.ctx.clock.time()
-            if now < stop_at:
+            if not all_stopped and now < stop_at:
                 self.queue.add_after(key, stop_at - now)
                 return
-            for container in pod["spec"].get("containers") or []:
-                events.record(self.ctx, pod, "Normal", "Killing", f"Stopping container {container['name']}", COMPONENT, pod["spec"]["nodeName"], f"spec.containers{{{container['name']}}}")
+            if self.runtime is not None:
+                self.runtime.kill_pod(pod)
+        self._forget(uid)
         self.ctx.registry.remove(PODS, meta["namespace"], meta["name"])  # the DELETED event releases the IP
+
+    def _forget(self, uid: str) -> None:
+        self._terminating.discard(uid)
+        for table in (self._exits, self._backoff, self._restart_at):
+            for k in [k for k in table if k[0] == uid]:
+                del table[k]

@@ -37,7 +37,7 @@ from typing import Any, Awaitable, Callable, Iterable
 import yaml
 
 from svclab.dataplane import proxier, ruleset, trace
-from svclab.network.podenv import ConnectionRefused, ConnectTimeout, HttpResponse
+from svclab.network.podenv import ConnectionRefused, ConnectTimeout, HttpResponse, NotHttp
 from svclab.version import NODE_NETWORK
 
 Obj = dict[str, Any]
@@ -269,6 +269,11 @@ class HostPorts:
             return
         except ConnectionRefused:
             _reset(writer)
+            return
+        except NotHttp as other:   # mysql: its greeting, then its error for the request, then it closes
+            writer.write(other.greeting)
+            await writer.drain()
+            writer.close()
             return
         writer.write(_response_bytes(response, method))
         await writer.drain()

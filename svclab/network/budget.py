@@ -85,6 +85,7 @@ class Limits:
     args_bytes: int = 2 * MIB
     sessions: int = 32
     probe_sessions: int = 16
+    containers: int = 128          # containers' main processes that run in a session (svclab.network.containers)
     tty_input_bytes: int = 4096   # N_TTY_BUF_SIZE: what a terminal holds while nobody reads it
 
     def interactive(self) -> Limits:

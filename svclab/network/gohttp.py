@@ -170,8 +170,10 @@ def response_bytes(resp: HttpResponse, version: tuple[int, int], method: str, ke
     return head if method == "HEAD" else head + resp.body
 
 
-async def serve(conn: Connection, handler: Handler) -> None:
-    """Answer requests on ``conn`` until either side closes it."""
+async def serve(conn: Connection, handler: Handler,
+                writer: Callable[[HttpResponse, str], bytes] | None = None) -> None:
+    """Answer requests on ``conn`` until either side closes it (``writer``: another server's bytes
+    for a response, e.g. nginx's header order; Go's otherwise)."""
     stream = _Input(conn)
     try:
         while True:
@@ -179,7 +181,11 @@ async def serve(conn: Connection, handler: Handler) -> None:
             await _drop_body(stream, headers)
             keep = _keep_alive(version, headers)
             resp = await handler(method, target, headers)
-            await conn.write(response_bytes(resp, version, method, keep))
+            if writer is not None:
+                resp.headers["Connection"] = "keep-alive" if keep else "close"
+                await conn.write(writer(resp, method))
+            else:
+                await conn.write(response_bytes(resp, version, method, keep))
             if not keep:
                 return
     except _Reply as refused:

@@ -259,8 +259,10 @@ class Console:
 
     def __init__(self, name: str, argv: list[str], env: PodEnv, tools: Mapping[str, Tool], limits: Limits,
                  stdin_once: bool, on_exit: Callable[[int], None],
-                 start: Callable[[str, Callable[[SessionIO], object], Budget, bool], Session]) -> None:
+                 start: Callable[[str, Callable[[SessionIO], object], Budget, bool], Session],
+                 on_output: Callable[[bytes], None] | None = None) -> None:
         self.listeners: list[asyncio.Queue[bytes | None]] = []
+        self._on_output = on_output   # the container log
         self.stdin_once = stdin_once
         self.exit_code: int | None = None
         self._on_exit = on_exit
@@ -268,7 +270,7 @@ class Console:
         async def main(io: SessionIO) -> int:
             # a container made without a console size has a 0x0 pty: the first resize is a change;
             # the first prompt goes to the container log: nobody is attached yet
-            return await shell_on_terminal(argv, env, tools, io, size=(0, 0), first_prompt=False)
+            return await shell_on_terminal(argv, env, tools, io, size=(0, 0), first_prompt=True)
 
         self.session = start(name, main, Budget(limits.interactive()), True)
         self.task = asyncio.ensure_future(self._pump())
@@ -306,6 +308,8 @@ class Console:
             item = await self.session.output.get()
             if item is None:
                 break
+            if self._on_output is not None:
+                self._on_output(item[1])
             for queue in self.listeners:
                 if queue.qsize() < self.LISTENER_BACKLOG:
                     queue.put_nowait(item[1])

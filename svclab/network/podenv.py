@@ -46,6 +46,15 @@ class ConnectTimeout(Exception):
     """The TCP SYN was dropped: nothing answered."""
 
 
+class NotHttp(Exception):
+    """The server speaks another protocol: it sent ``greeting`` (MySQL's handshake) and, when the
+    HTTP request arrived, an error, then closed the connection."""
+
+    def __init__(self, greeting: bytes) -> None:
+        super().__init__("not HTTP")
+        self.greeting = greeting
+
+
 class FSError(Exception):
     """A filesystem call failed; ``strerror`` is the libc text (e.g. 'No such file or directory')."""
 

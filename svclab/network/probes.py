@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from svclab.network.podenv import HttpResponse
+from svclab.network.podenv import ConnectionRefused, NotHttp
 from svclab.network.proxy import Route, listens_on
 
 Obj = dict[str, Any]
@@ -141,7 +142,10 @@ class Prober:
             port = port_of(get)
             if port is None or not listens_on(pod, port):
                 return False
-            response = await self.host.serve_http(Route(pod, port), pod["status"].get("hostIP", ""), "GET", get.get("path", "/"))
+            try:
+                response = await self.host.serve_http(Route(pod, port), pod["status"].get("hostIP", ""), "GET", get.get("path", "/"))
+            except (ConnectionRefused, NotHttp):   # nothing listens, or not an HTTP server
+                return False
             return 200 <= response.status < 400
         if "tcpSocket" in probe:
             port = port_of(probe["tcpSocket"])

@@ -112,9 +112,14 @@ def container_command(image: str, command: list[str] | None, args: list[str] | N
 
 # (ENTRYPOINT, CMD) of the images the lessons start: docker-library/busybox has CMD ["sh"];
 # kubernetes test/images/agnhost/Dockerfile has ENTRYPOINT ["/agnhost"], CMD ["pause"];
-# curlimages/curl has ENTRYPOINT ["/entrypoint.sh"], CMD ["curl"].
+# curlimages/curl has ENTRYPOINT ["/entrypoint.sh"], CMD ["curl"]; nginxinc/docker-nginx has
+# ENTRYPOINT ["/docker-entrypoint.sh"], CMD ["nginx", "-g", "daemon off;"]; docker-library/mysql
+# has ENTRYPOINT ["docker-entrypoint.sh"], CMD ["mysqld"]; coredns has ENTRYPOINT ["/coredns"].
 IMAGE_DEFAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "busybox": ((), ("sh",)),
     "agnhost": (("/agnhost",), ("pause",)),
     "curl": (("/entrypoint.sh",), ("curl",)),
+    "nginx": (("/docker-entrypoint.sh",), ("nginx", "-g", "daemon off;")),
+    "mysql": (("docker-entrypoint.sh",), ("mysqld",)),
+    "coredns": (("/coredns",), ()),
 }

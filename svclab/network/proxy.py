@@ -6,7 +6,7 @@
 - No ready endpoints -> REJECT (connection refused); terminating-but-serving endpoints are used
   only when nothing is ready, as kube-proxy's fallback does.
 - NodeIP:nodePort -> the same choice, on every node; any other port of a node IP is refused.
-- A pod IP -> that pod when it listens on the port.
+- A pod IP -> that pod when it listens on the port (what its image serves: svclab.network.images).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from svclab.network import images
 from svclab.network.podenv import ConnectionRefused, ConnectTimeout
 
 Obj = dict[str, Any]
-DEFAULT_POD_PORTS = (80, 8080)
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,31 @@ def probe_endpoints(pod: Obj) -> set[tuple[int | str, str]]:
     return found
 
 
+def running_apps(pod: Obj) -> list[images.App]:
+    """The apps of the pod's containers that run now (a crashed or waiting container listens on nothing)."""
+    statuses = {c.get("name"): c for c in pod.get("status", {}).get("containerStatuses") or []}
+    apps = []
+    for container in pod.get("spec", {}).get("containers") or []:
+        status = statuses.get(container.get("name"))
+        if status is not None and "running" not in (status.get("state") or {}):
+            continue
+        app = images.app_for(container)
+        if not app.fails_to_start:
+            apps.append(app)
+    return apps
+
+
+def app_on(pod: Obj, port: int) -> images.App | None:
+    """The app of the pod that listens on ``port`` (TCP), if any: what the container's image serves
+    (svclab.network.images), not what the spec declares: containerPort is informational."""
+    for app in running_apps(pod):
+        if port in app.ports:
+            return app
+    return None
+
+
 def listens_on(pod: Obj, port: int) -> bool:
-    """A pod answers on its declared container ports, on 80 and 8080, and on its probes' ports."""
-    declared = {p.get("containerPort") for c in pod.get("spec", {}).get("containers") or [] for p in c.get("ports") or []}
-    named = {p.get("name"): p.get("containerPort") for c in pod.get("spec", {}).get("containers") or [] for p in c.get("ports") or []}
-    probed = {named.get(p, p) for p, _ in probe_endpoints(pod)}
-    return port in declared or port in DEFAULT_POD_PORTS or port in probed
+    return app_on(pod, port) is not None
 
 
 class KubeProxy:

@@ -25,12 +25,14 @@ from svclab.dns.index import ObjectSource
 from svclab.dns.server import DNSServer
 from svclab.network import messages
 from svclab.network import gohttp, icmp
+from svclab.network import images
 from svclab.network.budget import DEFAULT_LIMITS, Budget, Limits
+from svclab.network.containers import ConsoleProcess, Containers, MainProcess
 from svclab.network.interactive import Console, program_on_terminal, shell_on_terminal
-from svclab.network.podenv import ConnectionRefused, HttpResponse
+from svclab.network.podenv import ConnectionRefused, HttpResponse, NotHttp
 from svclab.network.probes import Prober
 from svclab.network.processes import EXEC_PID_GAP
-from svclab.network.proxy import KubeProxy, Route, listens_on, probe_endpoints
+from svclab.network.proxy import KubeProxy, Route, app_on, listens_on, probe_endpoints
 from svclab.network.sandbox import Sandbox, make_sandbox
 from svclab.network.session import LoopBridge, Session, SessionIO, SessionPool, SessionRefused
 from svclab.network.shell import Program, is_interactive_shell, locate, start_program
@@ -64,8 +66,9 @@ class ClusterPort(Protocol):
         """The stored objects of one resource (read on the cluster's loop only)."""
         ...
 
-    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int) -> None:
-        """A pod's main process ended (the kubelet records it and acts on restartPolicy)."""
+    def container_exited(self, namespace: str, name: str, uid: str, exit_code: int, container: str = "",
+                         reason: str = "", message: str = "") -> None:
+        """A container's main process ended (the kubelet records it and acts on restartPolicy)."""
         ...
 
     def resync(self) -> None:
@@ -107,10 +110,12 @@ class ClusterNetwork:
         self.sessions = SessionPool(limits.sessions)
         self._by_pod: dict[str, set[Session]] = {}   # the exec sessions of each pod uid
         self.probe_sessions = SessionPool(limits.probe_sessions)
+        self.containers = Containers(limits, port.clock.now)
         self.prober = Prober(self)
         self.bridge: LoopBridge | None = None
         self._servers: set[asyncio.Task[None]] = set()   # the apps' ends of open TCP connections
         self._ephemeral = random.Random(0)
+        self._mysql_connections = 7   # mysqld's connection ids (a few are taken by its own start-up)
 
     # ---- lifecycle (on the cluster's loop) -------------------------------------------------------
     @property
@@ -124,6 +129,7 @@ class ClusterNetwork:
     async def stop(self) -> None:
         for console in list(self.consoles.values()):
             console.stop()
+        self.containers.stop_all()
         self.sessions.kill_all()
         self.probe_sessions.kill_all()
         for server in list(self._servers):
@@ -142,6 +148,7 @@ class ClusterNetwork:
     def pod_stopped(self, pod: Obj) -> None:
         """The container stops: its processes are killed (an exec ends with 137), as the kubelet's are."""
         uid = pod["metadata"]["uid"]
+        self.containers.forget(uid)
         self.sandboxes.pop(uid, None)
         self.prober.forget(uid)
         console = self.consoles.pop(uid, None)
@@ -229,38 +236,66 @@ class ClusterNetwork:
             pods.add(session)
         return session
 
-    def console_for(self, pod: Obj, container: str) -> Console | None:
-        """The running interactive shell that is the container's main process (``stdin`` and
-        ``tty`` set, a shell with no script), started when first needed; None for any other."""
+    # ---- containers' main processes (the kubelet's runtime) -----------------------------------------
+    def start_container(self, pod: Obj, container: str) -> None:
+        """Start (or restart) a container's main process; its end is reported to the kubelet."""
         spec = next((c for c in pod["spec"].get("containers") or [] if c["name"] == container), None)
+        if spec is None or self.sandbox_for(pod) is None:
+            return
+        meta = pod["metadata"]
+        namespace, name, uid = meta["namespace"], meta["name"], meta["uid"]
+        holder: list[MainProcess] = []
+
+        def exited(code: int, reason: str, message: str) -> None:
+            if holder and self.containers.current(uid, container) is holder[0]:
+                self.port.container_exited(namespace, name, uid, code, container, reason, message)
+
+        holder.append(self.containers.start(pod, spec, self, tools_for_image(spec.get("image", "")), exited))
+
+    def ensure_container(self, pod: Obj, container: str) -> None:
+        current = self.containers.current(pod["metadata"]["uid"], container)
+        if current is None or not current.running:
+            self.start_container(pod, container)
+
+    def terminate_pod(self, pod: Obj) -> bool:
+        return self.containers.terminate(pod["metadata"]["uid"])
+
+    def kill_pod(self, pod: Obj) -> None:
+        self.containers.kill(pod["metadata"]["uid"])
+
+    def main_process(self, pod: Obj, container: str) -> MainProcess | None:
+        """The running main process of the container (what `kubectl attach` joins)."""
+        process = self.containers.current(pod["metadata"]["uid"], container)
+        return process if process is not None and process.running else None
+
+    def container_process(self, pod: Obj, container: str) -> MainProcess | None:
+        """The container's current main process, running or not."""
+        return self.containers.current(pod["metadata"]["uid"], container)
+
+    def console_for(self, pod: Obj, container: str) -> Console | None:
+        """The container's main process when it is an interactive shell on a tty."""
+        process = self.main_process(pod, container)
+        if isinstance(process, ConsoleProcess):
+            return process.console  # type: ignore[no-any-return]
+        return None
+
+    def make_console(self, pod: Obj, container: str, on_exit: Callable[[int], None],
+                     on_output: Callable[[bytes], None]) -> Console:
+        """Start the interactive shell that is a container's main process (``stdin`` and ``tty``)."""
+        spec = next(c for c in pod["spec"].get("containers") or [] if c["name"] == container)
         sandbox = self.sandbox_for(pod)
-        if spec is None or sandbox is None or not (spec.get("stdin") and spec.get("tty")):
-            return None
+        assert sandbox is not None
         image = spec.get("image", "")
-        argv = [*(spec.get("command") or []), *(spec.get("args") or [])]
-        if not argv and _repository(image) == "busybox":
-            argv = ["sh"]   # the busybox image has no ENTRYPOINT and CMD ["sh"]
-        if not is_interactive_shell(argv):
-            return None
-        uid = pod["metadata"]["uid"]
-        console = self.consoles.get(uid)
-        if console is None or console.exit_code is not None:
-            meta = pod["metadata"]
+        argv = images.app_for(spec).argv
+        meta = pod["metadata"]
 
-            def exited(code: int) -> None:
-                if self.consoles.get(uid) is console:
-                    self.consoles.pop(uid, None)
-                self.port.container_exited(meta["namespace"], meta["name"], uid, code)
+        def start(name: str, main: Any, budget: Budget, tty: bool) -> Session:
+            session = Session(name, main, budget, tty)
+            session.start()
+            return session
 
-            def start(name: str, main: Any, budget: Budget, tty: bool) -> Session:
-                session = Session(name, main, budget, tty)
-                session.start()
-                return session
-
-            console = self.consoles[uid] = Console(f"{meta['namespace']}/{meta['name']}", argv, sandbox,
-                                                   tools_for_image(image), self.limits, bool(spec.get("stdinOnce")),
-                                                   exited, start)
-        return console
+        return Console(f"{meta['namespace']}/{meta['name']}", argv, sandbox, tools_for_image(image), self.limits,
+                       bool(spec.get("stdinOnce")), on_exit, start, on_output)
 
     def run_probe(self, pod: Obj, argv: list[str], timeout: float,
                   done: Callable[[bool], None]) -> bool:
@@ -317,35 +352,94 @@ class ClusterNetwork:
 
     async def tcp_from_pod(self, sandbox: Sandbox, ip: str, port: int) -> Connection:
         """connect(2) from the pod (on the cluster's loop): the app of the pod kube-proxy picks
-        accepts it and serves it until either side closes. Every listener the pods have is an HTTP
-        app for now (`listens_on`); the app that answers is chosen here, per route."""
+        accepts it and serves it until either side closes, speaking its own protocol (HTTP for
+        netexec and nginx, MySQL's handshake for mysql)."""
         route, client_ip = self._route(sandbox, ip, port)
         loopback = client_ip == ip
         server_ip = ip if loopback else route.pod.get("status", {}).get("podIP", ip)
         local = Endpoint(client_ip, self._ephemeral.randint(32768, 60999))   # ip_local_port_range
         conn = Connection(local, Endpoint(ip, port), Endpoint(server_ip, route.port))
+        self._accept(conn, route, client_ip)
+        return conn
 
-        async def handle(method: str, path: str, headers: dict[str, str]) -> HttpResponse:
-            return await self.serve_http(route, client_ip, method, path)
+    def _accept(self, conn: Connection, route: Route, client_ip: str) -> None:
+        """The listening app takes the connection and serves it on the cluster's loop."""
+        app = app_on(route.pod, route.port)
+        server: Any
+        if app is not None and app.kind == images.MYSQL:
+            server = self._mysql_session(conn, route, app)
+        else:
+            async def handle(method: str, path: str, headers: dict[str, str]) -> HttpResponse:
+                return await self.serve_http(route, client_ip, method, path, headers)
 
-        task = asyncio.ensure_future(gohttp.serve(conn, handle))
+            if app is not None and app.kind == images.NGINX:
+                server = gohttp.serve(conn, handle, writer=images.nginx_bytes)
+            else:
+                server = gohttp.serve(conn, handle)
+        task = asyncio.ensure_future(server)
         self._servers.add(task)
         task.add_done_callback(self._servers.discard)
+
+    async def connect_in_pod(self, pod: Obj, port: int) -> Connection:
+        """`kubectl port-forward`: a connection to localhost:PORT inside the pod's network namespace
+        (on the cluster's loop); ConnectionRefused when nothing listens there."""
+        current = self.pod_by_uid(pod["metadata"]["uid"])
+        if current is None or current.get("status", {}).get("phase") != "Running" or not listens_on(current, port):
+            raise ConnectionRefused(f"127.0.0.1:{port}")
+        local = Endpoint("127.0.0.1", self._ephemeral.randint(32768, 60999))
+        conn = Connection(local, Endpoint("127.0.0.1", port), Endpoint("127.0.0.1", port))
+        self._accept(conn, Route(current, port), "127.0.0.1")
         return conn
+
+    async def _mysql_session(self, conn: Connection, route: Route, app: images.App) -> None:
+        """mysqld's side: the greeting at once; whatever the client sends that is not a handshake
+        response ends it with ER_HANDSHAKE_ERROR ("Bad handshake"); a silent client is dropped
+        after connect_timeout."""
+        self._mysql_connections += 1
+        try:
+            await conn.write(images.mysql_greeting(app, self._mysql_connections, route.pod["metadata"]["uid"]))
+            try:
+                data = await asyncio.wait_for(conn.read(), images.MYSQL_CONNECT_TIMEOUT)
+            except asyncio.TimeoutError:
+                return
+            if data:
+                await conn.write(images.mysql_bad_handshake())
+        finally:
+            conn.close_server()
 
     async def icmp_from_pod(self, sandbox: Sandbox, ip: str, seq: int) -> icmp.EchoReply | None:
         """An echo request from the pod (on the cluster's loop): who answers, see svclab.network.icmp."""
         return icmp.echo(sandbox.ip, sandbox.node, ip, seq, self.port.objects(PODS), self.port.objects(NODES))
 
     # ---- HTTP ----------------------------------------------------------------------------------
-    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str) -> HttpResponse:
+    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str,
+                            headers: dict[str, str] | None = None) -> HttpResponse:
         """A TCP connection from the pod, decided by kube-proxy (runs on the cluster's loop)."""
         route, client_ip = self._route(sandbox, ip, port)
-        return await self.serve_http(route, client_ip, method, path)
+        return await self.serve_http(route, client_ip, method, path, headers)
 
-    async def serve_http(self, route: Route, client_ip: str, method: str, path: str) -> HttpResponse:
-        """The pod's HTTP app: agnhost netexec, plus 200 on its own health-check paths."""
+    async def serve_http(self, route: Route, client_ip: str, method: str, path: str,
+                         headers: dict[str, str] | None = None) -> HttpResponse:
+        """One HTTP request to the app listening on the route's port: nginx's static server, or
+        agnhost netexec (with 200 on the pod's own health-check paths). A port nothing listens on
+        refuses the connection; MySQL answers with its greeting (NotHttp)."""
         pod = route.pod
+        app = app_on(pod, route.port)
+        if app is None:
+            raise ConnectionRefused(f"{pod.get('status', {}).get('podIP', '')}:{route.port}")
+        now = self.port.clock.now()
+        if app.kind == images.MYSQL:
+            self._mysql_connections += 1
+            raise NotHttp(images.mysql_greeting(app, self._mysql_connections, pod["metadata"]["uid"]) + images.mysql_bad_handshake())
+        if app.kind == images.NGINX:
+            response = images.nginx_response(app, method, path, now, keep_alive=False)
+            agent = next((v for k, v in (headers or {}).items() if k.lower() == "user-agent"), "")
+            container = next((c["name"] for c in pod["spec"].get("containers") or [] if images.app_for(c).kind == images.NGINX), "")
+            process = self.containers.current(pod["metadata"]["uid"], container)
+            if process is not None and process.running:
+                size = 0 if method == "HEAD" else len(response.body)
+                process.output(1, (images.nginx_access_line(client_ip, method, path, response.status, size, agent, now) + "\n").encode())
+            return response
         bare = path.split("?", 1)[0]
         named = {p.get("name"): p.get("containerPort") for c in pod["spec"].get("containers") or [] for p in c.get("ports") or []}
         if any(named.get(port, port) == route.port and bare == probe_path for port, probe_path in probe_endpoints(pod)):
@@ -353,7 +447,7 @@ class ClusterNetwork:
         sandbox = self.sandbox_for(pod)
         uptime = self.port.clock.time() - sandbox.started_at if sandbox else 0.0
         hostname = pod["spec"].get("hostname") or pod["metadata"]["name"]
-        return await netexec(hostname, client_ip, method, path, now=self.port.clock.now(), uptime=uptime)
+        return await netexec(hostname, client_ip, method, path, now=now, uptime=uptime)
 
 
 @contextlib.contextmanager

@@ -35,7 +35,8 @@ class PodNetwork(Protocol):
     @property
     def dns_endpoint(self) -> tuple[str, int]: ...
 
-    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str) -> HttpResponse: ...
+    async def http_from_pod(self, sandbox: Sandbox, ip: str, port: int, method: str, path: str,
+                            headers: dict[str, str] | None = None) -> HttpResponse: ...
 
     async def tcp_from_pod(self, sandbox: Sandbox, ip: str, port: int) -> Connection: ...
 
@@ -92,7 +93,7 @@ class Sandbox:
     async def http_request(self, ip: str, port: int, method: str, path: str, headers: dict[str, str]) -> HttpResponse:
         bridge = self.network.bridge
         assert bridge is not None, "the network has not started"
-        return await bridge.call(self.network.http_from_pod, self, ip, port, method, path)
+        return await bridge.call(self.network.http_from_pod, self, ip, port, method, path, headers)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

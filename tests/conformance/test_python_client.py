@@ -78,7 +78,7 @@ def test_typed_crud_for_every_resource(api_client: client.ApiClient, ns: str) ->
         spec=client.V1StatefulSetSpec(
             service_name="db", replicas=2,
             selector=client.V1LabelSelector(match_labels={"app": "db"}),
-            template=client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels={"app": "db"}), spec=client.V1PodSpec(containers=[client.V1Container(name="db", image="busybox:1.36.1")])),
+            template=client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels={"app": "db"}), spec=client.V1PodSpec(containers=[client.V1Container(name="db", image="busybox:1.36.1", command=["sleep", "3600"])])),
         ),
     ))
     db0 = core.read_namespaced_pod("db-0", ns)

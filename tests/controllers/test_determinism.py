@@ -26,7 +26,7 @@ spec:
   selector: {matchLabels: {app: db}}
   template:
     metadata: {labels: {app: db}}
-    spec: {containers: [{name: db, image: "mysql:8.0"}]}
+    spec: {containers: [{name: db, image: "mysql:8.0", env: [{name: MYSQL_ROOT_PASSWORD, value: example}]}]}
 """
 
 

@@ -12,7 +12,10 @@ from svclab import lab
 from tests.conformance.conftest import seed_block
 
 HEADLESS_STS = seed_block("mysql-headless", "mysql")
-WEB = seed_block("web-service", "nginx")
+# the seed's web-service with pods that say who answered (every nginx pod serves the same page)
+WEB = seed_block("web-service", "nginx").replace(
+    "        image: nginx:latest\n",
+    '        image: registry.k8s.io/e2e-test-images/agnhost:2.52\n        args: ["netexec", "--http-port=80"]\n')
 
 
 @pytest.fixture
@@ -68,7 +71,8 @@ def test_nslookup_dig_http_and_exec_from_a_pod(session: lab.Session) -> None:
     pod0 = lab.pods("statefulset.kubernetes.io/pod-name=mysql-0").loc[0, "ip"]
     assert lab.nslookup("mysql-0.mysql-headless.lesson.svc.cluster.local").addresses == [pod0]
     assert lab.dig("+short", "mysql-0.mysql-headless.lesson.svc.cluster.local").stdout.split() == [pod0]
-    assert lab.http_get("http://mysql-0.mysql-headless.lesson.svc.cluster.local:3306/hostname").stdout == "mysql-0"
+    mysql = lab.http_get("http://mysql-0.mysql-headless.lesson.svc.cluster.local:3306/hostname")
+    assert (mysql.stdout, mysql.exit_code) == ("", 1) and "wget: bad header line: 8.0.46" in mysql.stderr   # MySQL is not HTTP
     out = lab.exec_in("client", "echo hello from $(hostname); exit 3")
     assert (out.stdout, out.exit_code) == ("hello from client\n", 3)
 

@@ -60,11 +60,15 @@ def test_nc_connects_to_the_service_and_speaks_to_the_app(lab: Lab) -> None:
     assert (closed.stdout, closed.stderr, closed.returncode) == ("", TERMINATED.format(code=1), 1)
     closed = lab.exec(ns, "client", "nc", "-zvv", ip, "81")
     assert closed.stderr == f"nc: {ip} ({ip}:81): Connection refused\nsent 0, rcvd 0\n" + TERMINATED.format(code=1)
-    answer = lab.exec(ns, "client", "sh", "-c", "printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc web-service 80")
-    # (kubectl's output is read as text here: the CR LF of the raw reply arrive as LF)
-    assert answer.returncode == 0 and answer.stdout.startswith("HTTP/1.0 200 OK\nDate: ")
+    answer = lab.exec(ns, "client", "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc web-service 80")
+    # (kubectl's output is read as text here: the CR LF of the raw reply arrive as LF). The pods
+    # run nginx:latest: nginx answers HTTP/1.1 with its headers in its own order, and its page.
+    assert answer.returncode == 0 and answer.stdout.startswith("HTTP/1.1 200 OK\nServer: nginx/1.31.4\nDate: ")
     head, _, body = answer.stdout.partition("\n\n")
-    assert body in pods and f"Content-Length: {len(body)}\n" in head
+    assert "<title>Welcome to nginx!</title>" in body and f"Content-Length: {len(body)}\n" in head
+    assert head.splitlines()[3:] == ["Content-Type: text/html", f"Content-Length: {len(body)}",
+                                     "Last-Modified: Tue, 11 Aug 2026 20:07:37 GMT", "Connection: close",
+                                     'ETag: "6a7b8109-380"', "Accept-Ranges: bytes"]
 
 
 def test_ip_shows_the_pod_network_kindnet_builds(lab: Lab) -> None:

@@ -90,7 +90,8 @@ def test_ctrl_c_interrupts_a_loop_on_the_terminal(start_lab: Callable[..., Lab])
     lab = start_lab(manual_clock=True, exec_limits=Limits(cpu_seconds=CPU_SECONDS))
     ns = lab.namespace()
     lab.client(ns)
-    lab.k("-n", ns, "create", "deployment", "web", "--image=nginx", "--replicas=2")
+    lab.k("-n", ns, "create", "deployment", "web", "--image=registry.k8s.io/e2e-test-images/agnhost:2.52", "--replicas=2",
+          "--", "/agnhost", "netexec", "--http-port=80")   # answers /hostname (nginx would not)
     lab.k("-n", ns, "expose", "deployment", "web", "--port=80")
     lab.wait_ready(ns, "app=web")
     # without a terminal, a busy loop is stopped by the CPU budget

@@ -11,12 +11,17 @@ from tests.conformance.conftest import seed_block
 from tests.network_e2e.conftest import TERMINATED, Lab
 
 REQUESTS = 300
+# The seed's web-service with pods that say who answered: nginx serves the same page from every
+# pod, so the spread is watched with agnhost netexec listening on the same port.
+WEB = seed_block("web-service", "nginx").replace(
+    "        image: nginx:latest\n",
+    '        image: registry.k8s.io/e2e-test-images/agnhost:2.52\n        args: ["netexec", "--http-port=80"]\n')
 LOOP = f"for i in $(seq {REQUESTS}); do wget -qO- http://web-service/hostname; echo; done"
 
 
 def web_scenario(lab: Lab, clients: int = 1) -> tuple[str, dict[str, str]]:
     ns = lab.namespace()
-    lab.apply(ns, seed_block("web-service", "nginx"))
+    lab.apply(ns, WEB)
     for n in range(clients):
         lab.client(ns, "client" if n == 0 else f"client{n}")
     lab.wait_ready(ns, "app=nginx")

@@ -17,6 +17,9 @@ spec:
     image: busybox:1.36.1
     command: ["sleep", "3600"]
     volumeMounts: [{name: host, mountPath: /host}]
+  - name: web                     # something listening on the pod's own loopback
+    image: registry.k8s.io/e2e-test-images/agnhost:2.52
+    args: ["netexec", "--http-port=8080"]
   volumes:
   - name: host
     hostPath: {path: /}

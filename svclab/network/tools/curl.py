@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from svclab.network import messages
-from svclab.network.podenv import ConnectionRefused, ConnectTimeout, FSError, HttpResponse
+from svclab.network.podenv import ConnectionRefused, ConnectTimeout, FSError, HttpResponse, NotHttp
 from svclab.network.tools.base import Invocation
 from svclab.network.tools.resolv import getaddrinfo
 from svclab.network.tools.wget import Url, parse_url
@@ -147,6 +147,8 @@ async def _one(inv: Invocation, src: str, opts: dict[str, str | bool], extra: li
         except ConnectionRefused:
             ms = int((time.monotonic() - start) * 1000)
             return fail(7, messages.CURL_COULDNT_CONNECT.format(host=url.hostname, port=url.port, ms=ms))
+        except NotHttp:
+            return fail(1, "curl: (1) Received HTTP/0.9 when not allowed")
         except ConnectTimeout:
             limit = _timeout(opts)
             await inv.env.sleep(limit)

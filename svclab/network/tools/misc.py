@@ -51,6 +51,9 @@ async def sleep(inv: Invocation) -> int:
         while True:
             await inv.env.sleep(2**31 - 1)  # for (;;) sleep(INT_MAX);
     total = 0.0
+    if inv.args[0][:3].lower() == "inf":   # sleep.c: GNU sleep accepts "inf", "infinity": sleep forever
+        while True:
+            await inv.env.sleep(3600)
     for a in inv.args:
         m = _DURATION.match(a)
         if not m:

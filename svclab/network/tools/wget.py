@@ -6,7 +6,7 @@ import posixpath
 from dataclasses import dataclass
 
 from svclab.network import messages
-from svclab.network.podenv import ConnectionRefused, ConnectTimeout, FSError, HttpResponse
+from svclab.network.podenv import ConnectionRefused, ConnectTimeout, FSError, HttpResponse, NotHttp
 from svclab.network.tools.base import Invocation
 from svclab.network.tools.resolv import getaddrinfo
 
@@ -212,6 +212,9 @@ async def _download(inv: Invocation, src: str, quiet: bool, timeout_s: int, agen
         except ConnectionRefused:
             inv.errln(messages.WGET_CANT_CONNECT.format(ip=ip, err=messages.ECONNREFUSED))
             return 1
+        except NotHttp as other:
+            inv.errln(_not_http(other.greeting))
+            return 1
         except ConnectTimeout:
             # The -T alarm fires first when it is shorter than the kernel's SYN give-up time.
             if timeout_s < messages.KERNEL_CONNECT_TIMEOUT:
@@ -249,6 +252,33 @@ async def _download(inv: Invocation, src: str, quiet: bool, timeout_s: int, agen
             inv.errln("remote file exists")
         return 0
     return _save(inv, resp, fname, to_stdout, quiet)
+
+
+def _sanitized(line: bytes) -> str:
+    """fgets_trim_sanitize(): the line up to its first control character (a tab becomes a space)."""
+    out = bytearray()
+    for b in line:
+        if b < 0x20 and b != 0x09:
+            break
+        out.append(0x20 if b == 0x09 else b)
+    return out.decode("latin-1")
+
+
+def _not_http(greeting: bytes) -> str:
+    """What busybox wget makes of a server that does not speak HTTP (wget.c read_response): the first
+    line has no status (atoi gives 0), so it reads "headers" until an empty line; the first that is
+    not `name: value` ends it with "bad header line"."""
+    lines = greeting.split(b"\n")
+    for raw in lines[1:]:
+        text = _sanitized(raw)
+        if not text:
+            return "wget: error getting response"
+        name = 0
+        while name < len(text) and (text[name].isalnum() or text[name] in "-._"):
+            name += 1
+        if name >= len(text) or text[name] != ":":
+            return f"wget: bad header line: {text}"
+    return "wget: error getting response"
 
 
 def _header(resp: HttpResponse, name: str) -> str | None:
