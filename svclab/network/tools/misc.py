@@ -46,10 +46,6 @@ async def sleep(inv: Invocation) -> int:
     if not inv.args:
         return inv.usage("Usage: sleep [N]...\n\nPause for a time equal to the total of the args given, where each arg can\n"
                          "have an optional suffix of (s)econds, (m)inutes, (h)ours, or (d)ays")
-    if inv.args[0][:3].lower() == "inf":
-        # coreutils/sleep.c: 'GNU sleep accepts "inf", "INF", "infinity" and "INFINITY"' (any "inf..." prefix)
-        while True:
-            await inv.env.sleep(2**31 - 1)  # for (;;) sleep(INT_MAX);
     total = 0.0
     if inv.args[0][:3].lower() == "inf":   # sleep.c: GNU sleep accepts "inf", "infinity": sleep forever
         while True:
