@@ -98,23 +98,34 @@ def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> None:
     nb.metadata = {"kernelspec": KERNEL, "language_info": nb.metadata.get("language_info", {"name": "python"})}
 
 
-def write_index(stems: list[str], titles: list[str]) -> None:
+EXERCISE = re.compile(r"^Exercise: `exercises/(ps\d+-[\w-]+)/`", re.M)
+
+
+def exercise_of(cells: list[tuple[str, str]]) -> str | None:
+    """The exercise a lesson names in its "Exercise: `exercises/psN-…/`" line (lesson 06's is ps7)."""
+    for kind, source in cells:
+        found = EXERCISE.search(source) if kind == "markdown" else None
+        if found:
+            return found.group(1)
+    return None
+
+
+def write_index(stems: list[str], titles: list[str], exercises: list[str | None]) -> None:
     lines = [
         "# svclab lessons",
         "",
         "How Pods find each other in Kubernetes: ClusterIP and headless Services, StatefulSet DNS, the",
-        "mixed-Service pattern, and the other Service types. Start JupyterLab with `make lab` (the embedded",
-        "cluster) or `make lab SVCLAB_BACKEND=kind` and open the lessons in order. Each one ends with a pointer",
-        "to its graded exercise in `exercises/`.",
+        "mixed-Service pattern, the other Service types, debugging a Service, and traffic policies and DNS",
+        "clients. Start JupyterLab with `make lab` (the embedded cluster) or `make lab SVCLAB_BACKEND=kind`",
+        "and open the lessons in order. Each one ends with a pointer to its graded exercise in `exercises/`;",
+        "`exercises/ps6-capstone/` comes after them all.",
         "",
         "| | lesson | exercise |",
         "|---|---|---|",
     ]
-    exercises = {"01": "ps1-clusterip", "02": "ps2-headless", "03": "ps3-statefulset-dns", "04": "ps4-mixed-pattern", "05": "ps5-service-types"}
-    for stem, title in zip(stems, titles):
-        number = stem[:2]
-        exercise = f"`exercises/{exercises[number]}/`" if number in exercises else "—"
-        lines.append(f"| {number} | [{title}]({stem}.ipynb) | {exercise} |")
+    for stem, title, named in zip(stems, titles, exercises):
+        exercise = f"`exercises/{named}/`" if named else "—"
+        lines.append(f"| {stem[:2]} | [{title}]({stem}.ipynb) | {exercise} |")
     lines += [
         "",
         "The outputs are committed: they come from a fresh embedded cluster seeded with 0, so they read",
@@ -154,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         nbformat.validate(nb)
         nbformat.write(nb, NOTEBOOKS / f"{stem}.ipynb")
         print(f"{stem}.ipynb: {len(nb.cells)} cells, {time.monotonic() - started:.1f}s")
-    write_index(stems, titles)
+    write_index(stems, titles, [exercise_of(cells) for cells in lessons])
     return 1 if failed else 0
 
 

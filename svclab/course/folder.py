@@ -36,6 +36,7 @@ LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_ext
                  "name": "python", "nbconvert_exporter": "python", "pygments_lexer": "ipython3"}
 _CONNECT = re.compile(r"""lab\.connect\(\s*["']([a-z0-9][a-z0-9-]*)["']""")
 _LESSON = re.compile(r"^(\d\d)-.+\.ipynb$")
+_EXERCISE = re.compile(r"^Exercise: `exercises/(ps\d+)-[\w-]+/`", re.M)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Entry:
     path: str  # relative to the course root, e.g. notebooks/01-clusterip.ipynb
     title: str
     namespace: str | None  # the namespace its `lab.connect(...)` names
+    exercise: str | None = None  # a lesson's "Exercise: `exercises/psN-…/`" line: "psN"
 
 
 def _read(path: Path) -> tuple[str, str | None]:
@@ -62,7 +64,17 @@ def _read(path: Path) -> tuple[str, str | None]:
 
 def lessons(checkout: Path) -> list[Entry]:
     found = sorted(p for p in (checkout / "notebooks").glob("*.ipynb") if _LESSON.match(p.name))
-    return [Entry(f"notebooks/{p.name}", *_read(p)) for p in found]
+    return [Entry(f"notebooks/{p.name}", *_read(p), exercise=_exercise_named(p)) for p in found]
+
+
+def _exercise_named(path: Path) -> str | None:
+    """The `psN` of the lesson's "Exercise: `exercises/psN-…/`" line, if it has one."""
+    for cell in json.loads(path.read_text()).get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            found = _EXERCISE.search("".join(cell.get("source", [])))
+            if found:
+                return found.group(1)
+    return None
 
 
 def exercises(checkout: Path) -> list[Entry]:
@@ -71,9 +83,11 @@ def exercises(checkout: Path) -> list[Entry]:
 
 
 def exercise_for(lesson: Entry, all_exercises: list[Entry]) -> Entry | None:
-    """Lesson NN's exercise is psN-* (lesson 00 has none)."""
-    number = int(Path(lesson.path).name[:2])
-    return next((e for e in all_exercises if Path(e.path).parent.name.startswith(f"ps{number}-")), None) if number else None
+    """The exercise a lesson names in its closing "Exercise: `exercises/psN-…/`" line (lesson 06's is
+    ps7: ps6 is the capstone); a lesson without such a line has none."""
+    if lesson.exercise is None:
+        return None
+    return next((e for e in all_exercises if Path(e.path).parent.name.startswith(f"{lesson.exercise}-")), None)
 
 
 def busybox_applets() -> tuple[list[str], list[str], list[str]]:
@@ -103,9 +117,9 @@ def start_page(checkout: Path, state_dir: Path, kubeconfig: Path, backend: str =
     applets, builtins, extra_tools = busybox_applets()
     cells = [
         "# svclab: Kubernetes Service discovery, hands on\n\n"
-        "How Pods find each other: ClusterIP and headless Services, StatefulSet DNS, the mixed pattern, and the "
-        "other Service types, each tried live on a cluster of your own. Work through the lessons in order; after each "
-        "one, open its exercise and call `check(\"q1\")` whenever you like: it says what passes and, in words that "
+        "How Pods find each other: ClusterIP and headless Services, StatefulSet DNS, the mixed pattern, the "
+        "other Service types, debugging a Service, and traffic policies and DNS clients, each tried live on a cluster "
+        "of your own. Work through the lessons in order; after each one, open its exercise and call `check(\"q1\")` whenever you like: it says what passes and, in words that "
         "teach, what is wrong. Start with **[00 Setting Up the Lab](notebooks/00-setup.ipynb)**.",
         "## Lessons and exercises\n\n"
         "Each lesson works in a namespace of its own (the second column), so resetting one never disturbs another.\n\n"

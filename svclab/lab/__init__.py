@@ -26,6 +26,7 @@ from svclab.lab.lookups import Lookup
 from svclab.lab.session import Session, kubectl_path, open_session
 from svclab.lab.extras import dns_table, wait_pods  # noqa: F401  (helpers the lessons use)
 from svclab.lab.node_rules import node_rules  # noqa: F401  (a node's kube-proxy rules)
+from svclab.lab.host import from_host  # noqa: F401  (a request from this machine to a NodePort)
 
 __all__ = [
     "ApplyError", "ExecOutput", "LabError", "Lookup", "ManifestError", "Session", "WaitTimeout",

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Iterable
 
@@ -75,6 +76,10 @@ def dns_table(names: Iterable[str], pod: str = "client", namespace: str | None =
     return pd.DataFrame(rows, columns=["name", "answer", "records", "kind"])
 
 
-def _ip_key(address: str) -> tuple[int, ...] | tuple[str]:
-    parts = address.split(".")
-    return tuple(int(p) for p in parts) if len(parts) == 4 and all(p.isdigit() for p in parts) else (address,)
+def _ip_key(address: str) -> tuple[int, int, str]:
+    """IPv4 before IPv6, each in numeric order (an answer may hold both: an ExternalName's target)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return (9, 0, address)
+    return (ip.version, int(ip), "")

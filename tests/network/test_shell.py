@@ -152,6 +152,17 @@ def test_sleep_uses_the_pod_clock() -> None:
     assert sh("sleep x", pod).stderr == b"sleep: invalid number 'x'\n"
 
 
+def test_sleep_infinity_sleeps_until_killed_as_busybox_does() -> None:
+    """coreutils/sleep.c: 'GNU sleep accepts "inf", "INF", "infinity" and "INFINITY"' (the lessons' client pods run `sleep infinity`)."""
+    async def go(word: str) -> list[float]:
+        pod = FakePod(dns_server=("127.0.0.1", 9))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(run(["sleep", word], pod), 0.2)
+        return pod.slept
+    for word in ("infinity", "INF", "inf"):
+        assert asyncio.run(go(word))  # it slept, and never returned
+
+
 def test_infinite_loop_yields_to_the_event_loop() -> None:
     async def go() -> None:
         pod = FakePod(dns_server=("127.0.0.1", 9))

@@ -20,8 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 EXPECTED = [
     "00-setup", "01-clusterip", "02-headless", "03-statefulset-dns", "04-mixed-pattern", "05-service-types-and-dns",
+    "06-debugging-services", "07-traffic-policies-and-dns-clients",
 ]
 WITH_PLOTS = {"01-clusterip", "04-mixed-pattern"}
+# Lesson NN's graded exercise (ps6 is the capstone, after all the lessons; lesson 07 has none).
+EXERCISES = {"01": "ps1", "02": "ps2", "03": "ps3", "04": "ps4", "05": "ps5", "06": "ps7"}
+# Lessons that read kube-proxy's rules with lab.node_rules (issue 12: the dataplane, walked through).
+WITH_NODE_RULES = {"01-clusterip", "05-service-types-and-dns", "06-debugging-services", "07-traffic-policies-and-dns-clients"}
 IMAGE = re.compile(r"""(?:image:\s*|image=)["']?([\w./:@-]+)""")
 
 
@@ -43,7 +48,7 @@ def notebook(stem: str) -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
 
 
-def test_the_six_lessons_are_there() -> None:
+def test_the_eight_lessons_are_there() -> None:
     assert [p.stem for p in NOTEBOOKS] == EXPECTED
 
 
@@ -65,10 +70,36 @@ def test_load_balancing_lessons_carry_a_png_plot(stem: str) -> None:
     assert "data:image/png;base64," in html(stem)
 
 
-@pytest.mark.parametrize("stem", EXPECTED[1:])
+@pytest.mark.parametrize("stem", [s for s in EXPECTED if s[:2] in EXERCISES])
 def test_points_to_its_exercise(stem: str) -> None:
-    number = int(stem[:2])
-    assert re.search(rf"exercises/ps{number}-[\w-]+/", html(stem))
+    assert re.search(rf"Exercise: <code>exercises/{EXERCISES[stem[:2]]}-[\w-]+/</code>", html(stem))
+
+
+def test_the_index_and_the_start_page_pair_lessons_with_the_same_exercises(tmp_path: Path) -> None:
+    from svclab.course import folder
+
+    index = (ROOT / "notebooks" / "README.md").read_text()
+    for stem in EXPECTED[1:]:
+        row = next(line for line in index.splitlines() if f"({stem}.ipynb)" in line)
+        wanted = EXERCISES.get(stem[:2])
+        assert (f"`exercises/{wanted}-" in row) if wanted else row.endswith("| — |"), row
+        entry = next(e for e in folder.lessons(ROOT) if e.path == f"notebooks/{stem}.ipynb")
+        assert entry.exercise == wanted
+
+
+@pytest.mark.parametrize("stem", EXPECTED[1:])
+def test_every_lesson_links_to_its_sources(stem: str) -> None:
+    intro = notebook(stem).cells[0].source
+    assert "Sources:" in intro and re.search(r"\]\(https://(kubernetes\.io|github\.com)/", intro), "the opening cell must link its sources"
+
+
+@pytest.mark.parametrize("stem", sorted(WITH_NODE_RULES))
+def test_dataplane_lessons_show_kube_proxy_chains_live(stem: str) -> None:
+    nb = notebook(stem)
+    assert any("lab.node_rules(" in c.source for c in nb.cells if c.cell_type == "code")
+    outputs = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert re.search(r"KUBE-(SVC|SVL|EXT)-[A-Z2-7]{16}|has no (local )?endpoints\\?\" .* -j (REJECT|DROP)", outputs), "no kube-proxy rule in the outputs"
+    assert "pkg/proxy/iptables/proxier.go" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
 @pytest.mark.parametrize("stem", EXPECTED)

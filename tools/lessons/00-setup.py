@@ -7,11 +7,16 @@
 # when the Pod goes. Everything that talks to a Pod therefore talks to a *name* instead, and a
 # Kubernetes Service is the object that turns a name into something reachable. This course takes
 # Services apart one kind at a time (ClusterIP, headless, the per-Pod names a StatefulSet gets, the
-# pattern that combines them, and the remaining Service types) and, at every step, asks the cluster's
-# DNS server what it actually answers.
+# pattern that combines them, and the remaining Service types), then debugs broken ones and follows
+# connections through the nodes' rules and the clients' resolvers. At every step it asks the cluster
+# what it actually does.
 #
-# Everything is done live. This first notebook shows where the cluster comes from, how a notebook talks
-# to it, and how to start over when an experiment leaves a mess behind.
+# Everything is done live. This first notebook shows where the cluster comes from, what it models, how a
+# notebook talks to it, and how to start over when an experiment leaves a mess behind.
+#
+# Sources: [kind](https://kind.sigs.k8s.io/docs/user/quick-start/), [Service](https://kubernetes.io/docs/concepts/services-networking/service/),
+# and [DNS for Services and Pods](https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/)
+# in the Kubernetes documentation.
 
 # %% [markdown]
 # ## Two clusters behind one API
@@ -28,13 +33,36 @@
 # | addresses | allocated like kind's, repeatable from a seed | real, different on every run |
 #
 # The embedded cluster copies kind's layout: one control-plane node and two workers, Pod IPs from
-# `10.244.0.0/16` (a `/24` per node), Service IPs from `10.96.0.0/16`. Inside its Pods a small busybox
-# toolbox (`nslookup`, `wget`, `cat`, ...) and `dig` answer the way the real tools do.
+# `10.244.0.0/16` (a `/24` per node), Service IPs from `10.96.0.0/16`. Inside its Pods an emulated busybox
+# 1.36.1 (`nslookup`, `wget`, `cat`, ...) and BIND's `dig` print what the real tools print, as far as the
+# course uses them; the next section says where the emulation stops.
 #
 # There is a third way the notebooks run, used by the grader and by the checks on these very pages:
 # with `SVCLAB_FRESH=1` each notebook kernel starts its own fresh embedded cluster, seeded by
 # `SVCLAB_SEED`. The outputs you are reading came from such a cluster with seed 0, which is why they
 # repeat exactly from run to run. On kind your IPs and Pod names will differ; the behaviour will not.
+
+# %% [markdown]
+# ## What the embedded cluster models, and what it does not
+#
+# The embedded cluster is an emulation, so it is worth knowing its edges before trusting what it shows.
+# Everything the lessons teach as Kubernetes behaviour is behaviour it shares with kind; where the two
+# differ, the lesson says so at that point.
+#
+# | part | the embedded cluster | on kind |
+# |---|---|---|
+# | API | the Kubernetes REST API with v1.35's validation and error texts, for the real `kubectl` and the official Python client | the real API server |
+# | controllers | Deployment, ReplicaSet, StatefulSet (ordinals, `OrderedReady`/`Parallel`), EndpointSlice, readiness probes | the real ones |
+# | DNS | a real DNS server on loopback answering as CoreDNS's `kubernetes`, `cache` and `loadbalance` plugins do; outside names come from a small offline zone with documentation addresses | CoreDNS, forwarding outside names to the internet |
+# | kube-proxy | each Pod connection is routed as the `iptables` rules would route it (random endpoint, `ClientIP` affinity, `REJECT` without endpoints); `lab.node_rules` computes a node's rules with kube-proxy's algorithm | the kernel's real rules |
+# | Pods | no containers: commands run in an emulated busybox shell inside the cluster's process, with budgets (`docs/embedded-exec.md`) | real containers |
+# | images | what the course's tools can see of them: `agnhost netexec` answers HTTP on its `--http-port`, `nginx` serves its welcome page on 80, `mysql` listens on 3306 and speaks MySQL's protocol (so `wget` to it fails, as it does against a real MySQL), `busybox` and `sleep` Pods listen on nothing; for any other image the Pod runs, listens on nothing, and a `Warning` event on the Pod says the image is not modelled (`docs/embedded-images.md`) | the images themselves |
+# | NodePorts from your machine | `make lab` listens on `127.0.0.1:30080` as kind's `extraPortMappings` does | Docker publishes the port |
+#
+# Not modelled at all: NetworkPolicy, kube-proxy's `ipvs` and `nftables` modes, the splitting of large
+# EndpointSlices, UDP Services from Pods, and anything that needs a real kernel (MTU, conntrack tables,
+# `tcpdump`). Pods' own connections ignore `internalTrafficPolicy` and are not masqueraded through node
+# ports; lesson 07 reads both in the node rules instead.
 
 # %% [markdown]
 # The picture below is the path every cell in this course takes. A notebook calls the `lab` helper

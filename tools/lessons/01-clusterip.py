@@ -8,7 +8,12 @@
 # dead Pod. A ClusterIP Service, the default type, provides exactly that: a virtual IP taken from the
 # cluster's Service range, a DNS name that resolves to it, and per-node rules that forward every new
 # connection to one of the ready Pods behind it. This lesson builds one, looks at each of those three
-# parts, and measures how the connections are spread.
+# parts, measures how the connections are spread, and reads the rules that spread them.
+#
+# Sources: [Service](https://kubernetes.io/docs/concepts/services-networking/service/) and [Virtual IPs
+# and Service Proxies](https://kubernetes.io/docs/reference/networking/virtual-ips/) in the Kubernetes
+# documentation; the DNS records from the [Kubernetes DNS specification
+# §2.3](https://github.com/kubernetes/dns/blob/master/docs/specification.md#23---records-for-a-service-with-clusterip).
 
 # %% [markdown]
 # The path of one request from the `client` Pod:
@@ -86,10 +91,13 @@ pods
 # %% [markdown]
 # ## The virtual IP
 #
-# The Service received an address from `10.96.0.0/16`. No network interface anywhere carries this
-# address: it exists only as a destination that kube-proxy's rules on every node recognise and rewrite
-# to a Pod's address. That is also why `ping` to a ClusterIP gets no reply, while a TCP connection to
-# one of its ports does.
+# The Service received an address from `10.96.0.0/16`. In kube-proxy's `iptables` mode, kind's
+# default, no network interface carries this address: it exists only as a destination that the rules
+# on every node recognise and rewrite to a Pod's address. That is why `ping` to a ClusterIP gets no
+# reply there, while a TCP connection to one of its ports does. (In `ipvs` mode kube-proxy does bind
+# every ClusterIP to a dummy interface, `kube-ipvs0`, on each node, so the address is local to the node
+# and a ping may be answered; see [Virtual IPs and Service
+# Proxies](https://kubernetes.io/docs/reference/networking/virtual-ips/#proxy-mode-ipvs).)
 
 # %%
 lab.services()
@@ -152,6 +160,72 @@ lab.plot_backends({"no affinity": spread}, title="300 requests to web-service")
 # one long-lived connection (HTTP keep-alive, a database pool, gRPC) stays on the Pod it first reached.
 
 # %% [markdown]
+# ## What kube-proxy wrote on the node
+#
+# Where does that "random" come from? kube-proxy runs on every node, watches Services and
+# EndpointSlices, and writes the node's `nat` table so the kernel rewrites each new connection's
+# destination. `lab.node_rules(node, service)` shows the rules of one node as `iptables-save` prints
+# them, cut down to what one Service's traffic meets. On kind it runs `iptables-save` inside the node
+# container (`docker exec svclab-worker iptables-save -t nat`), so you read the kernel's real rules. The
+# embedded cluster has no kernel: it computes the same rules from the same Services and EndpointSlices
+# with kube-proxy's algorithm
+# ([`pkg/proxy/iptables/proxier.go`](https://github.com/kubernetes/kubernetes/blob/v1.35.0/pkg/proxy/iptables/proxier.go),
+# v1.35), including the chain names, which are hashes of the Service and endpoint names.
+#
+# The client Pod runs on this node, so these are the rules its connections meet:
+
+# %%
+client_node = lab.pods("app=client").loc[0, "node"]
+rules = lab.node_rules(client_node, "web-service", table="nat")
+print(rules)
+
+# %% [markdown]
+# Read it from the top. Every packet a Pod sends passes `PREROUTING` (the node's own processes pass
+# `OUTPUT`), which jumps to `KUBE-SERVICES`. There one rule per Service port matches the ClusterIP and
+# port (`-d 10.96.…/32 … --dport 80`) and jumps to the Service's chain, `KUBE-SVC-…`. That chain holds
+# one rule per ready endpoint, and each endpoint's own chain, `KUBE-SEP-…`, ends in a `DNAT` to the Pod's
+# IP and `targetPort`. As a table, in the order a packet meets them:
+
+# %%
+walk = rules.frame()
+walk[walk["chain"].str.startswith(("KUBE-SERVICES", "KUBE-SVC", "KUBE-SEP"))][["chain", "#", "jump", "probability", "comment"]]
+
+# %% [markdown]
+# Before you run the next cell: the first endpoint rule matches with probability 1/3, the second with
+# 1/2, the third always. Does that favour the last Pod?
+#
+# No: the rules are tried in order, and a rule is only reached when the ones above it did not match. The
+# second rule sees the 2/3 of connections the first left over and takes half of them; the third gets what
+# remains. Multiplying it out, each endpoint's share is exactly 1/3, which is what we measured:
+
+# %%
+import pandas as pd
+
+draws = walk[walk["chain"].str.startswith("KUBE-SVC") & walk["comment"].str.contains("->")].copy()
+draws["probability"] = draws["probability"].fillna(1.0)
+draws["left over"] = (1 - draws["probability"]).cumprod().shift(fill_value=1.0)
+draws["share"] = draws["left over"] * draws["probability"]
+draws["pod"] = draws["comment"].str.split("-> ").str[1].str.split(":").str[0].map(pods.set_index("ip")["name"])
+draws["measured (300 requests)"] = draws["pod"].map(spread / spread.sum()).round(3)
+draws[["pod", "probability", "left over", "share", "measured (300 requests)"]].round(3)
+
+# %% [markdown]
+# Two more details in those rules are about *masquerading* (rewriting the source address too):
+#
+# * `! -s 10.244.0.0/16 … -j KUBE-MARK-MASQ` in the `KUBE-SVC` chain: a connection to the ClusterIP that
+#   does not come from a Pod (a process on the node itself, for example) is marked, and the
+#   `KUBE-POSTROUTING` chain masquerades marked packets to the node's address, so the reply comes back
+#   through this node and can be un-rewritten. Pod-to-Service traffic is not marked: the web Pod sees
+#   the client Pod's real IP.
+# * `-s 10.244.x.y/32 -j KUBE-MARK-MASQ` in each `KUBE-SEP` chain: a Pod that reaches *itself* through
+#   the Service ("hairpin") is masqueraded, or it would receive its own packet with its own source
+#   address and drop the reply.
+#
+# A Service with no ready endpoints gets no `KUBE-SVC` chain at all. kube-proxy writes a `REJECT` rule
+# into the `filter` table instead, which is why such a connection is *refused* at once rather than
+# hanging; lesson 06 meets it while debugging.
+
+# %% [markdown]
 # ## Session affinity
 #
 # Some applications keep per-user state in memory and want a client to return to the same Pod.
@@ -193,9 +267,17 @@ pinned = lab.count_backends("http://web-service/hostname", 300)
 lab.plot_backends({"no affinity": spread, "sessionAffinity: ClientIP": pinned}, title="300 requests to web-service")
 
 # %% [markdown]
-# All of them went to one Pod. The key is the client's *IP address*, so a second client Pod, with an
-# address of its own, gets its own draw. It may land on the same Pod or another; either way it then
-# stays there:
+# All of them went to one Pod. The node's rules show how: each `KUBE-SEP` chain now *records* the
+# client's source address in a kernel list named after the chain (`-m recent --set --name KUBE-SEP-…
+# --rsource`), and the Service's chain first checks those lists (`-m recent --rcheck --seconds 10800
+# --reap`) before any random draw. A client seen within the timeout goes straight back to its endpoint:
+
+# %%
+[line for line in lab.node_rules(client_node, "web-service", table="nat").lines() if "recent" in line]
+
+# %% [markdown]
+# The key is the client's *IP address*, so a second client Pod, with an address of its own, gets its own
+# draw. It may land on the same Pod or another; either way it then stays there:
 
 # %%
 lab.client_pod("client2")
@@ -203,7 +285,10 @@ lab.count_backends("http://web-service/hostname", 100, pod="client2")
 
 # %% [markdown]
 # Affinity by source IP is coarse. Every Pod on the far side of a NAT, or behind one proxy, shares a
-# single IP and therefore a single backend. Use it when you must, and prefer stateless Pods.
+# single IP and therefore a single backend; and for clients outside the cluster the node may masquerade
+# the source before the `recent` check sees it (lesson 07). Use it when you must, and prefer stateless
+# Pods. The [Service documentation](https://kubernetes.io/docs/reference/networking/virtual-ips/#session-affinity)
+# describes the field.
 
 # %% [markdown]
 # ## The address outlives the Pods
@@ -246,8 +331,6 @@ lab.count_backends("http://web-service/hostname", 50)
 # Each row is read from the cluster or computed from the requests made above.
 
 # %%
-import pandas as pd
-
 pd.DataFrame([
     ("ClusterIP of web-service", cluster_ip, lab.services().set_index("name").loc["web-service", "cluster_ip"]),
     ("DNS answer for web-service", ", ".join(lookup.addresses), ", ".join(lab.nslookup("web-service").addresses)),

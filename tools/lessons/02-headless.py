@@ -10,6 +10,11 @@
 # virtual IP and no kube-proxy rules, only DNS, which answers with the address of every ready Pod.
 # This lesson compares the two side by side, shows what happens when a headless Service has no
 # selector, and reads busybox's `nslookup` output line by line.
+#
+# Sources: [Headless Services](https://kubernetes.io/docs/concepts/services-networking/service/#headless-services),
+# [EndpointSlices](https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/), the
+# [Kubernetes DNS specification §2.4](https://github.com/kubernetes/dns/blob/master/docs/specification.md#24---records-for-a-headless-service),
+# and busybox's [`networking/nslookup.c`](https://git.busybox.net/busybox/tree/networking/nslookup.c?h=1_36_1).
 
 # %% [markdown]
 # With no virtual IP in the middle, the choice of Pod moves into the client:
@@ -132,6 +137,11 @@ addresses = lab.nslookup("web-headless").addresses
 lab.count_backends("http://web-headless:8080/hostname", 100)
 
 # %% [markdown]
+# That spread depends on the client's resolver as much as on the DNS server. busybox 1.36.1 is built
+# against glibc, whose `getaddrinfo` sorts the addresses: when the prefix on the Pod's interface covers
+# its node's Pods (a `/24` here), a Pod on the client's own node comes first every time (lesson 07 shows
+# why), so on kind the same cell can show one Pod serving nearly all 100 requests. The embedded cluster's resolver keeps CoreDNS's order, as musl-based clients (Alpine) do.
+#
 # Either way, DNS round robin is a weak load balancer. Clients and intermediate resolvers cache answers
 # (CoreDNS hands them out with a TTL of 30 seconds), and a long-lived connection stays wherever it
 # first landed. Use a headless Service when the client *wants* the list; use a ClusterIP when you want
@@ -216,14 +226,18 @@ lab.exec_in("client", "cat /etc/resolv.conf")
 # %% [markdown]
 # `options ndots:5` means any name with fewer than five dots is first tried with each `search` suffix
 # appended, in order. Given a bare name, busybox 1.36's `nslookup` asks for every combination, an A and
-# an AAAA query for each of the three suffixes, and prints what each one returned:
+# an AAAA query for each of the three suffixes. It sends all six at once and prints each reply the
+# moment it arrives, followed by an empty line
+# ([`nslookup.c`](https://git.busybox.net/busybox/tree/networking/nslookup.c?h=1_36_1), `send_queries`),
+# so the order on screen is the order of the replies:
 #
 # | query | answer | printed |
 # |---|---|---|
-# | `web-headless.headless.svc.cluster.local` A | three Pod IPs | `Name:` / `Address:` pairs |
+# | `web-headless.headless.svc.cluster.local` A | three Pod IPs | `Name:` / `Address:` pairs, then an empty line |
 # | `web-headless.svc.cluster.local` A | NXDOMAIN (no namespace called `web-headless`) | `** server can't find ...` |
 # | `web-headless.cluster.local` A | NXDOMAIN | `** server can't find ...` |
-# | the same three names, AAAA | no IPv6 record for the first; NXDOMAIN for the others | nothing; then the two misses again |
+# | `web-headless.headless.svc.cluster.local` AAAA | NOERROR with no records (NODATA: the name exists, it has no IPv6 address) | only the empty line: the extra blank line in the output |
+# | the other two names, AAAA | NXDOMAIN | the two misses again |
 #
 # That is why the misses appear twice. busybox also exits with status 1 when any of its queries missed,
 # even though the name resolved. A script that runs `nslookup name && echo ok` in a Pod is

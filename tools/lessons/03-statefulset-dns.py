@@ -8,6 +8,10 @@
 # and still means it after that Pod has been rescheduled to another node with another IP. A StatefulSet
 # paired with a headless Service provides such names. This lesson shows where they come from, what
 # survives a restart, how the set starts its Pods, and how readiness decides which names DNS publishes.
+#
+# Sources: [StatefulSets](https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/),
+# [DNS for Services and Pods](https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pods),
+# and the [Kubernetes DNS specification §2.4](https://github.com/kubernetes/dns/blob/master/docs/specification.md#24---records-for-a-headless-service).
 
 # %% [markdown]
 # ```mermaid
@@ -213,9 +217,11 @@ lab.exec_in("ordered-1", "touch /tmp/ready")
 lab.wait_pods("app=ordered", ready=2, total=3)
 
 # %% [markdown]
-# `podManagementPolicy: Parallel` drops the ordering: all Pods are created (and deleted) at once, without
-# waiting for one another. It suits sets whose members find each other on their own. Only creation is
-# affected; rolling updates still go one Pod at a time.
+# `podManagementPolicy: Parallel` drops the ordering: Pods are created and deleted without waiting for one
+# another. It applies to every scaling operation, not only the first creation: scaling up from 3 to 10
+# creates seven Pods at once, and scaling down deletes in parallel too. It suits sets whose members find
+# each other on their own. Rolling updates are not affected and still replace one Pod at a time
+# ([Parallel Pod management](https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#parallel-pod-management)).
 
 # %%
 lab.apply(probed_set("parallel", "Parallel"))
@@ -251,8 +257,10 @@ lab.dns_table(parallel_names)
 # Hiding Pods that are not ready keeps clients away from them, which is normally what you want. But
 # the members of a clustered database often have to find each other *before* any of them can pass a
 # readiness check, because the check itself needs a formed cluster. For them the Service can opt out:
-# `publishNotReadyAddresses: true` tells the EndpointSlice controller to mark every endpoint ready for
-# the purposes of DNS, whatever the Pods' probes say.
+# `publishNotReadyAddresses: true` tells the EndpointSlice controller to write every endpoint as
+# `ready: true`, whatever the Pods' probes say
+# ([`staging/src/k8s.io/endpointslice/utils.go`](https://github.com/kubernetes/kubernetes/blob/v1.35.0/staging/src/k8s.io/endpointslice/utils.go),
+# `podToEndpoint`: `ready := service.Spec.PublishNotReadyAddresses || podutil.IsPodReady(pod)`).
 
 # %%
 lab.apply("""
@@ -277,13 +285,48 @@ lab.dns_table(parallel_names)
 lab.pods("app=parallel")[["name", "ip", "ready"]]
 
 # %% [markdown]
+# The change is in the EndpointSlice itself, not in DNS: every endpoint is now `ready: True`.
+
+# %%
+lab.endpoint_slices("parallel")[["address", "hostname", "ready"]]
+
+# %% [markdown]
+# So the flag is not "for DNS only". Every consumer of the slices reads the same `ready`, and kube-proxy
+# is one of them. Before you run the next cell: a ClusterIP Service with the same flag sits in front of
+# the three `parallel` Pods, only one of which is Ready. Which Pods will answer 60 requests?
+
+# %%
+lab.apply("""
+apiVersion: v1
+kind: Service
+metadata:
+  name: parallel-vip
+spec:
+  publishNotReadyAddresses: true
+  selector: {app: parallel}
+  ports:
+  - port: 8080
+""")
+lab.count_backends("http://parallel-vip:8080/hostname", 60)
+
+# %% [markdown]
+# All three: kube-proxy load-balanced onto two Pods whose readiness probe fails. Use the flag on the
+# headless Service the members use to find each other, and give clients a separate Service without it.
+
+# %% [markdown]
 # ## SRV records for named ports
 #
 # A headless Service whose port has a name also gets SRV records, which tell a client the port as
 # well as the host. Their name is `_<port name>._<protocol>.<service>.<namespace>.svc.cluster.local`;
-# each record holds a priority, a weight, the port, and the per-Pod name to connect to. busybox's
-# `nslookup` cannot show them clearly, so we use `dig`, which the agnhost image contains (`lab.dig` runs it
-# in a Pod named `dnsutils`).
+# each record holds a priority, a weight, the port, and the per-Pod name to connect to. busybox 1.36's
+# `nslookup` asks for them with `-type=srv`:
+
+# %%
+lab.exec_in("client", "nslookup -type=srv _http._tcp.web-headless.statefulset.svc.cluster.local")
+
+# %% [markdown]
+# `dig`, which the agnhost image contains (`lab.dig` runs it in a Pod named `dnsutils`), prints the same
+# records in zone-file form, with their TTL:
 
 # %%
 lab.dig("+noall", "+answer", "SRV", "_http._tcp.web-headless.statefulset.svc.cluster.local")

@@ -8,7 +8,13 @@
 # without thinking about it. Neither Service type serves both, so stateful systems usually get two
 # Services over the same Pods: a headless one that gives every Pod its identity, and a ClusterIP one
 # that selects only the Pods suited to a job. This lesson builds the classic MySQL layout, counts
-# where reads go, and moves a role from one Pod to another to watch the routing follow the labels.
+# where reads go, and moves a role from one Pod to another to watch the routing follow the labels. It
+# ends with the weak spot of labels set by hand, and the ways real deployments avoid it.
+#
+# Sources: the Kubernetes tutorial [Run a Replicated Stateful
+# Application](https://kubernetes.io/docs/tasks/run-application/run-replicated-stateful-application/)
+# (the MySQL example this pattern comes from), [StatefulSets](https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/)
+# and [Well-Known Labels](https://kubernetes.io/docs/reference/labels-annotations-taints/).
 
 # %% [markdown]
 # ```mermaid
@@ -174,6 +180,66 @@ lab.plot_backends({"mysql-0 primary": reads, "after relabelling": reads_after}, 
 # names a *Pod*, not a role, so after a real failover the writers would still call `mysql-0`. Systems that
 # move the primary around therefore often add a third Service, a ClusterIP selecting `role: primary`,
 # and let the operator move that label with the role.
+
+# %% [markdown]
+# ## Labels set by hand do not survive the Pod
+#
+# `kubectl label pod` changed the Pod *objects*. The StatefulSet's Pod template, from which every Pod is
+# made, still says only `app: mysql`. Pods get replaced all the time: a node drains, an eviction, a
+# rolling update of the image. Before you run the next cell: `mysql-1` is deleted, and the StatefulSet
+# creates it again under the same name. Will the new `mysql-1` still serve reads?
+
+# %%
+lab.kubectl("delete pod mysql-1")
+lab.wait_pods("app=mysql", total=3)
+
+# %%
+lab.endpoint_slices("mysql-read")[["address", "pod"]]
+
+# %% [markdown]
+# No. The new `mysql-1` kept its name and its DNS name, but not the `role` label, so it silently left
+# `mysql-read`, and nothing warned anyone. Anything that depends on hand-set labels needs something that
+# sets them again. The usual answers:
+#
+# | approach | how | survives a recreated Pod? |
+# |---|---|---|
+# | the official tutorial's way | its `mysql-read` selects `app: mysql`: every Pod, the primary included, serves reads | yes, nothing to relabel (but reads also land on the primary) |
+# | select a Pod by name | every StatefulSet Pod carries `statefulset.kubernetes.io/pod-name: <pod>`; a Service selecting `statefulset.kubernetes.io/pod-name: mysql-0` always means Pod 0 | yes, the controller writes it on every Pod |
+# | select by ordinal | since v1.28 every StatefulSet Pod also carries `apps.kubernetes.io/pod-index: "<n>"` | yes; but a Service selector only tests equality, so it can pick one ordinal, not "every ordinal but 0" |
+# | an operator or a sidecar | a controller that knows which instance is the primary (it asks the database) labels the Pods, and labels them again after every restart or failover | yes, as long as it runs; the role can move to any Pod |
+#
+# The StatefulSet controller's own labels, on the new `mysql-1`:
+
+# %%
+_ = lab.kubectl("get pod mysql-1 --show-labels")
+
+# %% [markdown]
+# A Service for the primary that needs no relabelling, and is right about `mysql-0` whatever happens to
+# its Pod:
+
+# %%
+lab.apply("""
+apiVersion: v1
+kind: Service
+metadata:
+  name: mysql-primary
+spec:
+  selector:
+    statefulset.kubernetes.io/pod-name: mysql-0
+  ports:
+  - name: mysql
+    port: 3306
+""")
+lab.endpoint_slices("mysql-primary")[["address", "pod"]]
+
+# %% [markdown]
+# It follows the *name* `mysql-0`, not the role, so after a failover it is as wrong as
+# `mysql-0.mysql-headless`; only an operator knows where the primary went. Here we play the operator
+# once more and give the new `mysql-1` its role back:
+
+# %%
+lab.kubectl("label pod mysql-1 role=replica")
+lab.endpoint_slices("mysql-read")[["address", "pod"]]
 
 # %% [markdown]
 # ## The same idea elsewhere

@@ -9,17 +9,23 @@
 # for an external address, and ExternalName is a DNS alias. They are easier to understand once you see
 # that the first two *stack*, each one adding a layer on top of the one before. The lesson ends with the
 # DNS records we have not met yet (reverse lookups and Pod A records) and a guide for choosing a Service.
+#
+# Sources: [Service types](https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types),
+# [Virtual IPs and Service Proxies](https://kubernetes.io/docs/reference/networking/virtual-ips/),
+# [DNS for Services and Pods](https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/),
+# the [Kubernetes DNS specification](https://github.com/kubernetes/dns/blob/master/docs/specification.md),
+# and kind's [extraPortMappings](https://kind.sigs.k8s.io/docs/user/configuration/#extra-port-mappings).
 
 # %% [markdown]
 # ```mermaid
 # flowchart LR
-#     host["your machine"] -->|"127.0.0.1:30080<br/>(kind extraPortMappings)"| node["any node IP<br/>172.18.0.x:30080"]
+#     host["your machine"] -->|"127.0.0.1:30080<br/>(extraPortMappings)<br/>or 172.18.0.x:30080 on Linux"| node["any node IP<br/>172.18.0.x:30080"]
 #     lb["external load balancer<br/>(cloud; pending on kind)"] -.-> node
 #     node --> kp{{"kube-proxy"}}
 #     inpod["client Pod"] -->|"ClusterIP:80"| kp
 #     kp --> pods["web Pods :8080"]
 #     inpod -->|"web-alias?"| dns["CoreDNS"]
-#     dns -->|"CNAME to another name"| inpod
+#     dns -->|"CNAME + the target's A records"| inpod
 # ```
 
 # %%
@@ -99,11 +105,40 @@ paths.update({f"{name} {ip}:30080": f"http://{ip}:30080/hostname" for name, ip i
 # %% [markdown]
 # Every path reached a web Pod, including the control-plane node, which runs no web Pod at all.
 #
-# ### From outside a kind cluster
+# ### How kube-proxy programs a NodePort
 #
-# On kind the "nodes" are Docker containers, and their `172.18.0.x` addresses exist only on Docker's
-# network. To reach a NodePort from your own machine, the kind cluster has to be created with a port
-# mapping, and svclab's `kind/cluster.yaml` has one for the control-plane node:
+# The node's rules answer the question. Here are the NodePort's chains on the control-plane node, in the
+# order a packet meets them:
+
+# %%
+np_rules = lab.node_rules("svclab-control-plane", "web-nodeport", table="nat").frame()
+np_rules[np_rules["chain"].str.startswith(("KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-EXT", "KUBE-SVC"))][["chain", "#", "matches", "jump", "comment"]]
+
+# %% [markdown]
+# `KUBE-SERVICES` still holds the ClusterIP rule. Its *last* rule sends every packet addressed to one of
+# the node's own addresses (`--dst-type LOCAL`) to `KUBE-NODEPORTS`, which matches port 30080 and jumps
+# to the Service's `KUBE-EXT-…` chain, the entry for traffic from outside. `KUBE-EXT` marks the
+# connection for masquerading and then jumps to the very same `KUBE-SVC-…` chain the ClusterIP uses, with
+# every endpoint of the cluster in it, on whichever node it runs. So the NodePort really is one more
+# entrance to the ClusterIP's load balancing, and the masquerade is what lets the reply from a Pod on
+# another node come back through the node the client connected to. The price: the Pod sees the node's
+# address, not the client's (lesson 07 shows `externalTrafficPolicy: Local`, which keeps it). The chains
+# are written by [`proxier.go`](https://github.com/kubernetes/kubernetes/blob/v1.35.0/pkg/proxy/iptables/proxier.go)
+# (look for `kubeNodePortsChain` and `externalTrafficChain`).
+#
+# ### From outside the cluster
+#
+# The source notes asked: how is a NodePort reached from outside, and at which IP? Any node's IP, at the
+# nodePort. What that means on kind depends on where Docker runs. kind's nodes are Docker containers on
+# the Docker network `172.18.0.0/16`:
+#
+# * On a **Linux host** that network is local to the machine, so the node IPs are reachable directly:
+#   `curl http://172.18.0.2:30080/hostname` (any node's IP, from `kubectl get nodes -o wide`) works with no
+#   extra configuration.
+# * With **Docker Desktop** (macOS, Windows) or a **remote Docker** engine, the nodes live in a VM or on
+#   another machine and their addresses are not routable from yours. There a port has to be published,
+#   which kind does with `extraPortMappings`, and svclab's `kind/cluster.yaml` has one for the
+#   control-plane node:
 #
 # ```yaml
 # nodes:
@@ -117,9 +152,19 @@ paths.update({f"{name} {ip}:30080": f"http://{ip}:30080/hostname" for name, ip i
 # ```
 #
 # With that cluster, `curl http://127.0.0.1:30080/hostname` in a terminal on your machine reaches the
-# web Pods. Port mappings can only be set when a kind cluster is created, which is why the nodePort is
-# pinned in the manifest. The embedded cluster emulates the nodes' addresses only inside its Pods, as
-# used above.
+# web Pods on any Docker. Port mappings can only be set when a kind cluster is created, which is why the
+# nodePort is pinned in the manifest.
+#
+# The embedded cluster has no Docker network: its node addresses exist only inside its Pods, as used
+# above. But when `make lab` (or `svclab up`) starts it, it honours the same `extraPortMappings`: it
+# listens on `127.0.0.1:30080` and hands each connection to the control-plane node's rules, as Docker's
+# port mapping does on kind (`SVCLAB_HOST_PORTS` picks other ports, and `kind/README.md` explains the
+# details). `lab.from_host(30080, "/hostname")` makes that request from the notebook's own machine, not
+# from a Pod. The fresh per-notebook cluster that produced the outputs on this page maps no host ports,
+# so here it says so instead of connecting; on your `make lab` cluster it prints a Pod's name.
+
+# %%
+lab.from_host(30080, "/hostname")
 
 # %% [markdown]
 # ## LoadBalancer
@@ -169,10 +214,10 @@ lab.apply("""
 apiVersion: v1
 kind: Service
 metadata:
-  name: docs
+  name: example
 spec:
   type: ExternalName
-  externalName: kubernetes.io
+  externalName: example.com
 ---
 apiVersion: v1
 kind: Service
@@ -185,18 +230,51 @@ spec:
 lab.dig("+noall", "+answer", "web-alias.types.svc.cluster.local")
 
 # %% [markdown]
-# The answer is a CNAME to `web-nodeport`, followed by that Service's A record, which CoreDNS could
-# add itself because the target lives in its own zone. For `docs` the answer holds the CNAME only: the
-# resolver then has to look up `kubernetes.io` upstream (on kind, CoreDNS forwards it to your machine's
-# DNS; the offline embedded cluster cannot).
+# The answer is a CNAME to `web-nodeport`, followed by that Service's A record, which CoreDNS adds
+# itself because the target lives in its own zone.
+#
+# Before you run the next cell: `example.com` is outside the cluster's zone. Will the answer for
+# `example` hold only the CNAME, leaving the client to look up `example.com` itself?
 
 # %%
-lab.dig("+noall", "+answer", "docs.types.svc.cluster.local")
+lab.dig("+noall", "+answer", "example.types.svc.cluster.local")
+
+# %% [markdown]
+# The CNAME *and* the target's address. When the target is outside its zone, CoreDNS's kubernetes plugin
+# looks the target up through its upstream (the `forward . /etc/resolv.conf` line of kind's Corefile) and
+# appends what it gets to the answer ([`plugin/backend_lookup.go`](https://github.com/coredns/coredns/blob/v1.13.1/plugin/backend_lookup.go),
+# function `A`; the [DNS specification §2.5](https://github.com/kubernetes/dns/blob/master/docs/specification.md#25---records-for-external-name-services)
+# shows the same two-record answer). On kind the upstream is the internet, so the A record carries
+# example.com's real address. The embedded cluster is offline: its upstream is a small built-in zone that
+# answers a few such names (`example.com`, `www.example.com`, `db.example.com`, `api.example.com`,
+# `example.org`, `mail.example.org`, `example.net`, `legacy.example.net`) with documentation addresses
+# from [RFC 5737](https://www.rfc-editor.org/rfc/rfc5737), and any other outside name with NXDOMAIN. When
+# the upstream has no answer, the reply holds the CNAME alone.
+#
+# `externalName` must be a fully qualified name. The search list belongs to the client, while the CNAME
+# is followed by CoreDNS: `externalName: web-nodeport` makes a CNAME to the top-level name
+# `web-nodeport.`, which the upstream does not know. The answer is the CNAME alone, with no address,
+# whichever namespace asks, the Service's own included:
+
+# %%
+lab.apply("""
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-short
+spec:
+  type: ExternalName
+  externalName: web-nodeport
+""")
+lab.dig("+noall", "+answer", "web-short.types.svc.cluster.local")
+
+# %%
+lab.http_get("http://web-short/hostname")
 
 # %% [markdown]
 # Because this is only DNS, the client connects to whatever the final name resolves to, with the port it
-# chose and the host name it typed. An HTTP server or a TLS certificate that expects `kubernetes.io`
-# will see `docs` instead, which is the usual surprise with ExternalName.
+# chose and the host name it typed. An HTTP server or a TLS certificate that expects `example.com`
+# will see `example` instead, which is the usual surprise with ExternalName.
 
 # %% [markdown]
 # ## DNS records we have not met yet
@@ -219,8 +297,13 @@ pod_ip = lab.pods("app=web").loc[0, "ip"]
 lab.dig("+noall", "+answer", "-x", pod_ip)
 
 # %% [markdown]
-# Two, one per Service whose endpoints include the address. A Pod without a hostname gets its IP written
-# with dashes as the first label. For a StatefulSet Pod it would be the Pod's hostname, as in lesson 03.
+# Two, one per Service whose endpoints include the address. An endpoint without a hostname is named by its
+# IP written with dashes. A StatefulSet Pod's hostname appears only in the record for its *governing*
+# Service, the one its `subdomain` names: the EndpointSlice controller copies `hostname` into an endpoint
+# only for that Service
+# ([`staging/src/k8s.io/endpointslice/utils.go`](https://github.com/kubernetes/kubernetes/blob/v1.35.0/staging/src/k8s.io/endpointslice/utils.go),
+# `podToEndpoint`), so in lesson 04 `mysql-0` is `mysql-0.mysql-headless…` in reverse, and a dashed IP under
+# `mysql-read`. The records are in the [DNS specification §2.4.3](https://github.com/kubernetes/dns/blob/master/docs/specification.md#243---ptr-records).
 
 # %% [markdown]
 # ### Pod A records and SRV for a ClusterIP
@@ -277,7 +360,7 @@ services.join(lab.dns_table(services.index).set_index("name")[["answer", "kind"]
 # | ClusterIP | yes | no | no | the ClusterIP |
 # | NodePort | yes | yes, on every node | no | the ClusterIP |
 # | LoadBalancer | yes | yes | from a controller (`<pending>` without one) | the ClusterIP |
-# | ExternalName | no | no | no | a CNAME |
+# | ExternalName | no | no | no | a CNAME, plus the target's records when CoreDNS can resolve it |
 #
 # Exercise: `exercises/ps5-service-types/` asks you to expose a Deployment through a NodePort Service,
 # add an ExternalName alias, read an SRV record, and choose a Service type for several workloads.
