@@ -369,33 +369,35 @@ async def _finish(tasks: list[asyncio.Future[Any]]) -> None:
 
 
 async def _attach_console(ws: web.WebSocketResponse, console: Console, with_stdin: bool) -> None:
+    """Join a main process's terminal: the screen on stdout, the client's keys to it."""
     queue = console.attach()
-    reader = asyncio.ensure_future(_feed(ws, console, with_stdin))
-    pump = asyncio.ensure_future(_pump_queue(ws, queue))
     try:
-        await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
-        if pump.done():
-            pump.result()
-            # the kubelet's attach ends with Success whatever the exit code: the code is the pod's
-            await ws.send_bytes(bytes([ERROR]) + json.dumps(SUCCESS).encode())
+        await _attached(ws, _feed(ws, console, with_stdin), _pump_queue(ws, queue))
     finally:
         console.detach(queue, with_stdin)
-        await _finish([reader, pump])
 
 
 async def _attach_process(ws: web.WebSocketResponse, process: Any, with_stdin: bool, wanted: frozenset[int]) -> None:
     """Join a main process that has no terminal: its stdout and stderr on their channels, the
-    client's stdin to it; when it exits the kubelet ends the stream with Success."""
+    client's stdin to it."""
     queue = process.attach()
-    reader = asyncio.ensure_future(_feed(ws, process, with_stdin))
-    pump = asyncio.ensure_future(_pump_output(ws, queue, wanted))
+    try:
+        await _attached(ws, _feed(ws, process, with_stdin), _pump_output(ws, queue, wanted))
+    finally:
+        process.detach(queue, with_stdin)
+
+
+async def _attached(ws: web.WebSocketResponse, feed: Any, output: Any) -> None:
+    """Run an attach until the client leaves or the output ends; when the process ends, the kubelet
+    ends the stream with Success whatever the exit code (the code is the pod's)."""
+    reader = asyncio.ensure_future(feed)
+    pump = asyncio.ensure_future(output)
     try:
         await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
         if pump.done():
             pump.result()
             await ws.send_bytes(bytes([ERROR]) + json.dumps(SUCCESS).encode())
     finally:
-        process.detach(queue, with_stdin)
         await _finish([reader, pump])
 
 

@@ -381,18 +381,9 @@ class Kubelets(Controller):
         if current is not None and (current["status"] == "True") == ready:
             return
         changed = copy.deepcopy(pod)
-        stamp = self.ctx.clock.rfc3339()
-        for condition in changed["status"]["conditions"]:
-            if condition["type"] in ("Ready", "ContainersReady"):
-                condition.update({"status": "True" if ready else "False", "lastTransitionTime": stamp})
-                if ready:
-                    condition.pop("reason", None)
-                    condition.pop("message", None)
-                else:
-                    condition["reason"] = "ContainersNotReady"
-                    condition["message"] = f"containers with unready status: [{' '.join(c['name'] for c in containers)}]"
         for status in changed["status"].get("containerStatuses") or []:
             status["ready"] = ready and "running" in status.get("state", {})
+        self._set_ready_conditions(changed, self.ctx.clock.rfc3339())
         self.ctx.store.update(PODS, changed)
         if not ready:
             events.record(self.ctx, changed, "Warning", "Unhealthy", "Readiness probe failed: ", COMPONENT, changed["spec"]["nodeName"], f"spec.containers{{{containers[0]['name']}}}")
