@@ -1,7 +1,7 @@
 """A pytest plugin that keeps the suite inside its repository.
 
 A user's fresh clone has nothing beside it, so no test may read a file that lives next to the
-repository (a `../shared` folder exists only on the project's own machines). An audit hook sees
+repository (folders beside it exist only on the project's own machines). An audit hook sees
 every file Python opens during the run and refuses any path under the repository's parent folder
 that is neither inside the repository nor in a temporary folder: the test that tried it fails with
 a PermissionError that names the path.
