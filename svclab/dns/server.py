@@ -34,6 +34,12 @@ TCP_IDLE_TIMEOUT = 8.0
 MAX_TCP_QUERIES = 128
 _BIND_ATTEMPTS = 20
 
+# This process's running DNS servers by the (host, port) they listen on. A pod's resolver in the same
+# process (svclab.network.tools.resolv.exchange) hands its query's bytes to the server here instead of
+# through a pair of UDP sockets on loopback: the same bytes in, the same reply out, answered on the
+# server's loop as a datagram is; what it saves is the sockets and two wake-ups of each loop.
+LOCAL: dict[tuple[str, int], "DNSServer"] = {}
+
 
 class _UDPProtocol(asyncio.DatagramProtocol):
     def __init__(self, server: DNSServer) -> None:
@@ -95,6 +101,7 @@ class DNSServer:
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._conns: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _engine(self) -> Engine:
         return Engine(
@@ -150,6 +157,23 @@ class DNSServer:
         """Reply bytes for request bytes, None for no reply."""
         return wire.answer(data, self.respond, tcp=tcp)
 
+    async def answer_datagram(self, data: bytes) -> bytes | None:
+        """What this server sends back for the UDP datagram `data` (None: no reply), for a client in this
+        process on any loop: answered on the server's own loop, as `_UDPProtocol.datagram_received` does."""
+        loop = self._loop
+        if loop is None:
+            return None
+
+        async def on_server_loop() -> bytes | None:
+            try:
+                return self.answer(data, tcp=False)
+            except Exception:  # a bad packet never stops the server: no reply, as over UDP
+                return None
+
+        if asyncio.get_running_loop() is loop:
+            return await on_server_loop()
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(on_server_loop(), loop))
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Bind UDP and TCP on the same port (a free one when port is 0)."""
         loop = asyncio.get_running_loop()
@@ -167,11 +191,16 @@ class DNSServer:
                 continue
             self._udp = transport
             self.host, self._port = host, bound
+            self._loop = loop
+            LOCAL[(host, bound)] = self
             return
         raise last_error if last_error is not None else OSError("could not bind the DNS server")
 
     async def stop(self) -> None:
         """Close both sockets and any open TCP connections."""
+        if LOCAL.get((self.host, self._port)) is self:
+            del LOCAL[(self.host, self._port)]
+        self._loop = None
         if self._udp is not None:
             self._udp.close()
             self._udp = None
