@@ -38,6 +38,11 @@ PRELOAD = (
     "svclab.lab", "svclab.lab.node_rules", "svclab.grading", "svclab.grading.export", "svclab.grading.values",
     "svclab.grading.trusted", "svclab.grading.host", "svclab.grading.sandbox", "svclab.cluster.embedded",
     "svclab.cluster.control", "svclab.cluster.backend",
+    # What a kernel or a host imported on first use after the fork, once per submission (py-spy of a class run):
+    "svclab.cluster.locate", "svclab.cluster.daemon", "svclab.grading.answers", "svclab.grading.incluster",
+    "dns.asyncbackend", "dns._asyncio_backend", "psutil", "pdb", "tornado.platform.asyncio",
+    "IPython.core.oinspect", "IPython.core.debugger", "IPython.core.completerlib", "IPython.extensions.storemagic",
+    "pandas.io.formats.string", "pandas.io.formats.html",
 )
 KUBERNETES_CLASSES = ("CoreV1Api", "AppsV1Api", "DiscoveryV1Api", "ApiClient", "Configuration")
 
@@ -51,6 +56,9 @@ def preload() -> None:
     import kubernetes.client
     import svclab.grading
 
+    from jupyter_client import localinterfaces
+
+    localinterfaces.local_ips()  # every kernel asks (psutil over the interfaces); the answer is the same for all
     for name in KUBERNETES_CLASSES:  # the client imports its API classes (and their models) on first use
         getattr(kubernetes.client, name)
     for module in pkgutil.iter_modules(svclab.grading.__path__):  # every assignment's checks
