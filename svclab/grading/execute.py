@@ -50,6 +50,7 @@ class GradingRun:
     output_bytes: int = 4 << 20
     failures: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time by phase (kernel start, cells, exports, tests)
+    cells: list[tuple[str, float]] = field(default_factory=list)  # wall time of each cell that ran: ("learner q1-answer", s), ("test q1-kind", s)
 
     def spent(self, phase: str, since: float) -> None:
         self.seconds[phase] = self.seconds.get(phase, 0.0) + time.monotonic() - since
@@ -129,6 +130,7 @@ class TrustedExecute(Execute):  # type: ignore[misc]
             return cell
         finally:
             run.spent("cells", started)
+            run.cells.append((f"learner {self._where(cell_index).removeprefix('cell ')}", round(time.monotonic() - started, 3)))
         self.order.append(cell)
         if grade_id in run.solutions:
             await self._export(grade_id)
@@ -232,6 +234,7 @@ class TrustedExecute(Execute):  # type: ignore[misc]
         started = time.monotonic()
         outputs = await asyncio.to_thread(run.host.check, grade_id, run.tests[grade_id], float(self.timeout or 120))
         run.spent("tests", started)
+        run.cells.append((f"test {grade_id}", round(time.monotonic() - started, 3)))
         cell.outputs = [nbformat.from_dict(o) for o in outputs]
         self.order.append(cell)
 
