@@ -281,7 +281,8 @@ class Worker:
         shutil.rmtree(job_dir, ignore_errors=True)
         usage = {"worker": round(time.process_time() - self.usage["worker"], 3), "kernel": round(self.usage["kernel"], 3),
                  "host": round(self.usage["host"], 3), "wall": round(time.monotonic() - self.usage["wall"], 3),
-                 **{phase: round(seconds, 3) for phase, seconds in (run.seconds.items() if run is not None else ())}}
+                 **{phase: round(seconds, 3) for phase, seconds in (run.seconds.items() if run is not None else ())},
+                 "per_cell": [list(c) for c in run.cells] if run is not None else []}
         return {"job": job, "graded": ok, "reasons": reasons, "usage": usage}
 
     def autograde(self, course: Path, student: str, assignment: str) -> list[str]:
