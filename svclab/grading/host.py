@@ -31,6 +31,18 @@ from svclab.grading import trusted, values
 from svclab.grading.answers import Answers
 
 MAX_LINE = 64 << 20
+SUN_PATH = 107  # bytes a Unix socket's path may have (sockaddr_un.sun_path, less its NUL)
+
+
+def unix_address(path: str) -> tuple[str, int | None]:
+    """A name for the Unix socket at `path` that fits sun_path: the path itself, or, when a deep TMPDIR makes it
+    longer, the same file reached through a descriptor of its folder (``/proc/self/fd/N/host.sock``). The
+    descriptor (None for the path itself) is the caller's to close once bound or connected."""
+    if len(os.fsencode(path)) <= SUN_PATH:
+        return path, None
+    folder, name = os.path.split(path)
+    fd = os.open(folder, os.O_PATH | os.O_DIRECTORY)
+    return f"/proc/self/fd/{fd}/{name}", fd
 
 
 def decode_snapshot(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -181,7 +193,12 @@ def main(spec: dict[str, Any]) -> None:
         write_private(state / name, text)
 
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(spec["socket"])
+    address, folder = unix_address(spec["socket"])
+    try:
+        server.bind(address)
+    finally:
+        if folder is not None:
+            os.close(folder)
     os.chmod(spec["socket"], 0o600)
     server.listen(1)
     server.settimeout(120)

@@ -52,11 +52,14 @@ class HostClient:
         self._files: dict[str, str] | None = None
 
     def _connect(self) -> None:
+        from svclab.grading.host import unix_address
+
         deadline = time.monotonic() + self.timeout
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         while True:
+            address, folder = unix_address(self.path)
             try:
-                self.sock.connect(self.path)
+                self.sock.connect(address)
                 break
             except (FileNotFoundError, ConnectionRefusedError):
                 if self.zygote.poll(self.pid) is not None:
