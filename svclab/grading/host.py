@@ -163,7 +163,10 @@ def _send(conn: socket.socket, message: dict[str, Any]) -> None:
 
 def main(spec: dict[str, Any]) -> None:
     """The zygote's `host` role."""
+    from svclab.grading.sandbox import set_parent_death_signal
+
     os.setsid()
+    set_parent_death_signal()  # a fork's parent-death signal is cleared: the cluster ends with its zygote, however it ends
     limit = int(spec.get("memory_bytes", 4 << 30))
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     for name in ("KUBECONFIG", "NBGRADER_EXECUTION", "SVCLAB_FRESH", "SVCLAB_BACKEND"):

@@ -24,7 +24,7 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from svclab.grading import sandbox
+from svclab.grading import children, sandbox
 
 
 class ZygoteError(RuntimeError):
@@ -122,18 +122,9 @@ class ZygoteClient:
         self.forget(pid)
         return code
 
-    def close(self) -> None:
-        if self.process.poll() is None:
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def close(self, timeout: float = 10) -> None:
+        """End the zygote: it kills what it forked and exits when its stdin closes (SIGKILL after `timeout`)."""
+        children.end(self.process, timeout)
 
 
 class ZygoteProcess:

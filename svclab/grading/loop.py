@@ -17,6 +17,11 @@ cluster, and the test cells run against it) and its own fresh kernel, confined a
 low-priority feedback process, shows a progress bar with the time left, and always ends with ``grades.csv``:
 no submission — an error in nbgrader, a kernel that dies, runs forever or eats memory, a worker that dies —
 stops the class, it becomes that submission's row in ``failed.csv``.
+
+Stopping it (SIGTERM, or Ctrl-C): each worker is told to stop at once and ends its submission's kernel, cluster
+and sandbox processes and its scratch; then ``grades.csv`` is written from what the gradebook holds (every
+submission that finished), ``failed.csv`` names the ones not graded, the temp folder is removed, and the command
+exits with 128 + the signal's number.
 """
 
 from __future__ import annotations
@@ -31,14 +36,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from svclab.grading import children
+
 REPO = Path(__file__).resolve().parents[2]
 COURSE_CONFIG = REPO / "nbgrader_config.py"
 SUBMISSION_TIMEOUT = 900  # seconds one submission may take in all, before its worker is replaced
+STOP_SECONDS = 30  # how long a worker told to stop may take to clean up before it is killed
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,59 @@ def _progress(total: int, enabled: bool, desc: str) -> Any:
                 bar_format="{desc}: {n_fmt}/{total_fmt} {bar} {elapsed}<{remaining} {postfix}")
 
 
+class Stopped(BaseException):
+    """The run was told to stop (SIGTERM, SIGINT). A BaseException, as KeyboardInterrupt: nothing on the way
+    out may take it for one submission's failure."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class Stopper:
+    """SIGTERM and SIGINT for the length of a class run. The first one stops the run: while submissions are
+    dispatched it only wakes the dispatcher (`wake` is readable), which stops handing out work and returns, so
+    no write to the gradebook is cut in half; elsewhere it raises `Stopped` at once. Later ones are ignored
+    while the run cleans up (a SIGKILL still ends it)."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.raising = True
+        self.wake, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "Stopper":
+        if threading.current_thread() is threading.main_thread():  # Python delivers signals to the main thread only
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        os.close(self.wake)
+        os.close(self._wake_w)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signum is not None:
+            return
+        self.signum = signum
+        try:
+            os.write(self._wake_w, b"!")
+        except OSError:
+            pass
+        if self.raising:
+            raise Stopped(signum)
+
+    def check(self) -> None:
+        """Raise `Stopped` if a signal came while it was not raising."""
+        if self.signum is not None:
+            raise Stopped(self.signum)
+
+
 class WorkerProcess:
     def __init__(self, slot: int, config: dict[str, Any]) -> None:
         self.slot = slot
@@ -146,22 +208,27 @@ class WorkerProcess:
         self.process.stdin.flush()
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        self.process.wait()
+        """SIGKILL it and its process group (its zygote; the kernels and clusters the zygote forked end with it)."""
+        children.kill(self.process, group=True)
 
     def close(self) -> None:
-        try:
-            assert self.process.stdin is not None
-            self.process.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        """After its last submission: its stdin closes, it ends its zygote and scratch and exits."""
+        children.end(self.process, 30, group=True)
+
+    def tell_to_stop(self) -> None:
+        """SIGTERM: abandon the submission in hand, end its processes, clean up and exit (`stop` waits for it)."""
+        if self.process.poll() is None:
+            try:
+                self.process.send_signal(signal.SIGTERM)
+            except OSError:
+                pass
+
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        children.end(self.process, timeout, signum=signal.SIGTERM, group=True)
+        if self.process.returncode == -signal.SIGKILL and self.ready and self.ready.get("user"):
+            from svclab.grading import sandbox  # it could not clean up: whatever its sandbox user still runs ends
+
+            sandbox.sweep_user(str(self.ready["user"]))
 
 
 class FeedbackProcess:
@@ -259,54 +326,62 @@ def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, tim
     (out / "logs").mkdir(parents=True, exist_ok=True)
     db_url = db_url or gradebook.sqlite_url(out / "gradebook.db")
     started = time.monotonic()
-    scratch = Path(tempfile.mkdtemp(prefix="svclab-grade-"))
-    scratch.chmod(0o700)
     failures = Failures()
     workers: list[WorkerProcess] = []
     feedback: FeedbackProcess | None = None
     timeline = Timeline(out / "logs" / "timeline.json")
-    try:
-        known = sorted({u.assignment for u in units if (solutions / u.assignment).is_dir()})
-        todo = []
-        for unit in units:
-            if unit.assignment in known:
-                todo.append(unit)
-            else:
-                failures.add(unit, f"no assignment {unit.assignment!r} in {solutions}")
-        gradebook.create(db_url)  # before the workers start, so their sandbox probe proves it unreadable
-        config = {
-            "out": str(out), "solutions": str(solutions), "timeout": timeout, "logs": str(out / "logs"), "db_url": db_url,
-            "course_config": str(course_config) if course_config else None, "sandbox": sandbox, "mount_namespace": mount_namespace,
-            "memory_mib": memory_mib, "seed": seed, "scratch": str(scratch),
-            "secrets": secrets_of(solutions, out, submitted, db_url, scratch), "protected": protected_paths(out),
-        }
-        # The workers start (imports, zygote, sandbox probe) while the gradebook learns the assignments.
-        workers = [WorkerProcess(slot, config) for slot in range(max(1, min(jobs or os.cpu_count() or 1, len(todo))))] if todo else []
-        timeline.mark("workers started")
-        gradebook.ensure_assignments(db_url, solutions, known, load_course_config(str(course_config) if course_config else None), scratch)
-        write_course_config(out, solutions, db_url)
-        timeline.mark("assignments in the gradebook")
-        feedback = FeedbackProcess(out, db_url, course_config)
-        dispatch(workers, todo, config, out, db_url, failures, feedback, progress, submission_timeout, timeline)
-        timeline.mark("graded")
-        grades, cells = out / "grades.csv", out / "cell_grades.csv"
-        gradebook.export(db_url, grades, cells)
-        failures.write(out / "failed.csv")
-        timeline.mark("grades.csv written")
-        feedback_errors = feedback.finish(progress)
-        feedback = None
-        timeline.mark("feedback written")
-        if feedback_errors:
-            (out / "logs" / "feedback-errors.txt").write_text("\n".join(feedback_errors) + "\n")
-    finally:
-        timeline.write()
-        for worker in workers:
-            if worker.process.poll() is None:
-                worker.kill()
-        if feedback is not None and feedback.process.poll() is None:
-            feedback.process.kill()
-        if not keep:
-            shutil.rmtree(scratch, ignore_errors=True)
+    grades, cells = out / "grades.csv", out / "cell_grades.csv"
+    todo: list[Submission] = []
+    finished: set[Submission] = set()  # recorded in the gradebook (graded, or failed with its reason)
+    phase = "starting"  # how far the run got: starting, grading, graded
+    with Stopper() as stop:
+        scratch = Path(tempfile.mkdtemp(prefix="svclab-grade-"))
+        try:
+            scratch.chmod(0o700)
+            known = sorted({u.assignment for u in units if (solutions / u.assignment).is_dir()})
+            for unit in units:
+                if unit.assignment in known:
+                    todo.append(unit)
+                else:
+                    failures.add(unit, f"no assignment {unit.assignment!r} in {solutions}")
+            gradebook.create(db_url)  # before the workers start, so their sandbox probe proves it unreadable
+            config = {
+                "out": str(out), "solutions": str(solutions), "timeout": timeout, "logs": str(out / "logs"), "db_url": db_url,
+                "course_config": str(course_config) if course_config else None, "sandbox": sandbox, "mount_namespace": mount_namespace,
+                "memory_mib": memory_mib, "seed": seed, "scratch": str(scratch),
+                "secrets": secrets_of(solutions, out, submitted, db_url, scratch), "protected": protected_paths(out),
+            }
+            # The workers start (imports, zygote, sandbox probe) while the gradebook learns the assignments.
+            workers = [WorkerProcess(slot, config) for slot in range(max(1, min(jobs or os.cpu_count() or 1, len(todo))))] if todo else []
+            timeline.mark("workers started")
+            gradebook.ensure_assignments(db_url, solutions, known, load_course_config(str(course_config) if course_config else None), scratch)
+            write_course_config(out, solutions, db_url)
+            timeline.mark("assignments in the gradebook")
+            feedback = FeedbackProcess(out, db_url, course_config)
+            phase = "grading"
+            dispatch(workers, todo, config, out, db_url, failures, feedback, progress, submission_timeout, timeline, stop, finished)
+            stop.check()
+            phase = "graded"
+            timeline.mark("graded")
+            gradebook.export(db_url, grades, cells)
+            failures.write(out / "failed.csv")
+            timeline.mark("grades.csv written")
+            feedback_errors = feedback.finish(progress)
+            feedback = None
+            timeline.mark("feedback written")
+            if feedback_errors:
+                (out / "logs" / "feedback-errors.txt").write_text("\n".join(feedback_errors) + "\n")
+        except Stopped:
+            pass  # reported below, once everything is cleaned up
+        finally:
+            stop.raising = False  # from here on a signal is noted, not raised: the clean-up runs to its end
+            end_run(workers, feedback)
+            timeline.write()
+            if not keep:
+                shutil.rmtree(scratch, ignore_errors=True)
+        if stop.signum is not None:
+            left = [unit for unit in todo if unit not in finished]
+            return stopped_run(stop.signum, phase, todo, left, failures, db_url, out, grades, cells)
     elapsed = time.monotonic() - started
     print(f"graded {len(units)} submission(s) with {len(workers)} worker(s) in {elapsed:.1f}s"
           + (f" ({elapsed / len(units):.2f}s per notebook)" if units else ""))
@@ -314,6 +389,44 @@ def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, tim
         print(f"{len(failures.rows)} submission(s) did not grade cleanly (points earned before the failure are kept): {out / 'failed.csv'}")
     print(f"grades: {grades}\nper cell: {cells}\nfeedback: {out / 'feedback'}\ngradebook: {db_url} (formgrader: `jupyter lab` in {out})")
     return grades, cells
+
+
+def end_run(workers: list[WorkerProcess], feedback: FeedbackProcess | None) -> None:
+    """Every process of the run ends: workers still grading are told to stop and clean up (all at once, then
+    each waited for), the feedback process is ended."""
+    running = [w for w in workers if w.process.poll() is None]
+    for worker in running:
+        worker.tell_to_stop()
+    for worker in running:
+        worker.stop()
+    if feedback is not None:
+        children.kill(feedback.process, group=True)
+
+
+def stopped_run(signum: int, phase: str, todo: list[Submission], left: list[Submission], failures: Failures, db_url: str,
+                out: Path, grades: Path, cells: Path) -> Any:
+    """After a stop: grades.csv from what the gradebook holds, failed.csv naming what was not graded, one clear
+    message; then exit 128 + signum, as a process ended by that signal would."""
+    from svclab.grading import gradebook
+
+    name = signal.Signals(signum).name
+    lines = [f"svclab grade: stopped by {name}"]
+    if phase == "starting":
+        lines.append("before any submission was graded; nothing was written (grades.csv is as it was)")
+    else:
+        for unit in left:
+            failures.add(unit, f"not graded: the run was stopped by {name} first")
+        try:
+            gradebook.export(db_url, grades, cells)
+            failures.write(out / "failed.csv")
+            graded = len(todo) - len(left)
+            lines.append(f"after {graded} of {len(todo)} submission(s); grades: {grades} (every graded submission in the gradebook), "
+                         f"per cell: {cells}; the {len(left)} not graded are listed in {out / 'failed.csv'}: run the same command again "
+                         "to grade them (feedback pages may be missing for the last ones graded)")
+        except Exception as exc:  # noqa: BLE001 - said, not raised: the run is ending anyway
+            lines.append(f"grades.csv could not be written ({type(exc).__name__}: {exc}); the gradebook is {db_url}")
+    print("\n".join(lines), file=sys.stderr)
+    raise SystemExit(128 + signum)
 
 
 def secrets_of(solutions: Path, out: Path, submitted: Path, db_url: str, scratch: Path) -> list[str]:
@@ -338,7 +451,10 @@ def protected_paths(out: Path) -> list[str]:
 
 
 def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[str, Any], out: Path, db_url: str,
-             failures: Failures, feedback: FeedbackProcess, progress: bool, submission_timeout: float, timeline: "Timeline") -> None:
+             failures: Failures, feedback: FeedbackProcess, progress: bool, submission_timeout: float, timeline: "Timeline",
+             stop: Stopper | None = None, finished: set[Submission] | None = None) -> None:
+    """Hand the submissions to the workers and record each result as it comes (into `finished`). When `stop`
+    gets a signal it returns at once, the workers still busy."""
     from svclab.grading import gradebook
 
     queue = list(todo)
@@ -346,7 +462,11 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
     selector = selectors.DefaultSelector()
     for worker in workers:
         selector.register(worker.stdout, selectors.EVENT_READ, worker)
+    if stop is not None:
+        stop.raising = False  # a signal wakes the selector instead: no gradebook write is cut in half
+        selector.register(stop.wake, selectors.EVENT_READ, None)
     done = 0
+    finished = set() if finished is None else finished
     usage: list[dict[str, Any]] = []
 
     def finish(unit: Submission, graded: bool, reasons: list[str]) -> None:
@@ -361,6 +481,7 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
         if graded:
             feedback.submit(unit)
         done += 1
+        finished.add(unit)
         bar.set_postfix_str(f"{len(failures.rows)} failed" if failures.rows else "", refresh=False)
         bar.update(1)
 
@@ -387,12 +508,18 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
 
     start_error = ""
     while done < len(todo):
+        if stop is not None and stop.signum is not None:
+            bar.close()
+            write_usage(out, usage)
+            return
         if not workers:
             for unit in queue:
                 finish(unit, False, [f"no grading worker could start ({start_error or 'see logs/'})"])
             queue.clear()
             break
         for key, _ in selector.select(timeout=1.0):
+            if key.data is None:  # the stopper's wake-up: seen at the top of the loop
+                continue
             worker: WorkerProcess = key.data
             line = worker.stdout.readline()
             if not line:
@@ -421,8 +548,15 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
             elif worker.ready is None and worker.process.poll() is not None:
                 replace(worker, f"the grading worker did not start (see logs/worker-{worker.slot}.log)")
     bar.close()
+    write_usage(out, usage)
+    if stop is not None:
+        stop.raising = True  # the workers finish their last submission: a signal now ends them at once
+        stop.check()
     for worker in workers:
         worker.close()
+
+
+def write_usage(out: Path, usage: list[dict[str, Any]]) -> None:
     with (out / "logs" / "usage.jsonl").open("a") as f:  # where each submission's time went (bench/bench_grading.py)
         for row in usage:
             f.write(json.dumps(row) + "\n")

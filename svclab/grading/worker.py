@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import stat
 import sys
@@ -37,6 +38,18 @@ from svclab.grading import execute, gradebook, kernels, sandbox
 from svclab.grading.feedback import load_course_config
 
 SUBMISSION_BYTES = 100 << 20
+
+
+class Stopped(BaseException):
+    """SIGTERM from the loop: abandon the submission in hand (its `finally` ends its processes), then exit."""
+
+
+def stop_on_sigterm() -> None:
+    def handle(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the clean-up is not interrupted again
+        raise Stopped()
+
+    signal.signal(signal.SIGTERM, handle)
 
 
 class HostClient:
@@ -67,6 +80,9 @@ class HostClient:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the submission's cluster did not start within {self.timeout:.0f} s") from None
                 time.sleep(0.005)
+            finally:
+                if folder is not None:
+                    os.close(folder)
         self.file = self.sock.makefile("rwb")
         self._files = self._receive(self.timeout)["ready"]
 
@@ -155,6 +171,7 @@ class Worker:
         self._db_url: str | None = None  # the gradebook's assignments, copied at the first job (the loop fills it meanwhile)
         self.course_config = load_course_config(config.get("course_config"))
         self.tests_cache: dict[str, tuple[dict[str, str], set[str]]] = {}
+        self.outside: list[Path] = []  # kernel folders made outside the scratch (file-mode sandbox): removed after each job
         self.seq = 0
 
     @property
@@ -171,6 +188,7 @@ class Worker:
             root.mkdir(mode=0o700)
         else:  # file modes only: the kernel's folder must be reachable by its user, so not under our 0700 scratch
             root = Path(tempfile.mkdtemp(prefix=f"svclab-sandbox{self.slot}-"))
+            self.outside.append(root)
             os.chown(root, self.uid, self.gid)
         limits = sandbox.Limits(memory_bytes=int(self.config.get("memory_mib", 2048)) << 20)
         venv_bin = os.path.dirname(sys.executable)
@@ -346,16 +364,29 @@ class Worker:
             self.usage["kernel"] += self.zygote.forget(process.pid)
         if self.sandboxed:
             self.zygote.run("killuser", uid=self.uid)
+        while self.outside:
+            shutil.rmtree(self.outside.pop(), ignore_errors=True)
 
     def close(self) -> None:
+        if self.sandboxed:  # after a stop mid-submission: what its kernel started as the sandbox user
+            try:
+                self.zygote.run("killuser", uid=self.uid, timeout=10)
+            except Exception as exc:  # noqa: BLE001 - the zygote is gone: the loop sweeps the user
+                self.log.write(f"could not end the sandbox user's processes: {exc}\n")
         self.zygote.close()
+        while self.outside:
+            shutil.rmtree(self.outside.pop(), ignore_errors=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     config = json.loads((argv or sys.argv[1:])[0])
+    stop_on_sigterm()
     out = os.fdopen(os.dup(1), "w", buffering=1)  # the protocol; our own fd 1 goes to the log
-    worker = Worker(config)
+    try:
+        worker = Worker(config)
+    except Stopped:
+        return  # its zygote ends with it (parent-death signal); the loop removes its scratch
     os.dup2(worker.log.fileno(), 1)
     os.dup2(worker.log.fileno(), 2)
     try:
@@ -367,6 +398,8 @@ def main(argv: list[str] | None = None) -> None:
         for line in sys.stdin:
             job = json.loads(line)
             out.write(json.dumps(worker.grade(job)) + "\n")
+    except Stopped:
+        worker.log.write("stopped (SIGTERM): the submission in hand was abandoned and its processes ended\n")
     finally:
         worker.close()
 
