@@ -157,22 +157,40 @@ class DNSServer:
         """Reply bytes for request bytes, None for no reply."""
         return wire.answer(data, self.respond, tcp=tcp)
 
-    async def answer_datagram(self, data: bytes) -> bytes | None:
-        """What this server sends back for the UDP datagram `data` (None: no reply), for a client in this
-        process on any loop: answered on the server's own loop, as `_UDPProtocol.datagram_received` does."""
+    async def answer_datagram(self, data: bytes, timeout: float = 5.0) -> bytes | None:
+        """What this server sends back for the UDP datagram `data` (None: no reply, or none within `timeout`), for
+        a client in this process on any loop: answered on the server's own loop, as `_UDPProtocol.datagram_received`
+        answers a datagram."""
         loop = self._loop
         if loop is None:
             return None
-
-        async def on_server_loop() -> bytes | None:
-            try:
-                return self.answer(data, tcp=False)
-            except Exception:  # a bad packet never stops the server: no reply, as over UDP
-                return None
-
         if asyncio.get_running_loop() is loop:
-            return await on_server_loop()
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(on_server_loop(), loop))
+            return self._answer_quietly(data)
+        client = asyncio.get_running_loop()
+        reply: asyncio.Future[bytes | None] = client.create_future()
+
+        def deliver(out: bytes | None) -> None:
+            if not reply.done():
+                reply.set_result(out)
+
+        def on_server_loop() -> None:
+            out = self._answer_quietly(data)
+            try:
+                client.call_soon_threadsafe(deliver, out)
+            except RuntimeError:  # the client's loop has closed: no one waits for it
+                pass
+
+        try:
+            loop.call_soon_threadsafe(on_server_loop)
+            return await asyncio.wait_for(reply, timeout)
+        except (RuntimeError, asyncio.TimeoutError):  # the server's loop has closed, or is stuck: no reply
+            return None
+
+    def _answer_quietly(self, data: bytes) -> bytes | None:
+        try:
+            return self.answer(data, tcp=False)
+        except Exception:  # a bad packet never stops the server: no reply, as over UDP
+            return None
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Bind UDP and TCP on the same port (a free one when port is 0)."""

@@ -112,7 +112,7 @@ async def exchange(server: tuple[str, int], queries: list[dns.message.Message], 
     """
     local = _local_server(server)
     if local is not None:
-        answered = await _exchange_local(local, queries, servfail_retry)
+        answered = await _exchange_local(local, queries, servfail_retry, timeout / attempts)
         if answered is not None:
             for found in answered:
                 yield found
@@ -164,7 +164,7 @@ def _local_server(server: tuple[str, int]) -> Any:
     return None if module is None else module.LOCAL.get((server[0], int(server[1])))
 
 
-async def _exchange_local(local: Any, queries: list[dns.message.Message], servfail_retry: bool
+async def _exchange_local(local: Any, queries: list[dns.message.Message], servfail_retry: bool, timeout: float
                           ) -> list[tuple[int, dns.message.Message, int]] | None:
     """`exchange` with a server in this process: each query's bytes handed to it, the replies in the order it
     answers them (one loop answers one datagram at a time, so that is the order they would arrive in). None
@@ -175,7 +175,7 @@ async def _exchange_local(local: Any, queries: list[dns.message.Message], servfa
     for index, query in enumerate(queries):
         wire = query.to_wire()
         while True:
-            data = await local.answer_datagram(wire)
+            data = await local.answer_datagram(wire, timeout)
             if data is None or _match(queries, data, {index}) is None:
                 return None
             try:
