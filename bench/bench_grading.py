@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -45,8 +46,9 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def grade(submitted: Path, out: Path, jobs: int, solutions: Path, sandbox: bool) -> tuple[float, list[float]]:
-    """Wall seconds of one `svclab grade` and each submission's wall seconds in its worker."""
+def grade(submitted: Path, out: Path, jobs: int, solutions: Path, sandbox: bool) -> tuple[float, list[dict[str, Any]]]:
+    """Wall seconds of one `svclab grade` and each submission's usage row (logs/usage.jsonl: wall and CPU seconds,
+    seconds by phase, each cell's seconds)."""
     command = [sys.executable, "-m", "svclab.cli", "grade", str(submitted), "--out", str(out), "--jobs", str(jobs),
                "--solutions", str(solutions), *([] if sandbox else ["--no-sandbox"])]
     start = time.perf_counter()
@@ -57,7 +59,7 @@ def grade(submitted: Path, out: Path, jobs: int, solutions: Path, sandbox: bool)
     if (out / "failed.csv").exists():
         raise SystemExit(f"a solution did not grade cleanly: {(out / 'failed.csv').read_text()}")
     usage = [json.loads(line) for line in (out / "logs" / "usage.jsonl").read_text().splitlines()]
-    return elapsed, [row["wall"] for row in usage]
+    return elapsed, usage
 
 
 def emptied_course(work: Path) -> tuple[Path, Path]:
@@ -104,12 +106,14 @@ def per_notebook(work: Path, copies: int, rounds: int, jobs: int, sandbox: bool)
     count = copies * len(ASSIGNMENTS)
     walls: dict[str, list[float]] = {"full": [], "floor": []}
     each: dict[str, list[float]] = {"full": [], "floor": []}
+    rows: dict[str, list[dict[str, Any]]] = {"full": [], "floor": []}
     plain: list[float] = []
     for n in range(rounds):  # alternating, so all see the same machine
         for kind, submitted, solutions in (("full", full, SOLUTIONS), ("floor", floor, floor_solutions)):
             elapsed, usage = grade(submitted, work / f"out-{kind}-{n}", jobs, solutions, sandbox)
             walls[kind].append(elapsed)
-            each[kind] += usage
+            each[kind] += [row["wall"] for row in usage]
+            rows[kind] += usage
         plain.append(plain_nbgrader(work, floor, floor_solutions, f"nbgrader-{n}") / count)
     f_each, e_each = statistics.median(each["full"]), statistics.median(each["floor"])
     f_mean, e_mean = statistics.fmean(each["full"]), statistics.fmean(each["floor"])
@@ -122,7 +126,30 @@ def per_notebook(work: Path, copies: int, rounds: int, jobs: int, sandbox: bool)
     print(f"              code cells emptied, plain nbgrader autograde  {p_each:.2f} s per notebook (its run / {count})")
     print(f"              ratio {ratio:.2f}x (means; medians {f_each / e_each:.2f}x, whole runs {f_run / e_run:.2f}x)   "
           f"target <= 1.3x -> {'met' if ratio <= 1.3 else 'NOT met'};   against plain nbgrader's floor {f_mean / p_each:.2f}x")
+    breakdown(rows)
     return {"full_s": f_mean, "floor_s": e_mean, "ratio": ratio, "nbgrader_floor_s": p_each}
+
+
+PHASES = ("wall", "kernel ready", "cluster wait", "cells", "exports", "tests", "worker", "kernel", "host")
+
+
+def breakdown(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Where the extra time of a notebook with its cluster goes: per assignment, the mean seconds of each phase
+    with the cluster and emptied (wall: the worker's; cells/exports/tests: wall time in those steps; worker,
+    kernel, host: CPU seconds of those processes), then the cells that cost most with the cluster."""
+    print("where the time goes, per assignment: mean seconds with the cluster / emptied (CPU for worker, kernel, host)")
+    print("  " + " " * 22 + "".join(f"{phase:>14s}" for phase in PHASES))
+    for assignment in ASSIGNMENTS:
+        mean = {kind: {phase: statistics.fmean([float(r.get(phase, 0.0)) for r in rows[kind] if r["assignment"] == assignment] or [0.0])
+                       for phase in PHASES} for kind in rows}
+        print(f"  {assignment:22s}" + "".join(f"{mean['full'][p]:>7.2f}/{mean['floor'][p]:<6.2f}" for p in PHASES))
+    cells: dict[tuple[str, str], list[float]] = {}
+    for row in rows["full"]:
+        for name, seconds in row.get("per_cell", []):
+            cells.setdefault((row["assignment"], name), []).append(float(seconds))
+    costly = sorted(((statistics.fmean(v), k) for k, v in cells.items()), reverse=True)[:12]
+    print("  the costliest cells with the cluster (mean wall seconds): "
+          + "; ".join(f"{assignment.split('-')[0]} {name} {seconds:.2f}" for seconds, (assignment, name) in costly))
 
 
 def a_class(work: Path, students: int, jobs: int, sandbox: bool) -> dict[str, float]:
@@ -132,7 +159,8 @@ def a_class(work: Path, students: int, jobs: int, sandbox: bool) -> dict[str, fl
             submit(submitted, f"student{i:02d}", assignment, [])
     count = students * len(ASSIGNMENTS)
     cpu = children_cpu()
-    elapsed, usage = grade(submitted, work / "class" / "out", jobs, SOLUTIONS, sandbox)
+    elapsed, rows = grade(submitted, work / "class" / "out", jobs, SOLUTIONS, sandbox)
+    usage = [row["wall"] for row in rows]
     cpu = children_cpu() - cpu  # every process of the run (all are waited for, down to each kernel and kubectl)
     print(f"a class: {students} students x {len(ASSIGNMENTS)} assignments = {count} notebooks, svclab grade --jobs {jobs}")
     print(f"         {elapsed:.1f} s ({elapsed / count:.2f} s per notebook; each in its worker: mean {statistics.fmean(usage):.2f} s)   "
