@@ -162,7 +162,8 @@ class Stopper:
     def __enter__(self) -> "Stopper":
         if threading.current_thread() is threading.main_thread():  # Python delivers signals to the main thread only
             for signum in self.SIGNALS:
-                self._previous[signum] = signal.signal(signum, self._handle)
+                if signal.getsignal(signum) is not signal.SIG_IGN:  # `nohup` (SIGHUP), a background job (SIGINT): still ignored
+                    self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc: Any) -> None:
