@@ -135,3 +135,38 @@ def test_server_sees_changes_in_the_view() -> None:
             await server.stop()
 
     asyncio.run(run())
+
+
+def test_a_resolver_in_this_process_gets_the_bytes_udp_would_bring() -> None:
+    """The in-process hand-off (`DNSServer.answer_datagram`, used by the pods' resolver in the same process) answers
+    each datagram with the very bytes the UDP socket answers with, from a loop on another thread as a session's
+    is; a datagram UDP drops gets no reply; a stopped server is not handed anything."""
+    from svclab.dns import server as server_module
+
+    queries = [
+        dns.message.make_query("svc1.testns.svc.cluster.local", "A").to_wire(),
+        dns.message.make_query("svc1.testns.svc.cluster.local", "AAAA").to_wire(),  # NODATA, SOA in authority
+        dns.message.make_query("nope.testns.svc.cluster.local", "A").to_wire(),  # NXDOMAIN
+        dns.message.make_query("big.testns.svc.cluster.local", "A").to_wire(),  # truncated over UDP
+        struct.pack("!6H", 9, 0x0100, 1, 0, 0, 0) + b"\x05ab",  # FORMERR
+        b"\xff" * 40,  # a reply, not a query: dropped
+    ]
+
+    async def main() -> None:
+        server = DNSServer(VIEW, serial=SERIAL)
+        await server.start()
+        try:
+            assert server_module.LOCAL[(server.host, server.port)] is server
+            over_udp = [await asyncio.to_thread(_udp_raw, server.port, q) for q in queries]
+            handed = await asyncio.to_thread(lambda: asyncio.run(_hand_all(server, queries)))
+            assert handed == over_udp
+            assert over_udp[-1] is None and all(over_udp[:-1])
+        finally:
+            await server.stop()
+        assert (server.host, server.port) not in server_module.LOCAL
+        assert await server.answer_datagram(queries[0]) is None
+
+    async def _hand_all(server: DNSServer, wires: list[bytes]) -> list[bytes | None]:
+        return [await server.answer_datagram(w) for w in wires]
+
+    asyncio.run(main())
