@@ -58,7 +58,7 @@ lab.http_get("http://ledger/hostname", pod="auditor", namespace="ps7-store")'''
 
 PS7_PATCHED_POLICIES = '''### BEGIN SOLUTION
 policies = None  # changed in place instead of applied
-lab.kubectl(\'patch service edge -p {"spec":{"externalTrafficPolicy":"Local"}}\')
+lab.kubectl(\'patch service edge -p {"spec":{"type":"LoadBalancer","externalTrafficPolicy":"Local"}}\')
 lab.kubectl(\'patch service node-cache -p {"spec":{"internalTrafficPolicy":"Local"}}\')
 ### END SOLUTION
 lab.services()'''
@@ -162,7 +162,8 @@ def cases() -> dict[str, Case]:
                                                        ("q1-answer", '"payments": "readiness"', '"payments": "dns"'), _ps7_partial_fixes()],
                             {"q1-hidden": 3, "q2-payments": 0, "q2-inventory": 0, "q2-hidden": 3}),
         # ps7 q3-q5, other correct designs: the auditor pod searches ps7 itself (instead of an ExternalName in ps7-store), edge is
-        # changed in place with kubectl patch, the crawler's ndots is 2 (www.example.com has 2 dots).
+        # changed in place with kubectl patch (edge made a LoadBalancer, which has node ports too), the crawler's ndots is 2
+        # (www.example.com has 2 dots).
         "ps7-alternatives": Case("ps7-debugging", [whole("ps7-debugging", "q3-fix", PS7_AUDITOR_SEARCHES),
                                                    whole("ps7-debugging", "q4-answer", PS7_PATCHED_POLICIES),
                                                    ("q5-answer", '{name: ndots, value: "1"}', '{name: ndots, value: "2"}')]),
