@@ -335,9 +335,10 @@ def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, tim
     todo: list[Submission] = []
     finished: set[Submission] = set()  # recorded in the gradebook (graded, or failed with its reason)
     phase = "starting"  # how far the run got: starting, grading, graded
+    scratch: Path | None = None
     with Stopper() as stop:
-        scratch = Path(tempfile.mkdtemp(prefix="svclab-grade-"))
         try:
+            scratch = Path(tempfile.mkdtemp(prefix="svclab-grade-"))
             scratch.chmod(0o700)
             known = sorted({u.assignment for u in units if (solutions / u.assignment).is_dir()})
             for unit in units:
@@ -378,7 +379,7 @@ def grade(submitted: Path, out: Path | None = None, jobs: int | None = None, tim
             stop.raising = False  # from here on a signal is noted, not raised: the clean-up runs to its end
             end_run(workers, feedback)
             timeline.write()
-            if not keep:
+            if scratch is not None and not keep:
                 shutil.rmtree(scratch, ignore_errors=True)
         if stop.signum is not None:
             left = [unit for unit in todo if unit not in finished]
@@ -455,7 +456,8 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
              failures: Failures, feedback: FeedbackProcess, progress: bool, submission_timeout: float, timeline: "Timeline",
              stop: Stopper | None = None, finished: set[Submission] | None = None) -> None:
     """Hand the submissions to the workers and record each result as it comes (into `finished`). When `stop`
-    gets a signal it returns at once, the workers still busy."""
+    gets a signal it hands out nothing more, tells every worker to stop (SIGTERM), records the results they still
+    send (a submission whose grading had finished) and returns once they have all ended, or after STOP_SECONDS."""
     from svclab.grading import gradebook
 
     queue = list(todo)
@@ -508,11 +510,20 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
             selector.register(fresh.stdout, selectors.EVENT_READ, fresh)
 
     start_error = ""
-    while done < len(todo):
-        if stop is not None and stop.signum is not None:
-            bar.close()
-            write_usage(out, usage)
-            return
+    stopping_since: float | None = None  # when a signal stopped the run: the workers are told to stop, their last results read
+    while True:
+        if stopping_since is None and stop is not None and stop.signum is not None:
+            stopping_since = time.monotonic()
+            queue.clear()
+            for worker in workers:
+                worker.tell_to_stop()
+        if stopping_since is not None:
+            if not workers or time.monotonic() - stopping_since > STOP_SECONDS:  # what is left, end_run kills
+                bar.close()
+                write_usage(out, usage)
+                return
+        elif done >= len(todo):
+            break
         if not workers:
             for unit in queue:
                 finish(unit, False, [f"no grading worker could start ({start_error or 'see logs/'})"])
@@ -520,9 +531,15 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
             break
         for key, _ in selector.select(timeout=1.0):
             if key.data is None:  # the stopper's wake-up: seen at the top of the loop
+                os.read(stop.wake, 4096) if stop is not None else None
                 continue
             worker: WorkerProcess = key.data
             line = worker.stdout.readline()
+            if not line and stopping_since is not None:  # it stopped as told: the submission in hand is not graded
+                selector.unregister(worker.stdout)
+                workers.remove(worker)
+                worker.process.wait()
+                continue
             if not line:
                 replace(worker, f"the grading worker ended unexpectedly (exit {worker.process.poll()}; see logs/worker-{worker.slot}.log)")
                 continue
@@ -543,7 +560,7 @@ def dispatch(workers: list[WorkerProcess], todo: list[Submission], config: dict[
             if queue:
                 worker.send(queue.pop(0), submission_timeout)
         now = time.monotonic()
-        for worker in list(workers):
+        for worker in list(workers) if stopping_since is None else []:
             if worker.job is not None and now > worker.deadline:
                 replace(worker, f"grading took longer than {submission_timeout:.0f} s, so its worker was stopped")
             elif worker.ready is None and worker.process.poll() is not None:

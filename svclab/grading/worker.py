@@ -44,9 +44,27 @@ class Stopped(BaseException):
     """SIGTERM from the loop: abandon the submission in hand (its `finally` ends its processes), then exit."""
 
 
+class StopState:
+    """A submission whose grading has finished is reported even when SIGTERM comes while it is wrapped up (its
+    processes ended, its notebook copied out, its result written): the stop waits for that, then takes effect."""
+
+    finishing = False
+    pending = False
+
+    @classmethod
+    def finished(cls) -> None:
+        """The result is out: leave the wrap-up, and stop now if SIGTERM came meanwhile."""
+        cls.finishing = False
+        if cls.pending:
+            raise Stopped()
+
+
 def stop_on_sigterm() -> None:
     def handle(signum: int, frame: Any) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the clean-up is not interrupted again
+        if StopState.finishing:
+            StopState.pending = True
+            return
         raise Stopped()
 
     signal.signal(signal.SIGTERM, handle)
@@ -279,6 +297,7 @@ class Worker:
                                                            solutions=solutions, timeout=self.timeout)
             started = time.monotonic()
             reasons += self.autograde(course, student, assignment)
+            StopState.finishing = True  # graded: from here to its result, a SIGTERM waits
             run.spent("autograde", started)
             reasons += run.failures
         except Exception as exc:  # noqa: BLE001 - this submission's failure, not the worker's
@@ -398,6 +417,7 @@ def main(argv: list[str] | None = None) -> None:
         for line in sys.stdin:
             job = json.loads(line)
             out.write(json.dumps(worker.grade(job)) + "\n")
+            StopState.finished()
     except Stopped:
         worker.log.write("stopped (SIGTERM): the submission in hand was abandoned and its processes ended\n")
     finally:

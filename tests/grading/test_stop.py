@@ -29,6 +29,11 @@ pytestmark = pytest.mark.skipif(not can_sandbox(), reason="svclab grade confines
 ASSIGNMENTS = ("ps1-clusterip", "ps3-statefulset-dns")
 
 
+def default_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def start(tmp_path: Path, students: int) -> tuple[subprocess.Popen[str], Path, Path]:
     submitted, course, tmpdir = tmp_path / "submitted", tmp_path / "course", tmp_path / "tmp"
     tmpdir.mkdir()
@@ -36,8 +41,11 @@ def start(tmp_path: Path, students: int) -> tuple[subprocess.Popen[str], Path, P
         for assignment in ASSIGNMENTS:
             submit(submitted, f"student{i}", assignment, [])
     env = {**os.environ, "TMPDIR": str(tmpdir)}
+    # As a terminal's foreground job has them: a test run started in the background (`make test &`) ignores SIGINT,
+    # and svclab grade keeps ignoring a signal it was started ignoring.
     process = subprocess.Popen([sys.executable, "-m", "svclab.cli", "grade", str(submitted), "--out", str(course), "--jobs", "2",
-                                "--timeout", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                                "--timeout", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=default_signals)
     return process, course, tmpdir
 
 
