@@ -12,21 +12,23 @@ Without a `coredns` ConfigMap the server runs kind's Corefile for `zone` (kubead
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import struct
 import threading
 import time
-from typing import Any, Callable, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
-import dns.message
-
-from svclab.dns import wire
+from svclab.dns.config import DEFAULT_TTL, ENV_ZONE_FILE, KUBE_DNS_IP
 from svclab.dns.corefile import kind_corefile
-from svclab.dns.engine import KUBE_DNS_IP, Engine
 from svclab.dns.index import ClusterIndex
-from svclab.dns.records import DEFAULT_TTL
 from svclab.dns.reload import CorefileState
-from svclab.dns.upstream import OfflineUpstream
+
+if TYPE_CHECKING:
+    import dns.message
+
+    from svclab.dns.engine import Engine
+    from svclab.dns.upstream import OfflineUpstream
 
 # miekg/dns server.go defaults
 TCP_READ_TIMEOUT = 2.0
@@ -77,7 +79,13 @@ class DNSServer:
         self.serial = serial
         self.nameserver_ip = nameserver_ip
         self.now = now
-        self.upstream = upstream if upstream is not None else OfflineUpstream.default()
+        # The offline upstream: a zone file named by SVCLAB_DNS_UPSTREAM_ZONE is read now (a bad one stops
+        # the start with its message); the built-in zone is loaded with the engine, on the first query.
+        if upstream is None and os.environ.get(ENV_ZONE_FILE):
+            from svclab.dns.upstream import OfflineUpstream
+
+            upstream = OfflineUpstream.default()
+        self.upstream = upstream
         self._local_ips = local_ips
         self._lock = threading.Lock()
         if hasattr(source, "subscribe") and hasattr(source, "items"):
@@ -89,24 +97,35 @@ class DNSServer:
         self._corefile_version = self.index.corefile_version
         self._dns_pods_version = self.index.dns_pods_version
         self.corefile = CorefileState(self.index.corefile, now, default=kind_corefile(zone.rstrip("."), ttl))
-        self.engine = self._engine()
+        self._engine: Engine | None = None   # made for the first query (see `engine`)
         self.host = ""
         self._port = 0
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._conns: set[asyncio.Task[None]] = set()
 
-    def _engine(self) -> Engine:
-        return Engine(
-            self.corefile.config,
-            self.index,
-            self.upstream,
-            serial=self.serial,
-            rng=self.rng,
-            now=self.now,
-            local_ips=self._local_ips,
-            fallback_ns_ip=self.nameserver_ip,
-        )
+    @property
+    def engine(self) -> Engine:
+        """The running Corefile's query engine, made when a query first needs it: the engine and
+        dnspython load then, not while the cluster starts (the Corefile itself is loaded at start, so
+        its reload schedule and log begin with the server)."""
+        if self._engine is None:
+            from svclab.dns.engine import Engine
+            from svclab.dns.upstream import OfflineUpstream
+
+            if self.upstream is None:
+                self.upstream = OfflineUpstream.default()
+            self._engine = Engine(
+                self.corefile.config,
+                self.index,
+                self.upstream,
+                serial=self.serial,
+                rng=self.rng,
+                now=self.now,
+                local_ips=self._local_ips,
+                fallback_ns_ip=self.nameserver_ip,
+            )
+        return self._engine
 
     @property
     def port(self) -> int:
@@ -129,7 +148,8 @@ class DNSServer:
         """Catch up with the cluster: reload checks that fell due, CoreDNS pods that (re)started."""
         if self._view is not None:
             self.index = ClusterIndex.from_view(self._view, self.now)
-            self.engine.index = self.index
+            if self._engine is not None:
+                self._engine.index = self.index
         changed = False
         if self.index.dns_pods_version != self._dns_pods_version:
             self._dns_pods_version = self.index.dns_pods_version
@@ -138,7 +158,7 @@ class DNSServer:
         if self.corefile.due(self.now()):
             changed = self.corefile.tick(self.index.corefile) or changed
         if changed:
-            self.engine = self._engine()
+            self._engine = None   # the next query runs the new configuration, with empty caches
 
     def respond(self, query: dns.message.Message) -> dns.message.Message:
         with self._lock:
@@ -148,6 +168,8 @@ class DNSServer:
 
     def answer(self, data: bytes, *, tcp: bool) -> bytes | None:
         """Reply bytes for request bytes, None for no reply."""
+        from svclab.dns import wire
+
         return wire.answer(data, self.respond, tcp=tcp)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
