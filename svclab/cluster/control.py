@@ -1,20 +1,21 @@
-"""Start, stop and inspect background embedded clusters by their state directory."""
+"""Start, stop and inspect background embedded clusters by their state directory.
+
+`svclab up` runs `up` in a process of its own: this module imports little at the top (the HTTPS check's
+modules load in `up` while the daemon starts, or with the first `answers`), so the daemon is spawned
+within milliseconds of the command, and the daemon says on a pipe when it serves rather than being
+polled for it."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import ssl
+import select
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 
 def default_state_dir() -> Path:
@@ -63,6 +64,13 @@ def read_info(state_dir: Path) -> ClusterInfo | None:
 
 
 def answers(info: ClusterInfo, timeout: float = 2.0) -> bool:
+    """Does the cluster's API answer /readyz over HTTPS, with its CA and token?"""
+    import base64
+    import ssl
+    import urllib.request
+
+    import yaml
+
     try:
         token = (info.state_dir / "token").read_text().strip()
         config = yaml.safe_load(info.kubeconfig.read_text())
@@ -88,8 +96,6 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
 
     The daemon locks the state directory, so when several `up` race, one daemon serves and the
     others' daemons exit at once (EXIT_BUSY); every caller then reports the one that serves."""
-    from svclab.cluster.daemon import EXIT_BUSY, EXIT_UNREADABLE
-
     state_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(state_dir, 0o700)
     running = read_info(state_dir)
@@ -99,18 +105,31 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     log_path.touch(mode=0o600, exist_ok=True)
     log_start = log_path.stat().st_size
     log = open(log_path, "ab")
-    argv = [sys.executable, "-P", "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name]
+    ready_read, ready_write = os.pipe()  # the daemon says on it when it serves (svclab.cluster.daemon.READY)
+    argv = [sys.executable, "-P", "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed),
+            "--pod-start-seconds", str(pod_start_seconds), "--name", name, "--ready-fd", str(ready_write)]
     if exit_with_pid is not None:
         argv += ["--exit-with-pid", str(exit_with_pid)]
-    process = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    log.close()
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            pass_fds=(ready_write,),
+        )
+    finally:
+        os.close(ready_write)
+        log.close()
     deadline = time.monotonic() + wait_seconds
+    try:
+        _load_https_check()  # while the daemon starts, on another core
+        from svclab.cluster.daemon import EXIT_BUSY, EXIT_UNREADABLE, READY
+
+        _wait_for_ready(ready_read, READY, deadline)
+    finally:
+        os.close(ready_read)
     lost_race = False
     while time.monotonic() < deadline:
         info = read_info(state_dir)
@@ -131,6 +150,31 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     if lost_race:
         raise RuntimeError(f"the state directory {state_dir} is in use by another process that does not answer; see {log_path}")
     raise RuntimeError(f"the embedded cluster did not start; see {log_path}\n{said[-2000:]}")
+
+
+def _load_https_check() -> None:
+    """Import what `answers` uses (yaml, ssl, urllib: tens of milliseconds)."""
+    import ssl  # noqa: F401
+    import urllib.request  # noqa: F401
+
+    import yaml  # noqa: F401
+
+
+def _wait_for_ready(fd: int, word: bytes, deadline: float) -> bool:
+    """Wait until the daemon says it serves (True), or closes the pipe without saying so: it exited,
+    e.g. because another daemon serves the state directory (False), or the deadline passes (False)."""
+    said = b""
+    while (remaining := deadline - time.monotonic()) > 0:
+        readable, _, _ = select.select([fd], [], [], remaining)
+        if not readable:
+            return False
+        chunk = os.read(fd, 64)
+        if not chunk:
+            return False
+        said += chunk
+        if word in said:
+            return True
+    return False
 
 
 def _log_since(path: Path, offset: int) -> str:

@@ -24,14 +24,18 @@ if TYPE_CHECKING:
 
 EXIT_UNREADABLE = 3  # the state directory's state cannot be read; nothing was changed
 EXIT_BUSY = 75  # another process serves the state directory (EX_TEMPFAIL)
+READY = b"ready\n"  # written on --ready-fd once the API and DNS serve (svclab.cluster.control.up waits for it)
 
 
-async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_with_pid: int | None = None) -> None:
+async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_with_pid: int | None = None,
+                ready_fd: int | None = None) -> None:
     from svclab.cluster.embedded import EmbeddedCluster
 
     cluster = EmbeddedCluster(config)
     cluster.state_lock = lock
     await cluster.start_async()
+    if ready_fd is not None:  # `svclab up` waits on the other end (svclab.cluster.control.up)
+        _say_ready(ready_fd)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -44,6 +48,15 @@ async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_wit
     await cluster.stop_async()
 
 
+def _say_ready(fd: int) -> None:
+    try:
+        os.write(fd, READY)
+    except OSError:  # the caller is gone: the cluster serves anyway
+        pass
+    finally:
+        os.close(fd)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="svclab-cluster")
     parser.add_argument("--state-dir", type=Path, required=True)
@@ -52,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pod-stop-seconds", type=float, default=0.5)
     parser.add_argument("--name", default="svclab")
     parser.add_argument("--exit-with-pid", type=int, default=None, help="stop when this process ends (see svclab.cluster.owner)")
+    parser.add_argument("--ready-fd", type=int, default=None, help="write a line on this descriptor once serving, then close it")
     args = parser.parse_args(argv)
     try:
         lock = StateLock.acquire(args.state_dir)
@@ -78,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         write_private(token_file, config.token + "\n")
     try:
-        asyncio.run(serve(config, lock, args.exit_with_pid))
+        asyncio.run(serve(config, lock, args.exit_with_pid, args.ready_fd))
     except UnreadableState as exc:
         print(f"svclab: {exc}", file=sys.stderr, flush=True)
         sys.exit(EXIT_UNREADABLE)
