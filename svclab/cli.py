@@ -9,16 +9,21 @@ import sys
 from pathlib import Path
 
 from svclab.cluster import control
-from svclab.cluster.locate import locate
 from svclab.dataplane.cli import add_iptables_save, report_host_ports
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
     """--state-dir, else svclab's one rule for which cluster (svclab.cluster.locate; README, "Which cluster")."""
-    return Path(args.state_dir).absolute() if args.state_dir else locate().state_dir
+    if args.state_dir:
+        return Path(args.state_dir).absolute()
+    from svclab.cluster.locate import locate
+
+    return locate().state_dir
 
 
 def _chosen_by(args: argparse.Namespace) -> str:
+    from svclab.cluster.locate import locate
+
     return "--state-dir" if args.state_dir else locate().source
 
 

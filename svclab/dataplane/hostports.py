@@ -37,6 +37,7 @@ from typing import Any, Awaitable, Callable, Iterable
 import yaml
 
 from svclab.dataplane import proxier, ruleset, trace
+from svclab.dataplane.hoststatus import STATUS_FILE, status_lines  # noqa: F401 - the status file, also read from here
 from svclab.network.podenv import ConnectionRefused, ConnectTimeout, HttpResponse, NotHttp
 from svclab.version import NODE_NETWORK
 
@@ -44,7 +45,6 @@ Obj = dict[str, Any]
 log = logging.getLogger("svclab.hostports")
 
 ENV = "SVCLAB_HOST_PORTS"
-STATUS_FILE = "hostports.json"
 KIND_CONFIG = Path(__file__).resolve().parents[2] / "kind" / "cluster.yaml"
 # kind/cluster.yaml's mapping, for an install without the kind/ folder beside the package.
 BUILTIN_MAPPINGS = ({"containerPort": 30080, "hostPort": 30080, "listenAddress": "127.0.0.1", "protocol": "TCP", "node": 0},)
@@ -297,12 +297,3 @@ def _free_hint(port: int) -> int:
             except OSError:
                 continue
     return port + 1000
-
-
-def status_lines(state_dir: Path) -> list[str]:
-    """What the last start of the cluster in ``state_dir`` mapped, one line per mapping."""
-    try:
-        entries = json.loads((state_dir / STATUS_FILE).read_text())
-    except (OSError, ValueError):
-        return []
-    return [("host port: " if entry.get("ok") else "warning: ") + str(entry.get("message", "")) for entry in entries if isinstance(entry, dict)]
