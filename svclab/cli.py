@@ -29,7 +29,7 @@ def _chosen_by(args: argparse.Namespace) -> str:
 
 def cmd_up(args: argparse.Namespace) -> int:
     state_dir = _state_dir(args)
-    info = control.up(state_dir, seed=args.seed, pod_start_seconds=args.pod_start_seconds, name=args.name)
+    info = control.up(state_dir, seed=args.seed, pod_start_seconds=args.pod_start_seconds, name=args.name, fork=True)
     print(f"svclab cluster {info.name!r} is up: API {info.api}, DNS {info.dns} (pid {info.pid})")
     print(f"export KUBECONFIG={info.kubeconfig}")
     report_host_ports(state_dir)

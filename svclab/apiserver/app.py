@@ -22,13 +22,15 @@ from svclab.apiserver.patch import STRATEGIC_PATCH, PatchError, apply_patch, go_
 from svclab.apiserver.scale import replicas_of_scale, scale_of
 from svclab.apiserver.tables import table_for
 from svclab.apiserver.tokens import TokenIssuer, token_request
-from svclab.apiserver.typecheck import check_types, drop_nulls, go_print, strict_decoding_error, unknown_fields, unstructured_conversion_error
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
 from svclab.state.clock import Clock
 from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
 from svclab.state.store import Store, TooOldResourceVersion
 from svclab.validation import errors, field, messages
+
+# svclab.apiserver.typecheck (and the protobuf schema it checks against) is imported by the methods that
+# decode a body, so it loads with the first write, not when the cluster starts (tests/test_imports.py).
 
 log = logging.getLogger("svclab.apiserver")
 
@@ -168,6 +170,8 @@ class ApiServer:
     def _check_fields(self, request: web.Request, obj: dict[str, Any], res: Resource, mode: str) -> None:
         """fieldValidation: Strict refuses unknown fields (kubectl's default), Warn answers with a Warning
         header per field (the server's default, also for ""), Ignore drops the question."""
+        from svclab.apiserver.typecheck import strict_decoding_error, unknown_fields
+
         if mode == "Strict":
             unknown = unknown_fields(obj, res.api_version, res.kind)
             if unknown:
@@ -374,6 +378,8 @@ class ApiServer:
 
     async def _object_body(self, request: web.Request, raw: bytes, res: Resource, field_validation: str) -> dict[str, Any]:
         """A create's or update's body, decoded as the resource's type (types checked, nulls made zero)."""
+        from svclab.apiserver.typecheck import check_types, drop_nulls
+
         obj = await self._decode(raw, request.headers.get("Content-Type", "application/json"))
         check_type(obj, res.api_version, res.kind)
         check_types(obj, res.api_version, res.kind)
@@ -413,6 +419,8 @@ class ApiServer:
         return _json(updated)
 
     async def _patch(self, request: web.Request, target: routing.Target) -> web.Response:
+        from svclab.apiserver.typecheck import check_types, drop_nulls
+
         res = target.resource
         namespace, name = target.namespace or "", target.name or ""
         raw = await self._raw_body(request)
@@ -445,6 +453,8 @@ class ApiServer:
 
     async def _create_token(self, request: web.Request, target: routing.Target) -> web.Response:
         """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token (201)."""
+        from svclab.apiserver.typecheck import check_types, drop_nulls
+
         assert self.token_issuer is not None
         raw = await self._raw_body(request)
         queryparams.write_options(request.query, "CreateOptions")
@@ -462,6 +472,8 @@ class ApiServer:
 
     async def _delete_options(self, request: web.Request) -> queryparams.DeleteOptions:
         """DeleteOptions: from the body when there is one (then the query's are not read), else the query."""
+        from svclab.apiserver.typecheck import check_types, drop_nulls
+
         raw = await self._raw_body(request)
         body = None
         if raw.strip():
@@ -504,6 +516,8 @@ def _rfc3339(seconds: float) -> str:
 def _check_conversion(raw: bytes, patched: dict[str, Any], res: Resource) -> None:
     """A strategic merge patch's result is converted to the typed object (handlers/patch.go
     applyPatchToObject): a shape that does not fit is a 422 naming the patch."""
+    from svclab.apiserver.typecheck import go_print, unstructured_conversion_error
+
     problem = unstructured_conversion_error(patched, res.api_version, res.kind)
     if problem:
         try:

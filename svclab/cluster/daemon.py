@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -74,9 +75,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_BUSY)
     logging.basicConfig(filename=str(args.state_dir / "cluster.log"), level=logging.WARNING)
 
-    from svclab.cluster.embedded import ClusterConfig
+    gc.disable()  # the cluster's imports make ~50,000 objects that live as long as the process: no collection
+    from svclab.cluster.embedded import ClusterConfig  # could free any of them (~100 collections, ~15 ms)
     from svclab.cluster.kubeconfig import write_private
     from svclab.state.sqlite_log import UnreadableState
+
+    gc.freeze()  # and later full collections skip them (shorter pauses while serving)
+    gc.enable()
 
     token_file = args.state_dir / "token"
     config = ClusterConfig(
