@@ -15,10 +15,10 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from svclab.apiserver import discovery, openapi, openapiv2, paging, queryparams, routing
+from svclab.apiserver import discovery, openapi, paging, queryparams, routing
 from svclab.apiserver.codec import check_type, decode_body, dumps, is_yaml
 from svclab.apiserver.convert import core_event_to_events_v1
-from svclab.apiserver.patch import STRATEGIC_PATCH, PatchError, apply_patch, go_loads, media_type
+from svclab.apiserver.patcherror import PatchError
 from svclab.apiserver.scale import replicas_of_scale, scale_of
 from svclab.apiserver.tables import table_for
 from svclab.apiserver.tokens import TokenIssuer, token_request
@@ -29,8 +29,10 @@ from svclab.state.selectors import SelectorError, parse_field_selector, parse_la
 from svclab.state.store import Store, TooOldResourceVersion
 from svclab.validation import errors, field, messages
 
-# svclab.apiserver.typecheck (and the protobuf schema it checks against) is imported by the methods that
-# decode a body, so it loads with the first write, not when the cluster starts (tests/test_imports.py).
+# Imported by the methods that use them, so that they load with the first request that needs them, not
+# when the cluster starts (tests/test_imports.py): svclab.apiserver.typecheck (and the protobuf schema it
+# checks against) with the first body, svclab.apiserver.patch with the first PATCH, openapiv2 with the
+# first request for the Swagger document.
 
 log = logging.getLogger("svclab.apiserver")
 
@@ -162,6 +164,8 @@ class ApiServer:
 
     async def _openapi_v2(self, request: web.Request) -> web.Response:
         """The Swagger document (svclab.apiserver.openapiv2), as protobuf when asked (kubectl) else JSON."""
+        from svclab.apiserver import openapiv2
+
         if openapiv2.wants_protobuf(request.headers.get("Accept", "")):
             body = await asyncio.to_thread(openapiv2.protobuf)
             return web.Response(body=body, content_type=openapiv2.PROTOBUF_MEDIA_TYPE)
@@ -419,6 +423,7 @@ class ApiServer:
         return _json(updated)
 
     async def _patch(self, request: web.Request, target: routing.Target) -> web.Response:
+        from svclab.apiserver.patch import STRATEGIC_PATCH, apply_patch, media_type
         from svclab.apiserver.typecheck import check_types, drop_nulls
 
         res = target.resource
@@ -516,6 +521,7 @@ def _rfc3339(seconds: float) -> str:
 def _check_conversion(raw: bytes, patched: dict[str, Any], res: Resource) -> None:
     """A strategic merge patch's result is converted to the typed object (handlers/patch.go
     applyPatchToObject): a shape that does not fit is a 422 naming the patch."""
+    from svclab.apiserver.patch import go_loads
     from svclab.apiserver.typecheck import go_print, unstructured_conversion_error
 
     problem = unstructured_conversion_error(patched, res.api_version, res.kind)
