@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from svclab.cluster.daemonprotocol import EXIT_BUSY, EXIT_UNREADABLE, READY
+
 
 def default_state_dir() -> Path:
     """The state directory of the cluster svclab uses here: the one rule in :mod:`svclab.cluster.locate`."""
@@ -111,7 +113,7 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     log_path.touch(mode=0o600, exist_ok=True)
     log_start = log_path.stat().st_size
     log = open(log_path, "ab")
-    ready_read, ready_write = os.pipe()  # the daemon says on it when it serves (svclab.cluster.daemon.READY)
+    ready_read, ready_write = os.pipe()  # the daemon says on it when it serves (svclab.cluster.daemonprotocol.READY)
     args = ["--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name,
             "--ready-fd", str(ready_write)]
     if exit_with_pid is not None:
@@ -135,8 +137,6 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     deadline = time.monotonic() + wait_seconds
     try:
         _load_https_check()  # while the daemon starts, on another core
-        from svclab.cluster.daemon import EXIT_BUSY, EXIT_UNREADABLE, READY
-
         _wait_for_ready(ready_read, READY, deadline)
     finally:
         os.close(ready_read)

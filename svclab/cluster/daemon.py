@@ -18,14 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from svclab.cluster import owner
+from svclab.cluster.daemonprotocol import EXIT_BUSY, EXIT_UNREADABLE, READY
 from svclab.cluster.statelock import StateDirBusy, StateLock
 
 if TYPE_CHECKING:
     from svclab.cluster.embedded import ClusterConfig
 
-EXIT_UNREADABLE = 3  # the state directory's state cannot be read; nothing was changed
-EXIT_BUSY = 75  # another process serves the state directory (EX_TEMPFAIL)
-READY = b"ready\n"  # written on --ready-fd once the API and DNS serve (svclab.cluster.control.up waits for it)
 
 
 async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_with_pid: int | None = None,
