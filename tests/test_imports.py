@@ -12,7 +12,7 @@ import sys
 import pytest
 
 # Loaded on first use: an exec/attach/probe or a container's command (the shell and its applets), a
-# terminal (interactive), the first DNS query (engine, upstream, wire format, dnspython), the first write
+# terminal (interactive), the first DNS query (the Corefile parser, engine, upstream, wire format, dnspython), the first write
 # with a body (typecheck and its protobuf schema), the first PATCH, the first request for /openapi/v2, the
 # first exec/attach, port-forward or log request (their handlers).
 LAZY = (
@@ -21,7 +21,8 @@ LAZY = (
     "svclab.network.tools.resolv", "svclab.network.tools.textutils", "svclab.network.tools.fileutils",
     "svclab.network.tools.misc", "svclab.network.tools.shellutils",
     "svclab.dns.engine", "svclab.dns.records", "svclab.dns.upstream", "svclab.dns.wire", "svclab.dns.handler",
-    "svclab.dns.backend", "svclab.dns.cache", "svclab.dns.lookup",
+    "svclab.dns.backend", "svclab.dns.cache", "svclab.dns.lookup", "svclab.dns.corefile", "svclab.dns.caddyfile",
+    "svclab.dns.reload",
     "svclab.apiserver.typecheck", "svclab.apiserver.protoschema", "svclab.apiserver.patch", "svclab.apiserver.openapiv2",
     "svclab.apiserver.exec_ws", "svclab.apiserver.logs", "svclab.apiserver.portforward", "svclab.apiserver.spdy_dictionary",
 )
@@ -63,4 +64,4 @@ def test_first_use_loads_them() -> None:
         "session = cluster.call(lambda: cluster.network.exec(pod, 'coredns', ['true'], tty=False, stdin=False))\n"
         "assert isinstance(session, Session), session\n"
     ))
-    assert {"svclab.dns.engine", "svclab.dns.wire", "svclab.network.shell"} <= loaded
+    assert {"svclab.dns.engine", "svclab.dns.wire", "svclab.dns.corefile", "svclab.network.shell"} <= loaded

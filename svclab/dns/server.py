@@ -20,14 +20,14 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
 from svclab.dns.config import DEFAULT_TTL, ENV_ZONE_FILE, KUBE_DNS_IP
-from svclab.dns.corefile import kind_corefile
 from svclab.dns.index import ClusterIndex
-from svclab.dns.reload import CorefileState
+from svclab.dns.kindcorefile import kind_corefile
 
 if TYPE_CHECKING:
     import dns.message
 
     from svclab.dns.engine import Engine
+    from svclab.dns.reload import CorefileState
     from svclab.dns.upstream import OfflineUpstream
 
 # miekg/dns server.go defaults
@@ -96,13 +96,27 @@ class DNSServer:
             self.index = ClusterIndex.from_view(source, now)
         self._corefile_version = self.index.corefile_version
         self._dns_pods_version = self.index.dns_pods_version
-        self.corefile = CorefileState(self.index.corefile, now, default=kind_corefile(zone.rstrip("."), ttl))
+        # The Corefile the server starts with, and when: it is parsed (and its reload schedule drawn from
+        # that start) when a query or a log first needs it (see `corefile`), not while the cluster starts.
+        self._start_corefile = (self.index.corefile, now(), kind_corefile(zone.rstrip("."), ttl))
+        self._corefile: CorefileState | None = None
         self._engine: Engine | None = None   # made for the first query (see `engine`)
         self.host = ""
         self._port = 0
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._conns: set[asyncio.Task[None]] = set()
+
+    @property
+    def corefile(self) -> CorefileState:
+        """The running Corefile, its reload schedule and CoreDNS's log, as they would be had the server loaded
+        its Corefile when it started (svclab.dns.reload; the parser loads with it)."""
+        if self._corefile is None:
+            from svclab.dns.reload import CorefileState
+
+            text, started, default = self._start_corefile
+            self._corefile = CorefileState(text, self.now, default=default, started=started)
+        return self._corefile
 
     @property
     def engine(self) -> Engine:
