@@ -14,7 +14,8 @@ import pytest
 # Loaded on first use: an exec/attach/probe or a container's command (the shell and its applets), a
 # terminal (interactive), the first DNS query (the Corefile parser, engine, upstream, wire format, dnspython), the first write
 # with a body (typecheck and its protobuf schema), the first PATCH, the first request for /openapi/v2, the
-# first exec/attach, port-forward or log request (their handlers).
+# first exec/attach, port-forward or log request (their handlers), the first connection to a host port
+# (kube-proxy's rules).
 LAZY = (
     "svclab.network.shell", "svclab.network.interactive", "svclab.network.tools.shsyntax", "svclab.network.tools.shmath",
     "svclab.network.tools.curl", "svclab.network.tools.dig", "svclab.network.tools.nslookup", "svclab.network.tools.wget",
@@ -25,6 +26,7 @@ LAZY = (
     "svclab.dns.reload",
     "svclab.apiserver.typecheck", "svclab.apiserver.protoschema", "svclab.apiserver.patch", "svclab.apiserver.openapiv2",
     "svclab.apiserver.exec_ws", "svclab.apiserver.logs", "svclab.apiserver.portforward", "svclab.apiserver.spdy_dictionary",
+    "svclab.dataplane.proxier", "svclab.dataplane.ruleset", "svclab.dataplane.trace",
 )
 IMPORT = "import svclab.cluster.embedded"
 START = (  # what the daemon does before it answers: import, start (bootstrap, network, DNS, API), nothing else
