@@ -168,12 +168,15 @@ class Registry:
         apply_defaults(res, obj, creating=False)
         if subresource != "status":  # the status strategy keeps the spec; the main one keeps the status
             prepare_for_update((res.group, res.kind), obj, old)
+        # Store.Update runs BeginUpdate (the Service allocation, which gives a LoadBalancer turned to
+        # externalTrafficPolicy Local its healthCheckNodePort) before validation, as Create does.
+        taken = self.services.allocate(res, obj, old) if res is SERVICES and _allocatable(obj) else []
         causes = validate_update(res, obj, old, subresource)
         if res is SERVICES and not causes:
             causes = init_ip_families(obj, old)
         if causes:
+            self.services.release_values(taken)
             raise errors.invalid(res, name, causes)
-        taken = self.services.allocate(res, obj, old) if res is SERVICES and _allocatable(obj) else []
         if dry_run:
             self.services.release_values(taken)
             return obj

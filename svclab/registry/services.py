@@ -1,4 +1,5 @@
-"""Service address allocation: ClusterIPs and NodePorts, honoured when requested, refused with the real error."""
+"""Service address allocation: ClusterIPs, NodePorts and health check node ports, honoured when requested, refused
+with the real error (pkg/registry/core/service/storage/alloc.go)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 from svclab.network.ipalloc import AlreadyAllocated, ClusterIPAllocator, NodePortAllocator, NotInRange, RangeFull
 from svclab.resources import Resource
 from svclab.validation import allocation
+from svclab.validation import messages as m
+from svclab.validation.service import needs_health_check
 
 Obj = dict[str, Any]
 
@@ -35,6 +38,7 @@ class ServiceAllocator:
         try:
             self._allocate_ips(res, name, spec, old, taken)
             self._allocate_ports(res, name, spec, old, taken)
+            self._allocate_health_check_port(spec, old, taken)
         except Exception:
             self.release_values(taken)
             raise
@@ -101,6 +105,28 @@ class ServiceAllocator:
                     raise allocation.node_port_range_full()
             taken.append(int(port["nodePort"]))
 
+    def _allocate_health_check_port(self, spec: Obj, old: Obj | None, taken: list[str | int]) -> None:
+        """allocHealthCheckNodePort, on create and when an update makes the Service need one (a LoadBalancer with
+        externalTrafficPolicy Local): the requested port, or the next free one. One that still needs it keeps
+        its port (the strategy copies it over; validation refuses a change)."""
+        if not needs_health_check(spec) or (old is not None and needs_health_check(old.get("spec") or {})):
+            return
+        wanted = spec.get("healthCheckNodePort")
+        if wanted:
+            try:
+                port = self.ports.allocate(int(wanted))
+            except NotInRange:
+                raise allocation.health_check_node_port_refused(int(wanted), m.PORT_NOT_IN_RANGE.format(valid=f"{self.ports.low}-{self.ports.high}"))
+            except AlreadyAllocated:
+                raise allocation.health_check_node_port_refused(int(wanted), m.PORT_ALREADY_ALLOCATED)
+        else:
+            try:
+                port = self.ports.allocate_next()
+            except RangeFull:
+                raise allocation.health_check_node_port_range_full()
+        spec["healthCheckNodePort"] = port
+        taken.append(int(port))
+
     def release_values(self, values: list[str | int]) -> None:
         for value in values:
             if isinstance(value, int):
@@ -115,6 +141,8 @@ class ServiceAllocator:
                 self.ips.release(ip)
         for port in spec.get("ports") or []:
             self.ports.release(port.get("nodePort"))
+        if needs_health_check(spec) and spec.get("healthCheckNodePort"):
+            self.ports.release(spec["healthCheckNodePort"])
 
     def release_dropped(self, old: Obj, new: Obj) -> None:
         """After an update, give back what the new spec no longer holds."""
@@ -125,6 +153,8 @@ class ServiceAllocator:
         for port in old_spec.get("ports") or []:
             if port.get("nodePort") and port["nodePort"] not in kept:
                 self.ports.release(port["nodePort"])
+        if needs_health_check(old_spec) and not needs_health_check(new_spec) and old_spec.get("healthCheckNodePort"):
+            self.ports.release(old_spec["healthCheckNodePort"])
 
     def reserve_existing(self, svc: Obj) -> None:
         """Re-reserve what a restored Service holds (after loading state from disk). Values that are
@@ -136,8 +166,10 @@ class ServiceAllocator:
                     self.ips.allocate(ip)
                 except AlreadyAllocated:
                     pass
-        for port in spec.get("ports") or []:
-            node_port = port.get("nodePort") if isinstance(port, dict) else None
+        held = [port.get("nodePort") if isinstance(port, dict) else None for port in spec.get("ports") or []]
+        if needs_health_check(spec):
+            held.append(spec.get("healthCheckNodePort"))
+        for node_port in held:
             if isinstance(node_port, int) and not isinstance(node_port, bool) and node_port:
                 try:
                     self.ports.allocate(node_port)

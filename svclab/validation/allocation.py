@@ -46,3 +46,13 @@ def node_port_not_in_range(name: str, index: int, node_port: int, low: int = 300
 
 def node_port_range_full() -> ApiError:
     return errors.internal_error(m.FAILED_TO_ALLOCATE_NODE_PORT.format(reason=m.PORT_RANGE_FULL))
+
+
+def health_check_node_port_refused(port: int, reason: str) -> ApiError:
+    """A requested healthCheckNodePort that cannot be had: ``Internal error occurred: failed to allocate requested
+    HealthCheck NodePort 30080: provided port is already allocated``."""
+    return errors.internal_error(m.FAILED_TO_ALLOCATE_REQUESTED_HCNP.format(port=port, reason=reason))
+
+
+def health_check_node_port_range_full() -> ApiError:
+    return errors.internal_error(m.FAILED_TO_ALLOCATE_HCNP.format(reason=m.PORT_RANGE_FULL))

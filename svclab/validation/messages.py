@@ -179,6 +179,9 @@ PORT_ALREADY_ALLOCATED = "provided port is already allocated"
 PORT_NOT_IN_RANGE = "provided port is not in the valid range. The range of valid ports is {valid}"
 PORT_RANGE_FULL = "range is full"
 FAILED_TO_ALLOCATE_NODE_PORT = "failed to allocate a nodePort: {reason}"
+# alloc.go allocHealthCheckNodePort (wrapped in errors.NewInternalError)
+FAILED_TO_ALLOCATE_REQUESTED_HCNP = "failed to allocate requested HealthCheck NodePort {port}: {reason}"
+FAILED_TO_ALLOCATE_HCNP = "failed to allocate a HealthCheck NodePort 0: {reason}"
 
 # apps validation (pkg/apis/apps/validation/validation.go)
 EMPTY_SELECTOR_DEPLOYMENT = "empty selector is invalid for deployment"

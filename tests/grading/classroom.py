@@ -51,6 +51,9 @@ MISTAKES: dict[str, Case] = {
                                                    ("q4-answer", 'extraPortMappings": "NodePort"', 'extraPortMappings": "ClusterIP"'), ("q4-answer", 'DNS name": "ExternalName"', 'DNS name": "Headless"')], {"q4-hidden"}),
     "ps6-read-selects-primary": Case("ps6-capstone", [("manifests-answer", "{app: shop, tier: db, role: replica}", "{app: shop, tier: db}")], {"q6-reads", "q6-hidden"}),
     "ps6-api-no-affinity": Case("ps6-capstone", [("manifests-answer", "  sessionAffinity: ClientIP\n", "")], {"q2-api", "q2-hidden"}),
+    # ps7 q3: an ExternalName whose target is the short name `ledger.ps7`: a CNAME target is never searched, so the auditor
+    # still gets no address.
+    "ps7-short-externalname": Case("ps7-debugging", [("q3-fix", "externalName: ledger.ps7.svc.cluster.local", "externalName: ledger.ps7")], {"q3-ledger", "q3-hidden"}),
     "ps6-servicename-read": Case("ps6-capstone", [("manifests-answer", "serviceName: db-headless", "serviceName: db-read")], {"q4-identity", "q4-hidden", "q5-writes", "q5-hidden"}),
 }
 

@@ -35,6 +35,34 @@ def _ps7_partial_fixes() -> Edit:
     return ("q2-answer", solution, cut.replace('lab.wait_ready("app=payments", 2)\n', ""))
 
 
+PS7_AUDITOR_SEARCHES = '''### BEGIN SOLUTION
+lab.kubectl("delete pod auditor", namespace="ps7-store")
+ledger_fix = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: auditor
+  labels: {app: auditor}
+spec:
+  dnsConfig:
+    searches: [ps7.svc.cluster.local]
+  containers:
+  - name: auditor
+    image: busybox:1.36.1
+    command: ["sleep", "infinity"]
+"""
+lab.apply(ledger_fix, namespace="ps7-store")
+lab.wait_ready("app=auditor", 1, namespace="ps7-store")
+### END SOLUTION
+lab.http_get("http://ledger/hostname", pod="auditor", namespace="ps7-store")'''
+
+PS7_PATCHED_POLICIES = '''### BEGIN SOLUTION
+policies = None  # changed in place instead of applied
+lab.kubectl(\'patch service edge -p {"spec":{"type":"LoadBalancer","externalTrafficPolicy":"Local"}}\')
+lab.kubectl(\'patch service node-cache -p {"spec":{"internalTrafficPolicy":"Local"}}\')
+### END SOLUTION
+lab.services()'''
+
 PS6_OWN_DESIGN = '''### BEGIN SOLUTION
 app_manifests = """
 apiVersion: v1
@@ -133,4 +161,19 @@ def cases() -> dict[str, Case]:
         "ps7-partial": Case("ps7-debugging", [("q1-answer", '"catalog": "targetPort"', '"catalog": "named port"'),
                                                        ("q1-answer", '"payments": "readiness"', '"payments": "dns"'), _ps7_partial_fixes()],
                             {"q1-hidden": 3, "q2-payments": 0, "q2-inventory": 0, "q2-hidden": 3}),
+        # ps7 q3-q5, other correct designs: the auditor pod searches ps7 itself (instead of an ExternalName in ps7-store), edge is
+        # changed in place with kubectl patch (edge made a LoadBalancer, which has node ports too), the crawler's ndots is 2
+        # (www.example.com has 2 dots).
+        "ps7-alternatives": Case("ps7-debugging", [whole("ps7-debugging", "q3-fix", PS7_AUDITOR_SEARCHES),
+                                                   whole("ps7-debugging", "q4-answer", PS7_PATCHED_POLICIES),
+                                                   ("q5-answer", '{name: ndots, value: "1"}', '{name: ndots, value: "2"}')]),
+        # ps7 q3-q5, plausible mistakes, each costing its own points: "namespaces isolate traffic" (half the q3 prediction), the layer
+        # taken for the connection, edge left with the Cluster policy (its checks, and the parts of the prediction the rules then
+        # contradict: 3 nodes forward, masqueraded), a lookup believed to cost one try, a crawler with the default ndots:5.
+        "ps7-mistakes": Case("ps7-debugging", [("q3-predict", "predicted_ip_answers = True", "predicted_ip_answers = False"),
+                                               ("q3-answer", 'ledger_layer = "name"', 'ledger_layer = "connection"'),
+                                               ("q4-answer", "  externalTrafficPolicy: Local\n", ""),
+                                               ("q5-predict", "predicted_queries = 8", "predicted_queries = 2"),
+                                               ("q5-answer", '  dnsConfig:\n    options:\n    - {name: ndots, value: "1"}\n', "")],
+                             {"q3-prediction": 1, "q3-layer": 0, "q4-edge": 0, "q4-hidden": 0, "q4-prediction": 1, "q5-prediction": 1, "q5-crawler": 0}),
     }

@@ -3,7 +3,7 @@ correct designs score full marks, predictions are graded as predictions, scenari
 
 One class (exercise_cases.py), graded once per session. Issue 12, acceptance 5: an alternative correct answer for
 ps5 q4 and ps6 q1 scores full marks; a learner who believes "ClusterIP DNS returns pod IPs" loses points in ps1;
-ps7 perfect, blank and partial submissions.
+ps7 perfect, blank and partial submissions, its other correct designs and its plausible mistakes.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_a_learner_who_believes_clusterip_dns_returns_pod_ips_loses_points_in_ps
 
 def test_alternative_correct_designs_score_full_marks(exercise_class: Path) -> None:
     scores = cell_scores(exercise_class)
-    for student in ("ps5-alternatives", "ps6-loadbalancer", "ps6-own-design", "ps7-perfect"):
+    for student in ("ps5-alternatives", "ps6-loadbalancer", "ps6-own-design", "ps7-perfect", "ps7-alternatives"):
         assert all(s == m for s, m in scores[student].values()), (student, scores[student])
 
 
@@ -91,3 +91,10 @@ def test_partial_feedback_says_which_scenario_failed_and_why(exercise_class: Pat
     assert "grade.q2_settled()" not in text and "HIDDEN TESTS" not in text  # hidden tests stay out of feedback
     text = feedback(exercise_class, "ps5-one-scenario-wrong")
     assert "you chose ClusterIP: a client that must reach one replica needs a name per pod" in text
+
+
+def test_ps7_predictions_are_graded_with_feedback_that_says_why(exercise_class: Path) -> None:
+    text = feedback(exercise_class, "ps7-mistakes")
+    assert "A namespace scopes names, not packets" in text  # q3: "the cluster IP does not answer another namespace"
+    assert "you predicted 2; the client pod sends 8: www.example.com has 2 dots, fewer than ndots:5" in text
+    assert "grade.from_auditor()" not in text and "HIDDEN TESTS" not in text

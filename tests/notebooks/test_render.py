@@ -23,8 +23,8 @@ EXPECTED = [
     "06-debugging-services", "07-traffic-policies-and-dns-clients",
 ]
 WITH_PLOTS = {"01-clusterip", "04-mixed-pattern"}
-# Lesson NN's graded exercise (ps6 is the capstone, after all the lessons; lesson 07 has none).
-EXERCISES = {"01": "ps1", "02": "ps2", "03": "ps3", "04": "ps4", "05": "ps5", "06": "ps7"}
+# Lesson NN's graded exercise (ps6 is the capstone, after all the lessons; lessons 06 and 07 share ps7, in two parts).
+EXERCISES = {"01": "ps1", "02": "ps2", "03": "ps3", "04": "ps4", "05": "ps5", "06": "ps7", "07": "ps7"}
 # Lessons that read kube-proxy's rules with lab.node_rules (issue 12: the dataplane, walked through).
 WITH_NODE_RULES = {"01-clusterip", "05-service-types-and-dns", "06-debugging-services", "07-traffic-policies-and-dns-clients"}
 IMAGE = re.compile(r"""(?:image:\s*|image=)["']?([\w./:@-]+)""")

@@ -415,4 +415,6 @@ pd.concat([checklist(name) for name in ["web", "web-typo", "web-port", "web-name
 # | other namespace | the Service does not exist here; the name does not resolve | `name.namespace` |
 #
 # Exercise: `exercises/ps7-debugging/` hands you Services that do not work; find out why, with the
-# checklist, and fix them.
+# checklist, and fix them (questions 1 and 2), then a client in another namespace that gets nothing from a
+# Service that works: which layer fails, the name or the connection (question 3). Its part 2 goes with
+# lesson 07.

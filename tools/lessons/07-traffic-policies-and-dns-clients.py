@@ -448,5 +448,7 @@ pd.DataFrame(external_path(node, "web-local") for node in nodes)
 # | `dnsPolicy` | Pod | whose resolver configuration the Pod starts from |
 # | `hostname` + `subdomain` | Pod | a per-Pod DNS name under a headless Service |
 #
-# No exercise goes with this lesson. The course's last assignment, `exercises/ps6-capstone/`, asks you to
+# Exercise: `exercises/ps7-debugging/`, part 2: predict what the nodes' rules do with a Service's traffic
+# once you set its policies (question 4), and what a lookup costs, then make a Pod whose lookups of outside
+# names cost one try (question 5). The course's last assignment, `exercises/ps6-capstone/`, asks you to
 # design the Services for a small application from its requirements.
