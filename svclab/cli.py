@@ -9,22 +9,27 @@ import sys
 from pathlib import Path
 
 from svclab.cluster import control
-from svclab.cluster.locate import locate
 from svclab.dataplane.cli import add_iptables_save, report_host_ports
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
     """--state-dir, else svclab's one rule for which cluster (svclab.cluster.locate; README, "Which cluster")."""
-    return Path(args.state_dir).absolute() if args.state_dir else locate().state_dir
+    if args.state_dir:
+        return Path(args.state_dir).absolute()
+    from svclab.cluster.locate import locate
+
+    return locate().state_dir
 
 
 def _chosen_by(args: argparse.Namespace) -> str:
+    from svclab.cluster.locate import locate
+
     return "--state-dir" if args.state_dir else locate().source
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     state_dir = _state_dir(args)
-    info = control.up(state_dir, seed=args.seed, pod_start_seconds=args.pod_start_seconds, name=args.name)
+    info = control.up(state_dir, seed=args.seed, pod_start_seconds=args.pod_start_seconds, name=args.name, fork=True)
     print(f"svclab cluster {info.name!r} is up: API {info.api}, DNS {info.dns} (pid {info.pid})")
     print(f"export KUBECONFIG={info.kubeconfig}")
     report_host_ports(state_dir)
@@ -166,7 +171,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return loop.run(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line. Given the ARGV it will parse, the `grade` command's options (the grading
+    loop's module, imported for them) are left out when no word of ARGV could select that command, so
+    `svclab up` starts its cluster without loading the grader."""
     parser = argparse.ArgumentParser(prog="svclab", description="svclab: a Kubernetes Service discovery course and its embedded cluster")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -192,9 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
     with_state(sub.add_parser("env", help="print `export KUBECONFIG=...` for the running cluster")).set_defaults(func=cmd_env)
     grade = sub.add_parser("grade", help="autograde a folder of submissions (<student>/<assignment>/*.ipynb): feedback and grades.csv")
-    from svclab.grading.loop import add_arguments as add_grade_arguments
+    if argv is None or "grade" in argv:
+        from svclab.grading.loop import add_arguments as add_grade_arguments
 
-    add_grade_arguments(grade)  # svclab.grading.loop owns its options
+        add_grade_arguments(grade)  # svclab.grading.loop owns its options
     grade.set_defaults(func=cmd_grade)
     add_kind_and_doctor(sub)
     add_iptables_save(sub)
@@ -202,7 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args))
     except Exception as exc:  # a one-line message for svclab's own errors; a traceback for bugs

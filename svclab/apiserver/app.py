@@ -15,20 +15,24 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from svclab.apiserver import discovery, openapi, openapiv2, paging, queryparams, routing
+from svclab.apiserver import discovery, openapi, paging, queryparams, routing
 from svclab.apiserver.codec import check_type, decode_body, dumps, is_yaml
 from svclab.apiserver.convert import core_event_to_events_v1
-from svclab.apiserver.patch import STRATEGIC_PATCH, PatchError, apply_patch, go_loads, media_type
+from svclab.apiserver.patcherror import PatchError
 from svclab.apiserver.scale import replicas_of_scale, scale_of
 from svclab.apiserver.tables import table_for
 from svclab.apiserver.tokens import TokenIssuer, token_request
-from svclab.apiserver.typecheck import check_types, drop_nulls, go_print, strict_decoding_error, unknown_fields, unstructured_conversion_error
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
 from svclab.state.clock import Clock
 from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
 from svclab.state.store import Store, TooOldResourceVersion
 from svclab.validation import errors, field, messages
+
+# Imported by the methods that use them, so that they load with the first request that needs them, not
+# when the cluster starts (tests/test_imports.py): svclab.apiserver.typecheck (and the protobuf schema it
+# checks against) with the first body, svclab.apiserver.patch with the first PATCH, openapiv2 with the
+# first request for the Swagger document.
 
 log = logging.getLogger("svclab.apiserver")
 
@@ -160,6 +164,8 @@ class ApiServer:
 
     async def _openapi_v2(self, request: web.Request) -> web.Response:
         """The Swagger document (svclab.apiserver.openapiv2), as protobuf when asked (kubectl) else JSON."""
+        from svclab.apiserver import openapiv2
+
         if openapiv2.wants_protobuf(request.headers.get("Accept", "")):
             body = await asyncio.to_thread(openapiv2.protobuf)
             return web.Response(body=body, content_type=openapiv2.PROTOBUF_MEDIA_TYPE)
@@ -168,6 +174,8 @@ class ApiServer:
     def _check_fields(self, request: web.Request, obj: dict[str, Any], res: Resource, mode: str) -> None:
         """fieldValidation: Strict refuses unknown fields (kubectl's default), Warn answers with a Warning
         header per field (the server's default, also for ""), Ignore drops the question."""
+        from svclab.apiserver.typecheck import strict_decoding_error, unknown_fields
+
         if mode == "Strict":
             unknown = unknown_fields(obj, res.api_version, res.kind)
             if unknown:
@@ -374,6 +382,8 @@ class ApiServer:
 
     async def _object_body(self, request: web.Request, raw: bytes, res: Resource, field_validation: str) -> dict[str, Any]:
         """A create's or update's body, decoded as the resource's type (types checked, nulls made zero)."""
+        from svclab.apiserver.typecheck import check_types, drop_nulls
+
         obj = await self._decode(raw, request.headers.get("Content-Type", "application/json"))
         check_type(obj, res.api_version, res.kind)
         check_types(obj, res.api_version, res.kind)
@@ -413,6 +423,9 @@ class ApiServer:
         return _json(updated)
 
     async def _patch(self, request: web.Request, target: routing.Target) -> web.Response:
+        from svclab.apiserver.patch import STRATEGIC_PATCH, apply_patch, media_type
+        from svclab.apiserver.typecheck import check_types, drop_nulls
+
         res = target.resource
         namespace, name = target.namespace or "", target.name or ""
         raw = await self._raw_body(request)
@@ -445,6 +458,8 @@ class ApiServer:
 
     async def _create_token(self, request: web.Request, target: routing.Target) -> web.Response:
         """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token (201)."""
+        from svclab.apiserver.typecheck import check_types, drop_nulls
+
         assert self.token_issuer is not None
         raw = await self._raw_body(request)
         queryparams.write_options(request.query, "CreateOptions")
@@ -462,6 +477,8 @@ class ApiServer:
 
     async def _delete_options(self, request: web.Request) -> queryparams.DeleteOptions:
         """DeleteOptions: from the body when there is one (then the query's are not read), else the query."""
+        from svclab.apiserver.typecheck import check_types, drop_nulls
+
         raw = await self._raw_body(request)
         body = None
         if raw.strip():
@@ -504,6 +521,9 @@ def _rfc3339(seconds: float) -> str:
 def _check_conversion(raw: bytes, patched: dict[str, Any], res: Resource) -> None:
     """A strategic merge patch's result is converted to the typed object (handlers/patch.go
     applyPatchToObject): a shape that does not fit is a 422 naming the patch."""
+    from svclab.apiserver.patch import go_loads
+    from svclab.apiserver.typecheck import go_print, unstructured_conversion_error
+
     problem = unstructured_conversion_error(patched, res.api_version, res.kind)
     if problem:
         try:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from svclab.apiserver.patch import PatchError
+from svclab.apiserver.patcherror import PatchError
 from svclab.apiserver.patchmeta import FieldMeta, Schema, schema_for
 from svclab.apiserver.yamlbody import YamlRefused, yaml_to_json
 from svclab.resources import Resource, by_kind

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from svclab.apiserver.gojson import go_syntax_error, json_kind
+from svclab.apiserver.patcherror import PatchError
 from svclab.apiserver.patchmeta import Schema, schema_for
 from svclab.resources import Resource
 
@@ -22,22 +23,7 @@ APPLY_PATCH = "application/apply-patch+yaml"
 # Order as installed by the apiserver (k8s.io/apiserver/pkg/endpoints/installer.go).
 PATCH_TYPES: tuple[str, ...] = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
 
-_REASONS = {400: "BadRequest", 404: "NotFound", 409: "Conflict", 413: "RequestEntityTooLarge",
-            415: "UnsupportedMediaType", 422: "Invalid", 500: ""}
 GENERIC_422 = "the server rejected our request due to an error in our request"
-
-
-class PatchError(Exception):
-    """A patch the apiserver refuses: HTTP code, Status message/reason, and the underlying cause."""
-
-    def __init__(self, code: int, message: str, *, reason: str | None = None, cause: str = "",
-                 causes: list[dict[str, str]] | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.reason = _REASONS.get(code, "") if reason is None else reason
-        self.cause = cause or message  # library text (hidden by the real server for 422s)
-        self.causes = causes or []  # Status.details.causes
 
 
 class _GoError(Exception):

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from svclab.apiserver.codec import check_type
-from svclab.apiserver.typecheck import check_types, drop_nulls
 from svclab.resources import Resource
 from svclab.state.selectors import selector_from_match
 from svclab.validation import errors, field, messages
@@ -44,6 +43,8 @@ def scale_of(obj: dict[str, Any]) -> dict[str, Any]:
 def replicas_of_scale(body: dict[str, Any], res: Resource, name: str, current: dict[str, Any]) -> int:
     """The replicas a Scale body asks for; the decoder's 400 or ValidateScale's 422 when it cannot be had,
     a 409 when its resourceVersion or uid precondition no longer holds."""
+    from svclab.apiserver.typecheck import check_types, drop_nulls
+
     check_type(body, SCALE_API_VERSION, "Scale")
     check_types(body, SCALE_API_VERSION, "Scale")
     drop_nulls(body, SCALE_API_VERSION, "Scale")

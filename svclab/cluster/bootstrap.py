@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from svclab.dns.corefile import KIND_COREFILE
+from svclab.dns.kindcorefile import KIND_COREFILE
 from svclab.version import KUBERNETES_VERSION
 
 Obj = dict[str, Any]

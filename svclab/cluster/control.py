@@ -1,20 +1,24 @@
-"""Start, stop and inspect background embedded clusters by their state directory."""
+"""Start, stop and inspect background embedded clusters by their state directory.
+
+`svclab up` runs `up` in a process of its own: this module imports little at the top (the HTTPS check's
+modules load in `up` while the daemon starts, or with the first `answers`), so the daemon is spawned
+within milliseconds of the command, and the daemon says on a pipe when it serves rather than being
+polled for it."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import ssl
+import select
 import signal
 import subprocess
 import sys
+import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from svclab.cluster.daemonprotocol import EXIT_BUSY, EXIT_UNREADABLE, READY
 
 
 def default_state_dir() -> Path:
@@ -63,6 +67,13 @@ def read_info(state_dir: Path) -> ClusterInfo | None:
 
 
 def answers(info: ClusterInfo, timeout: float = 2.0) -> bool:
+    """Does the cluster's API answer /readyz over HTTPS, with its CA and token?"""
+    import base64
+    import ssl
+    import urllib.request
+
+    import yaml
+
     try:
         token = (info.state_dir / "token").read_text().strip()
         config = yaml.safe_load(info.kubeconfig.read_text())
@@ -82,14 +93,17 @@ class StartRefused(RuntimeError):
 
 
 def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str = "svclab", wait_seconds: float = 30.0,
-       exit_with_pid: int | None = None) -> ClusterInfo:
+       exit_with_pid: int | None = None, fork: bool = False) -> ClusterInfo:
     """Start a cluster in the background (or return the running one) once it serves. With `exit_with_pid`
     a cluster started now stops when that process ends (svclab.cluster.owner); a running one is kept as it is.
 
+    The daemon is a new interpreter (``python -P -m svclab.cluster.daemon``), or with `fork` a fork of
+    this process (`svclab up`: a single-threaded command; the child starts as that interpreter would,
+    without its start-up); either way it runs in a session of its own with the state directory's log
+    as its output, and takes the state directory's lock itself.
+
     The daemon locks the state directory, so when several `up` race, one daemon serves and the
     others' daemons exit at once (EXIT_BUSY); every caller then reports the one that serves."""
-    from svclab.cluster.daemon import EXIT_BUSY, EXIT_UNREADABLE
-
     state_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(state_dir, 0o700)
     running = read_info(state_dir)
@@ -99,18 +113,33 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     log_path.touch(mode=0o600, exist_ok=True)
     log_start = log_path.stat().st_size
     log = open(log_path, "ab")
-    argv = [sys.executable, "-P", "-m", "svclab.cluster.daemon", "--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name]
+    ready_read, ready_write = os.pipe()  # the daemon says on it when it serves (svclab.cluster.daemonprotocol.READY)
+    args = ["--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name,
+            "--ready-fd", str(ready_write)]
     if exit_with_pid is not None:
-        argv += ["--exit-with-pid", str(exit_with_pid)]
-    process = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    log.close()
+        args += ["--exit-with-pid", str(exit_with_pid)]
+    process: subprocess.Popen[bytes] | _Forked
+    try:
+        if fork and threading.active_count() == 1:
+            process = _Forked.start(args, log.fileno(), ready_read)
+        else:
+            process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "svclab.cluster.daemon", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                pass_fds=(ready_write,),
+            )
+    finally:
+        os.close(ready_write)
+        log.close()
     deadline = time.monotonic() + wait_seconds
+    try:
+        _load_https_check()  # while the daemon starts, on another core
+        _wait_for_ready(ready_read, READY, deadline)
+    finally:
+        os.close(ready_read)
     lost_race = False
     while time.monotonic() < deadline:
         info = read_info(state_dir)
@@ -131,6 +160,99 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     if lost_race:
         raise RuntimeError(f"the state directory {state_dir} is in use by another process that does not answer; see {log_path}")
     raise RuntimeError(f"the embedded cluster did not start; see {log_path}\n{said[-2000:]}")
+
+
+class _Forked:
+    """The daemon as a fork of this process, with what `up` uses of a Popen (pid, poll, kill, wait)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls, args: list[str], log_fd: int, ready_read: int) -> "_Forked":
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered here may be written twice
+            stream.flush()
+        pid = os.fork()
+        if pid:
+            return cls(pid)
+        code = 1
+        try:  # the child: as `python -P -m svclab.cluster.daemon ARGS` with stdin /dev/null, output to the log
+            os.setsid()
+            os.close(ready_read)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.close(null)
+            os.dup2(log_fd, 1)
+            os.dup2(log_fd, 2)
+            os.close(log_fd)
+            if not sys.flags.safe_path and sys.path:
+                del sys.path[0]  # the command's folder or the current one, which -P leaves out
+            from svclab.cluster import daemon
+
+            daemon.main(args)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:  # noqa: BLE001 - exiting anyway
+                    pass
+            os._exit(code)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped already (see alive): its status is gone
+                self.returncode = 0
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def wait(self) -> int:
+        while self.poll() is None:
+            time.sleep(0.01)
+        assert self.returncode is not None
+        return self.returncode
+
+
+def _load_https_check() -> None:
+    """Import what `answers` uses (yaml, ssl, urllib: tens of milliseconds)."""
+    import ssl  # noqa: F401
+    import urllib.request  # noqa: F401
+
+    import yaml  # noqa: F401
+
+
+def _wait_for_ready(fd: int, word: bytes, deadline: float) -> bool:
+    """Wait until the daemon says it serves (True), or closes the pipe without saying so: it exited,
+    e.g. because another daemon serves the state directory (False), or the deadline passes (False)."""
+    said = b""
+    while (remaining := deadline - time.monotonic()) > 0:
+        readable, _, _ = select.select([fd], [], [], remaining)
+        if not readable:
+            return False
+        chunk = os.read(fd, 64)
+        if not chunk:
+            return False
+        said += chunk
+        if word in said:
+            return True
+    return False
 
 
 def _log_since(path: Path, offset: int) -> str:

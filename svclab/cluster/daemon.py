@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -17,21 +18,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from svclab.cluster import owner
+from svclab.cluster.daemonprotocol import EXIT_BUSY, EXIT_UNREADABLE, READY
 from svclab.cluster.statelock import StateDirBusy, StateLock
 
 if TYPE_CHECKING:
     from svclab.cluster.embedded import ClusterConfig
 
-EXIT_UNREADABLE = 3  # the state directory's state cannot be read; nothing was changed
-EXIT_BUSY = 75  # another process serves the state directory (EX_TEMPFAIL)
 
 
-async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_with_pid: int | None = None) -> None:
+async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_with_pid: int | None = None,
+                ready_fd: int | None = None) -> None:
     from svclab.cluster.embedded import EmbeddedCluster
 
     cluster = EmbeddedCluster(config)
     cluster.state_lock = lock
     await cluster.start_async()
+    if ready_fd is not None:  # `svclab up` waits on the other end (svclab.cluster.control.up)
+        _say_ready(ready_fd)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -44,6 +47,15 @@ async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_wit
     await cluster.stop_async()
 
 
+def _say_ready(fd: int) -> None:
+    try:
+        os.write(fd, READY)
+    except OSError:  # the caller is gone: the cluster serves anyway
+        pass
+    finally:
+        os.close(fd)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="svclab-cluster")
     parser.add_argument("--state-dir", type=Path, required=True)
@@ -52,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pod-stop-seconds", type=float, default=0.5)
     parser.add_argument("--name", default="svclab")
     parser.add_argument("--exit-with-pid", type=int, default=None, help="stop when this process ends (see svclab.cluster.owner)")
+    parser.add_argument("--ready-fd", type=int, default=None, help="write a line on this descriptor once serving, then close it")
     args = parser.parse_args(argv)
     try:
         lock = StateLock.acquire(args.state_dir)
@@ -60,9 +73,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_BUSY)
     logging.basicConfig(filename=str(args.state_dir / "cluster.log"), level=logging.WARNING)
 
-    from svclab.cluster.embedded import ClusterConfig
+    gc.disable()  # the cluster's imports make ~50,000 objects that live as long as the process: no collection
+    from svclab.cluster.embedded import ClusterConfig  # could free any of them (~100 collections, ~15 ms)
     from svclab.cluster.kubeconfig import write_private
     from svclab.state.sqlite_log import UnreadableState
+
+    gc.freeze()  # and later full collections skip them (shorter pauses while serving)
+    gc.enable()
 
     token_file = args.state_dir / "token"
     config = ClusterConfig(
@@ -78,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         write_private(token_file, config.token + "\n")
     try:
-        asyncio.run(serve(config, lock, args.exit_with_pid))
+        asyncio.run(serve(config, lock, args.exit_with_pid, args.ready_fd))
     except UnreadableState as exc:
         print(f"svclab: {exc}", file=sys.stderr, flush=True)
         sys.exit(EXIT_UNREADABLE)

@@ -18,14 +18,11 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from svclab.apiserver.app import ApiServer
-from svclab.apiserver.exec_ws import ExecHandler
-from svclab.apiserver.logs import LogsHandler
-from svclab.apiserver.portforward import PortForwardHandler
 from svclab.cluster import bootstrap, persistence
 from svclab.cluster.statelock import StateLock
 from svclab.cluster.tls import load_or_make
@@ -83,6 +80,22 @@ class ClusterConfig:
         if self.settle_requests is not None:
             return self.settle_requests
         return self.manual_clock or (self.pod_start_seconds == 0 and self.pod_stop_seconds == 0)
+
+
+_PodHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
+
+
+def _made_on_first_request(make: Callable[[], _PodHandler]) -> _PodHandler:
+    """A pod subresource's handler (exec/attach, portforward, log) made when its first request comes, so its
+    module loads then and not while the cluster starts (tests/test_imports.py)."""
+    made: list[_PodHandler] = []
+
+    async def handler(request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+        if not made:
+            made.append(make())
+        return await made[0](request, namespace, name)
+
+    return handler
 
 
 class _NetworkPort:
@@ -227,16 +240,28 @@ class EmbeddedCluster:
         self.kubelets.runtime = network
         self.kubelets.on_pod_started.append(network.pod_started)
         self.kubelets.on_pod_stopped.append(network.pod_stopped)
-        self.api.exec_handler = ExecHandler(lambda namespace, name: self.registry.get(PODS, namespace, name), network)
+        def get_pod(namespace: str, name: str) -> dict[str, Any]:
+            return self.registry.get(PODS, namespace, name)
 
         def pod_exists(namespace: str, name: str, uid: str) -> bool:
             pod = self.store.peek(PODS, namespace, name)
             return pod is not None and pod["metadata"].get("uid") == uid
 
-        self.api.portforward_handler = PortForwardHandler(lambda namespace, name: self.registry.get(PODS, namespace, name),
-                                                          network.connect_in_pod, network.running)
-        self.api.log_handler = LogsHandler(lambda namespace, name: self.registry.get(PODS, namespace, name),
-                                           network.containers, pod_exists)
+        def exec_handler() -> _PodHandler:
+            from svclab.apiserver.exec_ws import ExecHandler
+            return ExecHandler(get_pod, network)
+
+        def portforward_handler() -> _PodHandler:
+            from svclab.apiserver.portforward import PortForwardHandler
+            return PortForwardHandler(get_pod, network.connect_in_pod, network.running)
+
+        def log_handler() -> _PodHandler:
+            from svclab.apiserver.logs import LogsHandler
+            return LogsHandler(get_pod, network.containers, pod_exists)
+
+        self.api.exec_handler = _made_on_first_request(exec_handler)
+        self.api.portforward_handler = _made_on_first_request(portforward_handler)
+        self.api.log_handler = _made_on_first_request(log_handler)
         await network.start()
         self.dns_port = network.dns.port
         self.kubelets.resume()

@@ -52,7 +52,7 @@ def add_iptables_save(sub: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 def report_host_ports(state_dir: Path) -> None:
     """``svclab up``'s lines about kind's extraPortMappings on the embedded cluster."""
-    from svclab.dataplane.hostports import status_lines
+    from svclab.dataplane.hoststatus import status_lines
 
     for line in status_lines(state_dir):
         print(line)

@@ -32,19 +32,21 @@ import socket
 import struct
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 import yaml
 
-from svclab.dataplane import proxier, ruleset, trace
+from svclab.dataplane.hoststatus import STATUS_FILE, status_lines  # noqa: F401 - the status file, also read from here
 from svclab.network.podenv import ConnectionRefused, ConnectTimeout, HttpResponse, NotHttp
 from svclab.version import NODE_NETWORK
+
+if TYPE_CHECKING:  # kube-proxy's rules (proxier, ruleset, trace) load with the first connection, not at cluster start
+    from svclab.dataplane import ruleset, trace
 
 Obj = dict[str, Any]
 log = logging.getLogger("svclab.hostports")
 
 ENV = "SVCLAB_HOST_PORTS"
-STATUS_FILE = "hostports.json"
 KIND_CONFIG = Path(__file__).resolve().parents[2] / "kind" / "cluster.yaml"
 # kind/cluster.yaml's mapping, for an install without the kind/ folder beside the package.
 BUILTIN_MAPPINGS = ({"containerPort": 30080, "hostPort": 30080, "listenAddress": "127.0.0.1", "protocol": "TCP", "node": 0},)
@@ -145,11 +147,22 @@ class HostPorts:
     mappings: list[PortMapping]
     objects: Objects
     pod_http: PodHTTP
-    tracer: trace.Tracer
+    now: Callable[[], float]
+    seed: int = 0
     drop_hold_seconds: float = 30.0
     servers: list[asyncio.AbstractServer] = field(default_factory=list)
     _slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_CONNECTIONS))
     _rules: dict[str, tuple[tuple[Any, ...], ruleset.Ruleset]] = field(default_factory=dict)
+    _tracer: trace.Tracer | None = None
+
+    @property
+    def tracer(self) -> trace.Tracer:
+        """The walk through the nodes' rules, made with the first connection (its draws are the seed's alone)."""
+        if self._tracer is None:
+            from svclab.dataplane import trace
+
+            self._tracer = trace.Tracer(random.Random(f"{self.seed}/hostports"), self.now)
+        return self._tracer
 
     @classmethod
     async def start(cls, setting: str | None, objects: Objects, pod_http: PodHTTP, now: Callable[[], float], seed: int = 0,
@@ -161,8 +174,7 @@ class HostPorts:
         except SettingError as exc:
             log.warning("svclab: %s; no host ports are mapped", exc)
             mappings = []
-        tracer = trace.Tracer(random.Random(f"{seed}/hostports"), now)
-        self = cls(mappings, objects, pod_http, tracer, drop_hold_seconds)
+        self = cls(mappings, objects, pod_http, now, seed, drop_hold_seconds)
         for mapping in mappings:
             await self._listen(mapping)
         if state_dir is not None:
@@ -207,6 +219,8 @@ class HostPorts:
     # ---- one connection ---------------------------------------------------------------------
     def verdict(self, mapping: PortMapping) -> tuple[trace.Verdict, str]:
         """Where the node's rules send a new connection from the Docker gateway; and the node IP."""
+        from svclab.dataplane import proxier, ruleset, trace
+
         services, slices, nodes = (list(found) for found in self.objects())
         node = next((n for n in nodes if (n.get("metadata") or {}).get("name") == mapping.node), None)
         if node is None:
@@ -297,12 +311,3 @@ def _free_hint(port: int) -> int:
             except OSError:
                 continue
     return port + 1000
-
-
-def status_lines(state_dir: Path) -> list[str]:
-    """What the last start of the cluster in ``state_dir`` mapped, one line per mapping."""
-    try:
-        entries = json.loads((state_dir / STATUS_FILE).read_text())
-    except (OSError, ValueError):
-        return []
-    return [("host port: " if entry.get("ok") else "warning: ") + str(entry.get("message", "")) for entry in entries if isinstance(entry, dict)]

@@ -6,13 +6,7 @@
 - upstream: the offline stand-in for `forward . /etc/resolv.conf`;
 - engine: one loaded Corefile answering queries; reload: when an edited Corefile takes effect;
 - server: UDP and TCP on loopback; records.resolve: one query against a view, for tests.
+
+Import the module you need (`from svclab.dns.server import DNSServer`): the package itself imports
+nothing, so a cluster loads the query engine and dnspython with its first query, not at start.
 """
-
-from svclab.dns.index import ClusterIndex
-from svclab.dns.records import resolve
-from svclab.dns.resolvconf import resolv_conf
-from svclab.dns.server import DNSServer
-from svclab.dns.upstream import OfflineUpstream
-from svclab.dns.view import ClusterView, StaticView
-
-__all__ = ["ClusterIndex", "ClusterView", "DNSServer", "OfflineUpstream", "StaticView", "resolv_conf", "resolve"]

@@ -17,6 +17,9 @@ POD_MODE_VERIFIED = "verified"
 POD_MODE_INSECURE = "insecure"
 DEFAULT_KUBERNETES_TTL = 5  # kubernetes.go defaultTTL
 RESOLV_CONF = "/etc/resolv.conf"
+DEFAULT_TTL = 30  # the kubernetes plugin's ttl in kind's Corefile (svclab.dns.corefile.kind_corefile)
+KUBE_DNS_IP = "10.96.0.10"  # the kube-dns Service's ClusterIP in kind
+ENV_ZONE_FILE = "SVCLAB_DNS_UPSTREAM_ZONE"  # the offline upstream's zone file (svclab.dns.upstream)
 
 
 @dataclass(frozen=True)

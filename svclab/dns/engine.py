@@ -35,14 +35,13 @@ import dns.rdatatype
 from svclab.dns import handler, loadbalance
 from svclab.dns.backend import KubeBackend, Request
 from svclab.dns.cache import Cache
-from svclab.dns.config import Config, ServerConfig
+from svclab.dns.config import KUBE_DNS_IP, Config, ServerConfig
 from svclab.dns.index import ClusterIndex
 from svclab.dns.lookup import RR
 from svclab.dns.message import set_rcode, size_and_do
 from svclab.dns.upstream import OfflineUpstream
 from svclab.dns.util import is_subdomain
 
-KUBE_DNS_IP = "10.96.0.10"
 MAX_UPSTREAM_DEPTH = 8
 
 

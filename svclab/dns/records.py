@@ -12,12 +12,12 @@ from typing import Sequence
 import dns.message
 
 from svclab.dns import corefile
-from svclab.dns.engine import KUBE_DNS_IP, Engine
+from svclab.dns.config import DEFAULT_TTL, KUBE_DNS_IP
+from svclab.dns.engine import Engine
 from svclab.dns.index import ClusterIndex
 from svclab.dns.upstream import OfflineUpstream
 from svclab.dns.view import ClusterView
 
-DEFAULT_TTL = 30
 # SOA serial: CoreDNS uses the Unix time of the last change it saw; tests pin one.
 DEFAULT_SERIAL = 1_700_000_000
 

@@ -27,7 +27,7 @@ from typing import Callable
 from svclab.dns import corefile
 from svclab.dns.caddyfile import CaddyfileError
 from svclab.dns.config import Config
-from svclab.dns.corefile import KIND_COREFILE
+from svclab.dns.kindcorefile import KIND_COREFILE
 
 COREDNS_VERSION = "1.13.1"
 MAX_LOG_LINES = 2000
@@ -42,7 +42,9 @@ class CorefileState:
         now: Callable[[], float],
         rng: random.Random | None = None,
         default: str = KIND_COREFILE,
+        started: float | None = None,
     ) -> None:
+        """`text` (None: `default`) loaded at `started` (default: now)."""
         self._now = now
         self._rng = rng or random.Random("svclab-dns-reload")
         self.log: deque[str] = deque(maxlen=MAX_LOG_LINES)
@@ -59,7 +61,7 @@ class CorefileState:
         for key in self.config.keys:
             self.log.append(key.removeprefix("dns://"))
         self._running_sha = self.config.sha512
-        self._schedule(now())
+        self._schedule(now() if started is None else started)
         if self.config.reload is not None:
             self.log.append(f"[INFO] plugin/reload: Running configuration SHA512 = {self._running_sha}")
         self.log.append(f"CoreDNS-{COREDNS_VERSION}")

@@ -12,21 +12,23 @@ Without a `coredns` ConfigMap the server runs kind's Corefile for `zone` (kubead
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import struct
 import threading
 import time
-from typing import Any, Callable, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
-import dns.message
-
-from svclab.dns import wire
-from svclab.dns.corefile import kind_corefile
-from svclab.dns.engine import KUBE_DNS_IP, Engine
+from svclab.dns.config import DEFAULT_TTL, ENV_ZONE_FILE, KUBE_DNS_IP
 from svclab.dns.index import ClusterIndex
-from svclab.dns.records import DEFAULT_TTL
-from svclab.dns.reload import CorefileState
-from svclab.dns.upstream import OfflineUpstream
+from svclab.dns.kindcorefile import kind_corefile
+
+if TYPE_CHECKING:
+    import dns.message
+
+    from svclab.dns.engine import Engine
+    from svclab.dns.reload import CorefileState
+    from svclab.dns.upstream import OfflineUpstream
 
 # miekg/dns server.go defaults
 TCP_READ_TIMEOUT = 2.0
@@ -83,7 +85,13 @@ class DNSServer:
         self.serial = serial
         self.nameserver_ip = nameserver_ip
         self.now = now
-        self.upstream = upstream if upstream is not None else OfflineUpstream.default()
+        # The offline upstream: a zone file named by SVCLAB_DNS_UPSTREAM_ZONE is read now (a bad one stops
+        # the start with its message); the built-in zone is loaded with the engine, on the first query.
+        if upstream is None and os.environ.get(ENV_ZONE_FILE):
+            from svclab.dns.upstream import OfflineUpstream
+
+            upstream = OfflineUpstream.default()
+        self.upstream = upstream
         self._local_ips = local_ips
         self._lock = threading.Lock()
         if hasattr(source, "subscribe") and hasattr(source, "items"):
@@ -94,8 +102,11 @@ class DNSServer:
             self.index = ClusterIndex.from_view(source, now)
         self._corefile_version = self.index.corefile_version
         self._dns_pods_version = self.index.dns_pods_version
-        self.corefile = CorefileState(self.index.corefile, now, default=kind_corefile(zone.rstrip("."), ttl))
-        self.engine = self._engine()
+        # The Corefile the server starts with, and when: it is parsed (and its reload schedule drawn from
+        # that start) when a query or a log first needs it (see `corefile`), not while the cluster starts.
+        self._start_corefile = (self.index.corefile, now(), kind_corefile(zone.rstrip("."), ttl))
+        self._corefile: CorefileState | None = None
+        self._engine: Engine | None = None   # made for the first query (see `engine`)
         self.host = ""
         self._port = 0
         self._udp: asyncio.DatagramTransport | None = None
@@ -103,17 +114,39 @@ class DNSServer:
         self._conns: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _engine(self) -> Engine:
-        return Engine(
-            self.corefile.config,
-            self.index,
-            self.upstream,
-            serial=self.serial,
-            rng=self.rng,
-            now=self.now,
-            local_ips=self._local_ips,
-            fallback_ns_ip=self.nameserver_ip,
-        )
+    @property
+    def corefile(self) -> CorefileState:
+        """The running Corefile, its reload schedule and CoreDNS's log, as they would be had the server loaded
+        its Corefile when it started (svclab.dns.reload; the parser loads with it)."""
+        if self._corefile is None:
+            from svclab.dns.reload import CorefileState
+
+            text, started, default = self._start_corefile
+            self._corefile = CorefileState(text, self.now, default=default, started=started)
+        return self._corefile
+
+    @property
+    def engine(self) -> Engine:
+        """The running Corefile's query engine, made when a query first needs it: the engine and
+        dnspython load then, not while the cluster starts (the Corefile itself is loaded at start, so
+        its reload schedule and log begin with the server)."""
+        if self._engine is None:
+            from svclab.dns.engine import Engine
+            from svclab.dns.upstream import OfflineUpstream
+
+            if self.upstream is None:
+                self.upstream = OfflineUpstream.default()
+            self._engine = Engine(
+                self.corefile.config,
+                self.index,
+                self.upstream,
+                serial=self.serial,
+                rng=self.rng,
+                now=self.now,
+                local_ips=self._local_ips,
+                fallback_ns_ip=self.nameserver_ip,
+            )
+        return self._engine
 
     @property
     def port(self) -> int:
@@ -136,7 +169,8 @@ class DNSServer:
         """Catch up with the cluster: reload checks that fell due, CoreDNS pods that (re)started."""
         if self._view is not None:
             self.index = ClusterIndex.from_view(self._view, self.now)
-            self.engine.index = self.index
+            if self._engine is not None:
+                self._engine.index = self.index
         changed = False
         if self.index.dns_pods_version != self._dns_pods_version:
             self._dns_pods_version = self.index.dns_pods_version
@@ -145,7 +179,7 @@ class DNSServer:
         if self.corefile.due(self.now()):
             changed = self.corefile.tick(self.index.corefile) or changed
         if changed:
-            self.engine = self._engine()
+            self._engine = None   # the next query runs the new configuration, with empty caches
 
     def respond(self, query: dns.message.Message) -> dns.message.Message:
         with self._lock:
@@ -155,6 +189,8 @@ class DNSServer:
 
     def answer(self, data: bytes, *, tcp: bool) -> bytes | None:
         """Reply bytes for request bytes, None for no reply."""
+        from svclab.dns import wire
+
         return wire.answer(data, self.respond, tcp=tcp)
 
     async def answer_datagram(self, data: bytes, timeout: float = 5.0) -> bytes | None:

@@ -33,9 +33,9 @@ import dns.rdatatype
 import dns.rrset
 import dns.ttl
 
+from svclab.dns.config import ENV_ZONE_FILE
 from svclab.dns.upstream_data import DEFAULT_ZONE
 
-ENV_ZONE_FILE = "SVCLAB_DNS_UPSTREAM_ZONE"
 ROOT_SOA = "a.root-servers.net. nstld.verisign-grs.com. 2026112100 1800 900 604800 86400"
 ROOT_SOA_TTL = 86400
 MAX_ZONE_BYTES = 1 << 20

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from typing import TYPE_CHECKING
 
-import dns.name
+if TYPE_CHECKING:
+    import dns.name
+
+# dnspython is imported where a name is built, not with this module: the Corefile parser uses these
+# helpers at cluster start, before the DNS server answers its first query (tests/test_imports.py).
 
 IP4ARPA = ".in-addr.arpa."
 IP6ARPA = ".ip6.arpa."
@@ -19,6 +24,8 @@ def fqdn(s: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def to_name(s: str) -> dns.name.Name:
     """Presentation text to an absolute dnspython name (names are immutable: parsed once)."""
+    import dns.name
+
     return dns.name.from_text(fqdn(s))
 
 
@@ -42,6 +49,8 @@ def label_texts(labels: tuple[bytes, ...]) -> list[str]:
         if _PLAIN.issuperset(text):
             out.append(text.lower())
         else:  # escapes as dnspython (and miekg/dns) print them
+            import dns.name
+
             out.append(dns.name.Name([label]).to_text(omit_final_dot=True).lower())
     return out
 

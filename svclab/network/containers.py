@@ -34,7 +34,6 @@ from typing import Any, Protocol
 from svclab.network import images
 from svclab.network.budget import SIGKILL, Budget, Limits
 from svclab.network.session import Session, SessionIO, SessionPool, SessionRefused
-from svclab.network.shell import is_interactive_shell, locate, start_program
 
 Obj = dict[str, Any]
 LOG_BYTES = 1024 * 1024          # per container instance
@@ -332,6 +331,8 @@ class Containers:
             self.processes[key] = server
             server.start()
             return server
+        from svclab.network.shell import is_interactive_shell, locate, start_program  # on first use (svclab.network.runtime)
+
         sandbox = network.sandbox_for(pod)
         meta = pod["metadata"]
         if spec.get("stdin") and spec.get("tty") and is_interactive_shell(app.argv):

@@ -19,7 +19,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from svclab.dns.index import ObjectSource
 from svclab.dns.server import DNSServer
@@ -28,19 +28,25 @@ from svclab.network import gohttp, icmp
 from svclab.network import images
 from svclab.network.budget import DEFAULT_LIMITS, Budget, Limits
 from svclab.network.containers import ConsoleProcess, Containers, MainProcess
-from svclab.network.interactive import Console, program_on_terminal, shell_on_terminal
 from svclab.network.podenv import ConnectionRefused, HttpResponse, NotHttp
 from svclab.network.probes import Prober
 from svclab.network.processes import EXEC_PID_GAP
 from svclab.network.proxy import KubeProxy, Route, app_on, listens_on, probe_endpoints
 from svclab.network.sandbox import Sandbox, make_sandbox
 from svclab.network.session import LoopBridge, Session, SessionIO, SessionPool, SessionRefused
-from svclab.network.shell import Program, is_interactive_shell, locate, start_program
 from svclab.network.streams import Collector, EmptyReader
 from svclab.network.tcp import Connection, Endpoint
 from svclab.network.tools import tools_for_image
 from svclab.network.tools.netexec import netexec
 from svclab.resources import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICES, Resource
+
+if TYPE_CHECKING:
+    from svclab.network.interactive import Console
+    from svclab.network.shell import Program
+
+# The shell and the interactive terminal (svclab.network.shell, .interactive) are imported when a
+# process first runs in a pod, not when the cluster starts: a cluster that is only listed and
+# queried never loads them (tests/test_imports.py).
 
 Obj = dict[str, Any]
 
@@ -196,6 +202,9 @@ class ClusterNetwork:
         sandbox = self.sandbox_for(pod)
         if sandbox is None:
             return f'container not found ("{container}")'
+        from svclab.network.interactive import program_on_terminal, shell_on_terminal
+        from svclab.network.shell import is_interactive_shell, locate, start_program
+
         tools = tools_for_image(_image(pod, container))
         meta = pod["metadata"]
         name = f"{meta['namespace']}/{meta['name']}"
@@ -282,6 +291,8 @@ class ClusterNetwork:
     def make_console(self, pod: Obj, container: str, on_exit: Callable[[int], None],
                      on_output: Callable[[bytes], None]) -> Console:
         """Start the interactive shell that is a container's main process (``stdin`` and ``tty``)."""
+        from svclab.network.interactive import Console
+
         spec = next(c for c in pod["spec"].get("containers") or [] if c["name"] == container)
         sandbox = self.sandbox_for(pod)
         assert sandbox is not None
@@ -305,6 +316,8 @@ class ClusterNetwork:
         if sandbox is None:
             done(False)
             return True
+        from svclab.network.shell import locate
+
         container: Obj = next((c for c in pod["spec"].get("containers") or [] if c.get("readinessProbe")), {})
         tools = tools_for_image(container.get("image", ""))
         program = locate(argv, sandbox, tools)
@@ -315,6 +328,8 @@ class ClusterNetwork:
 
     def prober_session(self, pod: Obj, program: Program, sandbox: Sandbox, tools: Any, timeout: float,
                        done: Callable[[bool], None]) -> bool:
+        from svclab.network.shell import start_program
+
         async def main(io: SessionIO) -> int:
             out, err = Collector(io.budget), Collector(io.budget)
             return await start_program(program, sandbox, tools, io.budget, EmptyReader(), out, err)

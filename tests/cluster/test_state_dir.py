@@ -25,10 +25,13 @@ def svclab(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def daemons_of(state: Path) -> list[psutil.Process]:
+    """The daemons serving (or trying to serve) STATE: spawned ones (`python -P -m svclab.cluster.daemon`)
+    and those `svclab up` forked, which keep its command line once the command itself has exited."""
     found = []
     for process in psutil.process_iter(["cmdline"]):
         cmdline = process.info["cmdline"] or []
-        if "svclab.cluster.daemon" in cmdline and str(state) in cmdline:
+        forked_by_up = "svclab.cli" in cmdline and "up" in cmdline and process.pid != os.getpid()
+        if ("svclab.cluster.daemon" in cmdline or forked_by_up) and str(state) in cmdline:
             found.append(process)
     return found
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import importlib
 
-from svclab.network.tools import curl, dig, fileutils, misc, nslookup, shellutils, textutils, usages, wget
+from svclab.network.tools import usages
 from svclab.network.tools.base import Invocation, Tool
 from svclab.network.tools.image import (BUSYBOX_BIN, busybox_files, multicall, not_emulated, program_files,
                                         with_help)
 
 
 def _later(module: str, name: str) -> Tool:
-    """The tool `name` of `svclab.network.tools.<module>`, imported when first run: the applets a lesson rarely
-    uses (awk, sed, ip, ...) cost nothing at cluster start (`svclab up`)."""
+    """The tool `name` of `svclab.network.tools.<module>`, imported when first run: no applet costs anything
+    at cluster start (`svclab up`; tests/test_imports.py), and those a lesson rarely uses (awk, sed, ip, ...)
+    never load at all."""
     loaded: list[Tool] = []
 
     async def tool(invocation: Invocation) -> int:
@@ -31,35 +32,35 @@ tr, cut, sed, awk, gzip = _later("tr", "tr"), _later("cut", "cut"), _later("sed"
 
 # busybox applets svclab emulates (as installed in busybox:1.36.1; all live in /bin).
 EMULATED: dict[str, Tool] = {
-    "nslookup": nslookup.nslookup,
-    "wget": wget.wget,
-    "hostname": misc.hostname,
-    "cat": fileutils.cat,
-    "touch": fileutils.touch,
-    "rm": fileutils.rm,
-    "ls": fileutils.ls,
-    "mkdir": fileutils.mkdir,
-    "echo": textutils.echo,
-    "printf": textutils.printf,
-    "seq": textutils.seq,
-    "sort": textutils.sort,
-    "uniq": textutils.uniq,
-    "wc": textutils.wc,
-    "head": textutils.head,
-    "tail": textutils.tail,
-    "grep": textutils.grep,
-    "sleep": misc.sleep,
-    "env": shellutils.env,
-    "printenv": shellutils.printenv,
-    "which": shellutils.which,
-    "clear": shellutils.clear,
-    "yes": shellutils.yes,
-    "true": misc.true,
-    "false": misc.false,
-    "test": misc.test,
-    "[": misc.test,
-    "[[": misc.test,
-    "date": misc.date,
+    "nslookup": _later("nslookup", "nslookup"),
+    "wget": _later("wget", "wget"),
+    "hostname": _later("misc", "hostname"),
+    "cat": _later("fileutils", "cat"),
+    "touch": _later("fileutils", "touch"),
+    "rm": _later("fileutils", "rm"),
+    "ls": _later("fileutils", "ls"),
+    "mkdir": _later("fileutils", "mkdir"),
+    "echo": _later("textutils", "echo"),
+    "printf": _later("textutils", "printf"),
+    "seq": _later("textutils", "seq"),
+    "sort": _later("textutils", "sort"),
+    "uniq": _later("textutils", "uniq"),
+    "wc": _later("textutils", "wc"),
+    "head": _later("textutils", "head"),
+    "tail": _later("textutils", "tail"),
+    "grep": _later("textutils", "grep"),
+    "sleep": _later("misc", "sleep"),
+    "env": _later("shellutils", "env"),
+    "printenv": _later("shellutils", "printenv"),
+    "which": _later("shellutils", "which"),
+    "clear": _later("shellutils", "clear"),
+    "yes": _later("shellutils", "yes"),
+    "true": _later("misc", "true"),
+    "false": _later("misc", "false"),
+    "test": _later("misc", "test"),
+    "[": _later("misc", "test"),
+    "[[": _later("misc", "test"),
+    "date": _later("misc", "date"),
     "ping": ping,
     "nc": nc,
     "ip": ip,
@@ -97,8 +98,8 @@ BUSYBOX: dict[str, Tool] = {name: EMULATED.get(name, not_emulated) for name in B
 BUSYBOX["busybox"] = EMULATED["busybox"] = multicall(BUSYBOX)
 # Not in busybox: dig (bind-tools / dnsutils), curl (curlimages/curl), getent (libc-bin / musl-utils).
 EXTRA: dict[str, Tool] = {
-    "dig": dig.dig,
-    "curl": curl.curl,
+    "dig": _later("dig", "dig"),
+    "curl": _later("curl", "curl"),
     "getent": getent,
 }
 ALL: dict[str, Tool] = {**BUSYBOX, **EXTRA}
@@ -114,7 +115,7 @@ def tools_for_image(image: str) -> dict[str, Tool]:
     if repo == "busybox":
         return dict(BUSYBOX)
     if repo == "curl":
-        return {**EMULATED, "curl": curl.curl}
+        return {**EMULATED, "curl": EXTRA["curl"]}
     return {**EMULATED, **EXTRA}
 
 

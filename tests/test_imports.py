@@ -1,0 +1,69 @@
+"""What the embedded cluster loads to start: the toolbox (shell, terminal, applets), the DNS query engine with
+dnspython, and the request-body type checker load on first use, not when the daemon starts (bench_start.py).
+
+Each check runs in a fresh interpreter, so nothing another test imported hides a module from it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# Loaded on first use: an exec/attach/probe or a container's command (the shell and its applets), a
+# terminal (interactive), the first DNS query (the Corefile parser, engine, upstream, wire format, dnspython), the first write
+# with a body (typecheck and its protobuf schema), the first PATCH, the first request for /openapi/v2, the
+# first exec/attach, port-forward or log request (their handlers), the first connection to a host port
+# (kube-proxy's rules).
+LAZY = (
+    "svclab.network.shell", "svclab.network.interactive", "svclab.network.tools.shsyntax", "svclab.network.tools.shmath",
+    "svclab.network.tools.curl", "svclab.network.tools.dig", "svclab.network.tools.nslookup", "svclab.network.tools.wget",
+    "svclab.network.tools.resolv", "svclab.network.tools.textutils", "svclab.network.tools.fileutils",
+    "svclab.network.tools.misc", "svclab.network.tools.shellutils",
+    "svclab.dns.engine", "svclab.dns.records", "svclab.dns.upstream", "svclab.dns.wire", "svclab.dns.handler",
+    "svclab.dns.backend", "svclab.dns.cache", "svclab.dns.lookup", "svclab.dns.corefile", "svclab.dns.caddyfile",
+    "svclab.dns.reload",
+    "svclab.apiserver.typecheck", "svclab.apiserver.protoschema", "svclab.apiserver.patch", "svclab.apiserver.openapiv2",
+    "svclab.apiserver.exec_ws", "svclab.apiserver.logs", "svclab.apiserver.portforward", "svclab.apiserver.spdy_dictionary",
+    "svclab.dataplane.proxier", "svclab.dataplane.ruleset", "svclab.dataplane.trace",
+)
+IMPORT = "import svclab.cluster.embedded"
+START = (  # what the daemon does before it answers: import, start (bootstrap, network, DNS, API), nothing else
+    "import tempfile, pathlib\n"
+    "from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster\n"
+    "cluster = EmbeddedCluster(ClusterConfig(state_dir=pathlib.Path(tempfile.mkdtemp()), pod_start_seconds=0)).start()\n"
+    "assert cluster.store.items.__self__ is cluster.store\n"
+)
+
+
+def modules_after(code: str) -> set[str]:
+    script = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-P", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("code", [IMPORT, START], ids=["import", "start"])
+def test_the_daemon_loads_no_toolbox_no_dns_engine_no_type_checker(code: str) -> None:
+    loaded = modules_after(code)
+    assert "svclab.network.runtime" in loaded and "svclab.dns.server" in loaded  # what it does load
+    assert sorted(m for m in LAZY if m in loaded) == []
+    assert sorted(m for m in loaded if m == "dns" or m.startswith("dns.")) == []  # dnspython
+    if code == START:  # the bootstrap pods are running: sandboxes exist, no process has run in one
+        assert "svclab.network.sandbox" in loaded
+
+
+def test_first_use_loads_them() -> None:
+    # the other side: an exec in a running pod, a DNS query and a create with a body load what they use
+    loaded = modules_after(START + (
+        "import asyncio, dns.message, dns.query\n"
+        "from svclab.resources import PODS\n"
+        "pod = next(p for p in cluster.store.items(PODS) if p['metadata']['name'].startswith('coredns'))\n"
+        "answer = dns.query.udp(dns.message.make_query('kubernetes.default.svc.cluster.local', 'A'), '127.0.0.1', port=cluster.dns_port, timeout=5)\n"
+        "assert answer.answer[0][0].address == '10.96.0.1', answer\n"
+        "from svclab.network.session import Session\n"
+        "session = cluster.call(lambda: cluster.network.exec(pod, 'coredns', ['true'], tty=False, stdin=False))\n"
+        "assert isinstance(session, Session), session\n"
+    ))
+    assert {"svclab.dns.engine", "svclab.dns.wire", "svclab.dns.corefile", "svclab.network.shell"} <= loaded
