@@ -61,6 +61,19 @@ def preload() -> None:
     localinterfaces.local_ips()  # every kernel asks (psutil over the interfaces); the answer is the same for all
     for name in KUBERNETES_CLASSES:  # the client imports its API classes (and their models) on first use
         getattr(kubernetes.client, name)
+    # The cluster imports its request paths on first use (a fast `svclab up`); a submission's cluster uses them all
+    # (exec, logs, the toolbox, the DNS server): imported here once rather than in every host after the fork.
+    import svclab.apiserver
+    import svclab.dns
+    import svclab.network
+
+    for package in (svclab.apiserver, svclab.dns, svclab.network):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            try:
+                importlib.import_module(module.name)
+            except ImportError:
+                pass
+    importlib.import_module("cryptography.hazmat.backends.openssl.backend")  # the cluster's certificates
     for module in pkgutil.iter_modules(svclab.grading.__path__):  # every assignment's checks
         if module.name.startswith("ps"):
             importlib.import_module(f"svclab.grading.{module.name}")
