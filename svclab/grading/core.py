@@ -17,7 +17,7 @@ import threading
 import warnings
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 PASS, FAIL = "✔", "✘"
 
@@ -113,22 +113,29 @@ class Check:
             self.fn()
 
 
+def run_each(checks: Iterable[tuple[str, str, Callable[[], None]]]) -> tuple[int, list[str]]:
+    """Run each (shown as, proving, check) with its output captured: how many passed, and a report line per
+    check (a failure followed by its message, indented)."""
+    passed, lines = 0, []
+    for shown, label, fn in checks:
+        try:
+            with redirect_stdout(io.StringIO()), proving(label):
+                fn()
+        except CheckFailed as exc:
+            lines.append(f"  {FAIL} {shown}")
+            lines.extend(f"      {line}" for line in exc.message.splitlines())
+        else:
+            passed += 1
+            lines.append(f"  {PASS} {shown}")
+    return passed, lines
+
+
 def partial(title: str, parts: dict[str, Callable[[], None]], points: float) -> float:
     """Partial credit in one test cell: each part is a small check; the cell's value is the points earned,
     `points` × parts passed / parts (nbgrader scores a test cell whose last value is a number by that number).
     `points` must equal the cell's points. Ends the cell's output with that number."""
     quiet()
-    passed, lines = 0, []
-    for label, fn in parts.items():
-        try:
-            with redirect_stdout(io.StringIO()), proving(label):
-                fn()
-        except CheckFailed as exc:
-            lines.append(f"  {FAIL} {label}")
-            lines.extend(f"      {line}" for line in exc.message.splitlines())
-        else:
-            passed += 1
-            lines.append(f"  {PASS} {label}")
+    passed, lines = run_each((label, label, fn) for label, fn in parts.items())
     if passed == 0:
         raise CheckFailed("\n".join(line.strip() for line in lines), title)
     print(f"{PASS if passed == len(parts) else FAIL} {title}: {passed} of {len(parts)}")
@@ -176,18 +183,7 @@ class Assignment:
             print(f"{self.name} has no question {question!r}; questions: {', '.join(self.questions())}")
             return
         refused = last_refusal()  # before the checks: a query's own apply (the client pod) would hide it
-        passed = 0
-        lines = []
-        for c in wanted:
-            try:
-                with redirect_stdout(io.StringIO()), proving(c.title):
-                    c.fn()
-            except CheckFailed as exc:
-                lines.append(f"  {FAIL} {c.question}: {c.title}")
-                lines.extend(f"      {line}" for line in exc.message.splitlines())
-            else:
-                passed += 1
-                lines.append(f"  {PASS} {c.question}: {c.title}")
+        passed, lines = run_each((f"{c.question}: {c.title}", c.title, c.fn) for c in wanted)
         label = question or self.name
         verdict = "all visible checks pass" if passed == len(wanted) else f"{passed} of {len(wanted)} visible checks pass"
         print(f"{label}: {verdict}")
