@@ -19,6 +19,18 @@ REPO = classroom.REPO
 TIMEOUT = 20  # seconds per cell in the class run
 
 
+def hidden_test_lines(source: str) -> Iterator[str]:
+    """The stripped lines of a cell's source inside its BEGIN/END HIDDEN TESTS regions (markers excluded)."""
+    inside = False
+    for line in source.splitlines():
+        if "BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "END HIDDEN TESTS" in line:
+            inside = False
+        elif inside:
+            yield line.strip()
+
+
 def can_sandbox() -> bool:
     return os.getuid() == 0
 

@@ -16,6 +16,7 @@ from nbgrader.utils import determine_grade
 from svclab.grading import trusted
 from svclab.grading.answers import Answers
 from svclab.grading.submissions import SOLUTIONS, notebook
+from tests.grading.conftest import hidden_test_lines
 
 ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
 READERS = ("answer", "peek", "objects", "find")
@@ -69,14 +70,9 @@ def test_test_cells_use_only_the_graders_names_and_declared_answers(assignment: 
 def test_hidden_checks_are_not_in_the_module_learners_can_read(assignment: str) -> None:
     module_source = Path(trusted.assignment_module(assignment).__file__).read_text()
     for cell in grade_cells(assignment):
-        inside = False
-        for line in cell.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif inside and len(line.strip()) > 30:
-                assert line.strip() not in module_source, f"{assignment}: a hidden check's line is in psN.py: {line.strip()}"
+        for line in hidden_test_lines(cell.source):
+            if len(line) > 30:
+                assert line not in module_source, f"{assignment}: a hidden check's line is in psN.py: {line}"
 
 
 def score(source: str, points: float, answers: dict[str, object]) -> tuple[float, str]:

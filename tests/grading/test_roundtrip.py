@@ -22,7 +22,7 @@ import pytest
 
 from svclab.grading.submissions import notebook
 from tests.grading import classroom
-from tests.grading.conftest import GradedClass, install_files
+from tests.grading.conftest import GradedClass, hidden_test_lines, install_files
 
 SOLUTIONS = classroom.REPO / "solutions"
 CASES = classroom.students()
@@ -155,16 +155,7 @@ def test_grades_csv_matches_the_cells(graded: GradedClass) -> None:
 def hidden_lines(assignment: str) -> list[str]:
     """Every code line inside a BEGIN/END HIDDEN TESTS region of the source notebook."""
     nb = nbformat.read(notebook(SOLUTIONS / assignment), as_version=4)
-    lines: list[str] = []
-    for cell in nb.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif inside and len(line.strip()) > 12:
-                lines.append(line.strip())
+    lines = [line for cell in nb.cells for line in hidden_test_lines(cell.source) if len(line) > 12]
     assert lines, f"{assignment} has no hidden tests"
     return lines
 
