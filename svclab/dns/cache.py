@@ -120,6 +120,12 @@ class Cache:
     def covers(self, qname: str) -> bool:
         return _zone_matches(self.config.zones, qname)
 
+    def keeps_nothing_for(self, qname: str) -> bool:
+        """Whether no reply for the name is ever kept (`disable success` and `disable denial` both cover it, as
+        kind's Corefile does for cluster.local), so the cache neither serves nor stores one."""
+        c = self.config
+        return _zone_matches(c.success_except, qname) and _zone_matches(c.denial_except, qname)
+
     def lookup(self, query: dns.message.Message) -> dns.message.Message | None:
         """A reply built from a live item (handler.go getIgnoreTTL + item.toMsg), or None."""
         q = query.question[0]

@@ -17,6 +17,11 @@ name (REFUSED when none), then runs the block's plugins in CoreDNS's order. svcl
 
 The kubernetes plugin's upstream lookups for ExternalName targets go through the whole server
 again, as plugin/pkg/upstream does, so they are cached and capped like any other answer.
+
+`effects` counts the answers that depended on more than the query and the cluster index: a cache that
+could keep or serve the name (its TTLs count down), the upstream, the loadbalance generator, a plugin
+error. An answer given while it did not move is a function of the query's bytes, the index's generation
+and this engine's Corefile, which is what lets the server reuse it (svclab.dns.replymemo).
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ class Engine:
         self._k8s_zones = {
             s.block: tuple(dns.name.from_text(z) for z in s.kubernetes.zones) for s in self.servers if s.kubernetes is not None
         }
+        self.effects = 0
         self._caches: dict[int, Cache] = {}
         for server in self.servers:
             if server.cache is not None and server.block not in self._caches:
@@ -112,10 +118,13 @@ class Engine:
         try:
             reply = self._chain(server, query, depth)
         except Exception:  # server.go recovers a panicking plugin with SERVFAIL
+            self.effects += 1
             return self._error(query, dns.rcode.SERVFAIL)
         if isinstance(reply, int):
             return self._error(query, reply)
         if server.loadbalance and self.rng is not None:
+            if loadbalance.draws(reply):
+                self.effects += 1
             reply = loadbalance.shuffle(reply, self.rng)
         size_and_do(query, reply)
         return reply
@@ -124,6 +133,8 @@ class Engine:
         cache = self._caches.get(server.block)
         qname = query.question[0].name.to_text()
         if cache is not None and cache.covers(qname):
+            if not cache.keeps_nothing_for(qname):
+                self.effects += 1
             hit = cache.lookup(query)
             if hit is not None:
                 return hit
@@ -160,12 +171,14 @@ class Engine:
         qname = query.question[0].name.to_text()
         if fwd is None or not is_subdomain(fwd.from_zone, qname) or any(is_subdomain(z, qname) for z in fwd.ignored):
             return dns.rcode.SERVFAIL  # plugin.NextOrFailure: no next plugin found
+        self.effects += 1
         return self.upstream.reply(query)
 
     def _upstream(
         self, name: dns.name.Name, qtype: int, original: dns.message.Message, depth: int
     ) -> list[RR] | None:
         """upstream.Lookup: the whole server again, with the original query's EDNS."""
+        self.effects += 1
         if depth >= MAX_UPSTREAM_DEPTH:
             return None
         q = dns.message.make_query(name, dns.rdatatype.RdataType.make(qtype))

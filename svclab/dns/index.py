@@ -99,6 +99,7 @@ class ClusterIndex:
         self.corefile: str | None = None
         self.corefile_version = 0  # bumped whenever the coredns ConfigMap's Corefile changes
         self.dns_pods_version = 0  # bumped when a kube-dns pod starts (CoreDNS reads its Corefile then)
+        self.generation = 0  # bumped by every event applied: an answer given at one generation holds until the next
         self.modified = int(now())
 
     # ---- building ----------------------------------------------------------------------------
@@ -164,6 +165,7 @@ class ClusterIndex:
     def apply(self, kind: str, resource_key: str, obj: Obj) -> None:
         deleted = kind == "DELETED"
         with self._lock:
+            self.generation += 1
             if resource_key == SERVICES:
                 self._apply_service(_key(obj), None if deleted else objects.to_service(obj))
             elif resource_key == ENDPOINT_SLICES:

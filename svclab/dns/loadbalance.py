@@ -52,6 +52,15 @@ def _section(rrsets: list[dns.rrset.RRset], rng: random.Random) -> list[dns.rrse
     return cnames + rest + addresses + mx
 
 
+def draws(reply: dns.message.Message) -> bool:
+    """Whether `shuffle` may draw from the generator for this reply: some section has more than one record."""
+    if reply.rcode() != dns.rcode.NOERROR or not reply.question:
+        return False
+    if reply.question[0].rdtype in (dns.rdatatype.AXFR, dns.rdatatype.IXFR):
+        return False
+    return any(sum(len(r) for r in section) > 1 for section in (reply.answer, reply.authority, reply.additional))
+
+
 def shuffle(reply: dns.message.Message, rng: random.Random) -> dns.message.Message:
     if reply.rcode() != dns.rcode.NOERROR or not reply.question:
         return reply

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 from svclab.dns.config import DEFAULT_TTL, ENV_ZONE_FILE, KUBE_DNS_IP
 from svclab.dns.index import ClusterIndex
 from svclab.dns.kindcorefile import kind_corefile
+from svclab.dns.replymemo import ReplyMemo
 
 if TYPE_CHECKING:
     import dns.message
@@ -107,6 +108,7 @@ class DNSServer:
         self._start_corefile = (self.index.corefile, now(), kind_corefile(zone.rstrip("."), ttl))
         self._corefile: CorefileState | None = None
         self._engine: Engine | None = None   # made for the first query (see `engine`)
+        self._memo = ReplyMemo()
         self.host = ""
         self._port = 0
         self._udp: asyncio.DatagramTransport | None = None
@@ -188,10 +190,21 @@ class DNSServer:
         return engine.respond(query)
 
     def answer(self, data: bytes, *, tcp: bool) -> bytes | None:
-        """Reply bytes for request bytes, None for no reply."""
+        """Reply bytes for request bytes, None for no reply. A reply the engine worked out from the query and the
+        index alone is given again for the same query bytes until either changes (svclab.dns.replymemo)."""
         from svclab.dns import wire
 
-        return wire.answer(data, self.respond, tcp=tcp)
+        with self._lock:
+            self._refresh()
+            engine = self.engine
+        kept = self._memo.get(engine, data, tcp)
+        if kept is not None:
+            return kept
+        generation, effects = engine.index.generation, engine.effects
+        out = wire.answer(data, engine.respond, tcp=tcp)
+        if out is not None:
+            self._memo.put(engine, generation, effects, data, tcp, out)
+        return out
 
     async def answer_datagram(self, data: bytes, timeout: float = 5.0) -> bytes | None:
         """What this server sends back for the UDP datagram `data` (None: no reply, or none within `timeout`), for
