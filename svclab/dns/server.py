@@ -210,20 +210,26 @@ class DNSServer:
         """What this server sends back for the UDP datagram `data` (None: no reply, or none within `timeout`), for
         a client in this process on any loop: answered on the server's own loop, as `_UDPProtocol.datagram_received`
         answers a datagram."""
+        return (await self.answer_datagrams([data], timeout))[0]
+
+    async def answer_datagrams(self, datagrams: list[bytes], timeout: float = 5.0) -> list[bytes | None]:
+        """`answer_datagram` for datagrams sent together (a resolver's A and AAAA queries): answered one after
+        another on the server's loop, in the order given, as datagrams that arrive together are, with one hand-off
+        to that loop and one back. Every reply is None when the loop has closed or is stuck past `timeout`."""
         loop = self._loop
         if loop is None:
-            return None
+            return [None] * len(datagrams)
         if asyncio.get_running_loop() is loop:
-            return self._answer_quietly(data)
+            return [self._answer_quietly(data) for data in datagrams]
         client = asyncio.get_running_loop()
-        reply: asyncio.Future[bytes | None] = client.create_future()
+        replies: asyncio.Future[list[bytes | None]] = client.create_future()
 
-        def deliver(out: bytes | None) -> None:
-            if not reply.done():
-                reply.set_result(out)
+        def deliver(out: list[bytes | None]) -> None:
+            if not replies.done():
+                replies.set_result(out)
 
         def on_server_loop() -> None:
-            out = self._answer_quietly(data)
+            out = [self._answer_quietly(data) for data in datagrams]
             try:
                 client.call_soon_threadsafe(deliver, out)
             except RuntimeError:  # the client's loop has closed: no one waits for it
@@ -231,9 +237,9 @@ class DNSServer:
 
         try:
             loop.call_soon_threadsafe(on_server_loop)
-            return await asyncio.wait_for(reply, timeout)
+            return await asyncio.wait_for(replies, timeout)
         except (RuntimeError, asyncio.TimeoutError):  # the server's loop has closed, or is stuck: no reply
-            return None
+            return [None] * len(datagrams)
 
     def _answer_quietly(self, data: bytes) -> bytes | None:
         try:

@@ -10,11 +10,12 @@ import ipaddress
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import dns.asyncbackend
+import dns.entropy
 import dns.exception
 import dns.message
 import dns.rcode
@@ -101,10 +102,27 @@ def reverse_name(ip: str) -> str | None:
         return None
 
 
-async def exchange(server: tuple[str, int], queries: list[dns.message.Message], timeout: float = 5.0,
-                   attempts: int = 2, servfail_retry: bool = False
-                   ) -> AsyncIterator[tuple[int, dns.message.Message, int]]:
-    """Send all queries at once on one UDP socket; yield (index, reply, wire size) in arrival order.
+class Query(Protocol):
+    """A query as `exchange` sends it: its ID and its bytes."""
+
+    id: int
+
+    def to_wire(self) -> bytes: ...
+
+
+class Reply(Protocol):
+    def rcode(self) -> int: ...
+
+
+R = TypeVar("R", bound=Reply)
+
+
+async def exchange(server: tuple[str, int], queries: list[Query], timeout: float = 5.0,
+                   attempts: int = 2, servfail_retry: bool = False,
+                   parse: Callable[[bytes], R] = dns.message.from_wire,  # type: ignore[assignment]
+                   ) -> AsyncIterator[tuple[int, R, int]]:
+    """Send all queries at once on one UDP socket; yield (index, reply, wire size) in arrival order, each reply
+    read from its bytes by `parse` (a dnspython Message by default; a reply it cannot read is dropped).
 
     Unanswered queries are resent every ``timeout / attempts`` seconds until ``timeout``
     (busybox nslookup send_queries(), musl res_msend). With ``servfail_retry`` a SERVFAIL is
@@ -112,7 +130,7 @@ async def exchange(server: tuple[str, int], queries: list[dns.message.Message], 
     """
     local = _local_server(server)
     if local is not None:
-        answered = await _exchange_local(local, queries, servfail_retry, timeout / attempts)
+        answered = await _exchange_local(local, queries, servfail_retry, timeout / attempts, parse)
         if answered is not None:
             for found in answered:
                 yield found
@@ -144,7 +162,7 @@ async def exchange(server: tuple[str, int], queries: list[dns.message.Message], 
                 if index is None:
                     continue
                 try:
-                    reply = dns.message.from_wire(data)
+                    reply = parse(data)
                 except dns.exception.DNSException:
                     continue
                 if reply.rcode() == dns.rcode.SERVFAIL and servfails:
@@ -164,33 +182,37 @@ def _local_server(server: tuple[str, int]) -> Any:
     return None if module is None else module.LOCAL.get((server[0], int(server[1])))
 
 
-async def _exchange_local(local: Any, queries: list[dns.message.Message], servfail_retry: bool, timeout: float
-                          ) -> list[tuple[int, dns.message.Message, int]] | None:
-    """`exchange` with a server in this process: each query's bytes handed to it, the replies in the order it
-    answers them (one loop answers one datagram at a time, so that is the order they would arrive in). None
-    when any query gets no reply or an unreadable one: then the queries go over UDP after all, so timeouts
+async def _exchange_local(local: Any, queries: list[Query], servfail_retry: bool, timeout: float,
+                          parse: Callable[[bytes], R]) -> list[tuple[int, R, int]] | None:
+    """`exchange` with a server in this process: the queries' bytes handed to it together (one hand-off to its loop
+    for all of them, as they are sent together), the replies in the order it answers them (one loop answers one
+    datagram at a time, so that is the order they would arrive in); a SERVFAIL is asked again as `exchange` resends
+    it. None when any query gets no reply or an unreadable one: then the queries go over UDP after all, so timeouts
     and retries are the socket's."""
+    wires = [query.to_wire() for query in queries]
     found = []
     servfails = 2 * len(queries) if servfail_retry else 0
-    for index, query in enumerate(queries):
-        wire = query.to_wire()
-        while True:
-            data = await local.answer_datagram(wire, timeout)
+    pending = list(range(len(queries)))
+    while pending:
+        datas = await local.answer_datagrams([wires[i] for i in pending], timeout)
+        again = []
+        for index, data in zip(pending, datas):
             if data is None or _match(queries, data, {index}) is None:
                 return None
             try:
-                reply = dns.message.from_wire(data)
+                reply = parse(data)
             except dns.exception.DNSException:
                 return None
             if reply.rcode() == dns.rcode.SERVFAIL and servfails:
                 servfails -= 1
+                again.append(index)
                 continue
             found.append((index, reply, len(data)))
-            break
+        pending = again
     return found
 
 
-def _match(queries: list[dns.message.Message], data: bytes, pending: set[int]) -> int | None:
+def _match(queries: list[Query], data: bytes, pending: set[int]) -> int | None:
     if len(data) < 4:
         return None
     qid = int.from_bytes(data[:2], "big")
@@ -207,6 +229,71 @@ def make_query(name: str, rdtype: dns.rdatatype.RdataType | str, edns: bool = Fa
     return q
 
 
+class WireQuery:
+    """A query as bytes: `make_query`'s bytes for a name and type, made once (QUERY_TEMPLATES), under a fresh ID
+    drawn as dnspython draws one."""
+
+    __slots__ = ("id", "_rest")
+
+    def __init__(self, rest: bytes) -> None:
+        self.id = dns.entropy.random_16()
+        self._rest = rest
+
+    def to_wire(self) -> bytes:
+        return self.id.to_bytes(2, "big") + self._rest
+
+
+class AddressReply(NamedTuple):
+    """What getaddrinfo reads in a reply: its rcode, the last CNAME target in its answer, its A/AAAA addresses."""
+
+    code: int
+    canonical: str | None
+    addresses: tuple[str, ...]
+
+    def rcode(self) -> int:
+        return self.code
+
+
+MEMO_ENTRIES = 256
+_query_templates: dict[tuple[str, int], bytes] = {}
+_address_replies: dict[bytes, AddressReply] = {}
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    while len(memo) >= MEMO_ENTRIES:
+        del memo[next(iter(memo))]
+    memo[key] = value
+
+
+def address_query(name: str, rdtype: int) -> WireQuery:
+    """The query musl's name_from_dns sends for (name, type): `make_query`'s bytes, built once per name and type."""
+    key = (name, int(rdtype))
+    rest = _query_templates.get(key)
+    if rest is None:
+        rest = make_query(name, rdtype).to_wire()[2:]
+        _remember(_query_templates, key, rest)
+    return WireQuery(rest)
+
+
+def address_reply(data: bytes) -> AddressReply:
+    """The reply as getaddrinfo reads it (raises a DNSException for bytes dnspython cannot read); the same bytes
+    after the ID are read once."""
+    key = bytes(data[2:])
+    found = _address_replies.get(key)
+    if found is None:
+        reply = dns.message.from_wire(data)
+        canonical: str | None = None
+        addresses: list[str] = []
+        for rrset in reply.answer:
+            if rrset.rdtype == dns.rdatatype.CNAME:
+                canonical = rrset[0].target.to_text().rstrip(".")
+            elif rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+                addresses.extend(rd.address for rd in rrset)
+        found = AddressReply(reply.rcode(), canonical, tuple(addresses))
+        _remember(_address_replies, key, found)
+    return found
+
+
 @dataclass
 class Lookup:
     """getaddrinfo's result: addresses (A first), the canonical name, or an error kind."""
@@ -219,9 +306,9 @@ class Lookup:
 async def _name_from_dns(env: PodEnv, conf: ResolvConf, name: str, v6: bool) -> Lookup:
     """musl name_from_dns(): A and AAAA in parallel; NXDOMAIN on either means 'try next'."""
     types = [dns.rdatatype.A] + ([dns.rdatatype.AAAA] if v6 else [])
-    queries = [make_query(name, t) for t in types]
-    replies: dict[int, dns.message.Message] = {}
-    async for i, reply, _size in exchange(env.dns_server, queries, conf.timeout, conf.attempts):
+    queries = [address_query(name, t) for t in types]
+    replies: dict[int, AddressReply] = {}
+    async for i, reply, _size in exchange(env.dns_server, queries, conf.timeout, conf.attempts, parse=address_reply):
         replies[i] = reply
     if len(replies) < len(queries):
         return Lookup(error="AGAIN")
@@ -235,11 +322,9 @@ async def _name_from_dns(env: PodEnv, conf: ResolvConf, name: str, v6: bool) -> 
             return Lookup(error="FAIL")
     out = Lookup(canonical=name.rstrip("."))
     for i in range(len(queries)):
-        for rrset in replies[i].answer:
-            if rrset.rdtype == dns.rdatatype.CNAME:
-                out.canonical = rrset[0].target.to_text().rstrip(".")
-            elif rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
-                out.addresses.extend(rd.address for rd in rrset)
+        if replies[i].canonical is not None:
+            out.canonical = replies[i].canonical  # type: ignore[assignment]
+        out.addresses.extend(replies[i].addresses)
     if not out.addresses:
         out.error = "NODATA"
     return out
