@@ -9,7 +9,11 @@ through the API has no kubelet: its pods are never started, as on a real cluster
   `FailedCreatePodSandBox` Warning event on the pod, which stays ContainerCreating and is tried
   again 10 s later (the pod worker's backOffPeriod); nothing else is affected.
 - Running with a readinessProbe: the probe hook says ready or not and when to look again; the key
-  comes back then (a delayed requeue on the cluster clock).
+  comes back then (a delayed requeue on the cluster clock). A change to the pod the kubelet's config
+  source counts as an update (its spec, labels, annotations or deletion: pkg/kubelet/config/config.go
+  podsDifferSemantically) makes the real kubelet sync the pod, and a sync of a running container that
+  is not Ready triggers its readiness probe at once (pkg/kubelet/prober/prober_manager.go
+  UpdatePodStatus, the worker's manualTriggerCh): here too, without moving the probe's period.
 - being deleted: after the grace period (capped by the cluster's stop delay) the containers stop
   and the pod is removed; its IP goes back to the range.
 
@@ -86,8 +90,17 @@ class ContainerRuntime(Protocol):
 
 
 class ReadinessProbe(Protocol):
-    def __call__(self, pod: Obj, now: float) -> tuple[bool, float | None]:
-        """(ready, when to look again) for a running pod with a readinessProbe."""
+    def __call__(self, pod: Obj, now: float, triggered: bool = False) -> tuple[bool, float | None]:
+        """(ready, when to look again) for a running pod with a readinessProbe; `triggered`: probe now if the
+        pod is not Ready (a manual trigger), whatever the period says."""
+
+
+def semantic_fields(pod: Obj) -> tuple[object, ...]:
+    """What of a pod the kubelet's config source compares to tell an update from a status-only change
+    (pkg/kubelet/config/config.go podsDifferSemantically)."""
+    meta = pod.get("metadata") or {}
+    return (pod.get("spec"), meta.get("labels") or {}, meta.get("annotations") or {}, meta.get("deletionTimestamp"),
+            meta.get("deletionGracePeriodSeconds"))
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
@@ -141,6 +154,8 @@ class Kubelets(Controller):
         self._backoff: dict[tuple[str, str], tuple[float, float]] = {}
         self._restart_at: dict[tuple[str, str], float] = {}
         self._terminating: set[str] = set()   # pods whose containers were sent SIGTERM
+        self._semantic: dict[str, tuple[object, ...]] = {}   # uid -> semantic_fields as last seen
+        self._updated: set[str] = set()   # pods updated since their last sync (a manual probe trigger)
 
     def register(self) -> None:
         informers = self.ctx.informers
@@ -161,6 +176,11 @@ class Kubelets(Controller):
             return
         if change.prior is None:
             self._adopt_ip(pod)
+        uid = pod["metadata"].get("uid", "")
+        fields = semantic_fields(pod)
+        if uid in self._semantic and self._semantic[uid] != fields:
+            self._updated.add(uid)
+        self._semantic[uid] = fields
         self.queue.add(change.key)
 
     def _adopt_ip(self, pod: Obj) -> None:
@@ -372,7 +392,9 @@ class Kubelets(Controller):
         containers = pod["spec"].get("containers") or []
         if not any(c.get("readinessProbe") for c in containers) or self.probe is None:
             return
-        ready, next_check = self.probe(pod, now)
+        triggered = pod["metadata"].get("uid", "") in self._updated
+        self._updated.discard(pod["metadata"].get("uid", ""))
+        ready, next_check = self.probe(pod, now, triggered=triggered) if triggered else self.probe(pod, now)
         ready = ready and all("running" in c.get("state", {}) for c in pod["status"].get("containerStatuses") or [])
         if next_check is not None:
             self.queue.add_after(key, max(next_check - now, 0.0))
@@ -541,6 +563,8 @@ class Kubelets(Controller):
 
     def _forget(self, uid: str) -> None:
         self._terminating.discard(uid)
+        self._semantic.pop(uid, None)
+        self._updated.discard(uid)
         for table in (self._exits, self._backoff, self._restart_at):
             for k in [k for k in table if k[0] == uid]:
                 del table[k]

@@ -6,6 +6,17 @@ the result arrives later, on the cluster's loop, and asks the kubelet to look ag
 outlives ``timeoutSeconds`` is killed and fails, as the kubelet's exec probe does. httpGet probes
 ask the pod's HTTP app, tcpSocket probes check the port is one the pod listens on; both finish at
 once. Thresholds, periods and initial delays follow the probe spec.
+
+When probes run (pkg/kubelet/prober/worker.go run and doProbe, prober_manager.go UpdatePodStatus):
+the kubelet's worker probes on a ticker of `periodSeconds`, and the pod sync that sees the container
+running (PLEG's ContainerStarted) triggers a probe at once through the worker's manualTriggerCh, so the
+first probe runs when the container starts, or once `initialDelaySeconds` have passed since it did.
+Here the periodic probes follow the first one at `periodSeconds` intervals. Every later sync of a
+running container that is not Ready triggers a probe too (`triggered`: an update to the pod, e.g. an
+annotation, makes the kubelet sync it); such a probe does not move the ticker. Not modelled: the
+random wait a worker takes before its first probe when the kubelet itself started less than one
+period ago (a learner's pods start long after their node's kubelet did), the trigger of the sync that
+follows a change of the probe's own result.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ class ProbeState:
     failures: int = 0
     next_at: float = 0.0
     running: bool = False
+    not_before: float = 0.0   # the container's start + initialDelaySeconds: no probe, triggered or not, before
 
 
 def drive(coro: Coroutine[Any, Any, Any]) -> tuple[bool, Any]:
@@ -71,7 +83,9 @@ class Prober:
         while self._in_flight:
             await asyncio.wait(list(self._in_flight))
 
-    def __call__(self, pod: Obj, now: float) -> tuple[bool, float | None]:
+    def __call__(self, pod: Obj, now: float, triggered: bool = False) -> tuple[bool, float | None]:
+        """(ready, when to look again); probes when the period is due, or at once when `triggered` and the
+        pod is not Ready (a manual trigger: the period's schedule stays as it was)."""
         probe = next((c["readinessProbe"] for c in pod["spec"].get("containers") or [] if c.get("readinessProbe")), None)
         if probe is None:
             return True, None
@@ -80,10 +94,14 @@ class Prober:
         if state is None:
             sandbox = self.host.sandbox_for(pod)
             started = sandbox.started_at if sandbox else now
-            state = self.states[uid] = ProbeState(next_at=started + float(probe.get("initialDelaySeconds", 0)))
+            first = started + float(probe.get("initialDelaySeconds", 0))
+            state = self.states[uid] = ProbeState(next_at=first, not_before=first)
         period = float(probe.get("periodSeconds", 10))
-        if now + 1e-9 >= state.next_at and not state.running:
-            state.next_at = now + period
+        due = now + 1e-9 >= state.next_at
+        manual = triggered and not state.ready and now + 1e-9 >= state.not_before
+        if (due or manual) and not state.running:
+            if due:
+                state.next_at = now + period
             if "exec" in probe:
                 self._exec(pod, probe, state, uid)
             else:

@@ -143,9 +143,10 @@ class ClusterNetwork:
         await self.dns.stop()
 
     # ---- the kubelet's hooks -------------------------------------------------------------------
-    def probe(self, pod: Obj, now: float) -> tuple[bool, float | None]:
-        """Readiness of a running pod with a readinessProbe: (ready, when to look again)."""
-        return self.prober(pod, now)
+    def probe(self, pod: Obj, now: float, triggered: bool = False) -> tuple[bool, float | None]:
+        """Readiness of a running pod with a readinessProbe: (ready, when to look again); `triggered` probes
+        a pod that is not Ready now (svclab.network.probes.Prober)."""
+        return self.prober(pod, now, triggered)
 
     def pod_started(self, pod: Obj) -> None:
         """The container starts now: its uptime counts from here."""

@@ -139,3 +139,40 @@ def test_real_time_probe_with_one_second_period(start_lab: Callable[..., Lab]) -
         time.sleep(0.2)
     assert answer == short_name_lookup("web", ns, [pods["web-2"]])
     assert ready_in_slices(lab, ns, "web") == {"web-0": "false", "web-1": "false", "web-2": "true"}
+
+
+def test_an_update_to_an_unready_pod_triggers_its_probe_at_once(lab: Lab) -> None:
+    """kubectl annotate makes the kubelet sync the pod (config.go podsDifferSemantically), and a sync of a running,
+    unready container triggers its readiness probe at once (prober_manager.go UpdatePodStatus, manualTriggerCh):
+    web-2 is Ready without the clock moving. The period's own probes keep their schedule; a Ready pod or a pod
+    still in its initialDelaySeconds is not probed by a trigger."""
+    ns = lab.namespace()
+    lab.apply(ns, web_set(period=30))
+    pods = wait_running(lab, ns)
+    lab.cluster.advance(1)
+    assert lab.exec(ns, "web-2", "touch", "/tmp/ready").returncode == 0
+    assert lab.exec(ns, "web-1", "touch", "/tmp/ready").returncode == 0
+    lab.cluster.advance(0)
+    assert ready_in_slices(lab, ns, "web") == {"web-0": "false", "web-1": "false", "web-2": "false"}  # the next period is 29 s away
+    lab.k("-n", ns, "annotate", "pod", "web-2", "example.com/touched=yes")
+    lab.cluster.advance(0)
+    assert ready_in_slices(lab, ns, "web") == {"web-0": "false", "web-1": "false", "web-2": "true"}
+    assert lab.jsonpath(ns, "pod/web-2", "{.status.conditions[?(@.type=='Ready')].status}") == "True"
+    lab.k("-n", ns, "label", "pod", "web-0", "example.com/looked=yes")   # probed at once: still no file
+    lab.cluster.advance(0)
+    assert ready_in_slices(lab, ns, "web") == {"web-0": "false", "web-1": "false", "web-2": "true"}
+    lab.cluster.advance(29)   # the period's probe: web-1 has its file
+    assert ready_in_slices(lab, ns, "web") == {"web-0": "false", "web-1": "true", "web-2": "true"}
+    assert sorted(pods) == ["web-0", "web-1", "web-2"]
+
+
+def test_a_trigger_waits_for_the_initial_delay(lab: Lab) -> None:
+    ns = lab.namespace()
+    lab.apply(ns, web_set(period=30).replace("periodSeconds: 30", "periodSeconds: 30\n          initialDelaySeconds: 20"))
+    wait_running(lab, ns)
+    assert lab.exec(ns, "web-2", "touch", "/tmp/ready").returncode == 0
+    lab.k("-n", ns, "annotate", "pod", "web-2", "example.com/touched=yes")
+    lab.cluster.advance(0)
+    assert ready_in_slices(lab, ns, "web")["web-2"] == "false"   # within initialDelaySeconds: no probe at all
+    lab.cluster.advance(20)
+    assert ready_in_slices(lab, ns, "web")["web-2"] == "true"    # the first probe, at the end of the delay
