@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from svclab import lab
+from svclab.lab.waiting import Backoff
 from svclab.grading import expect, live
 from svclab.grading.answers import answer, find, spec
 from svclab.grading.core import Assignment
@@ -13,19 +14,27 @@ from svclab.grading.scoring import lesson, whole_number  # noqa: F401  (whole_nu
 A = Assignment("ps2-headless", "ps2", answers=("cache_headless", "predicted_cache_count", "cache_ips", "legacy_manifests", "search_misses"))
 check = A.check
 CACHE = "app=cache"
+READY_FILE = "svclab/ready-file"
 
 
 def make_ready(selector: str, count: int, timeout: float = 120) -> list[str]:
-    """Wait for the pods to run, then `touch /tmp/ready` in the first `count` of them (their readiness probe reads it)."""
+    """Wait for the pods to run, then `touch /tmp/ready` in the first `count` of them (their readiness probe reads it)
+    and annotate each (`svclab/ready-file`). An update to a pod makes its kubelet sync it, and the sync of a running
+    container that is not Ready triggers its readiness probe at once (kubernetes pkg/kubelet/prober/prober_manager.go
+    UpdatePodStatus), so they turn Ready now instead of at their probe's next period; the third pod, never touched,
+    keeps failing its probe."""
     deadline = time.monotonic() + timeout
+    pause = Backoff()
     while True:
         running = [p for p in live.pods(selector) if p.status.phase == "Running"]
         if len(running) >= count or time.monotonic() > deadline:
             break
-        time.sleep(0.25)
+        pause.sleep()
     names = sorted(p.metadata.name for p in running)[:count]
+    session = lab.session()
     for name in names:
         lab.exec_in(name, "touch /tmp/ready")
+        session.core.patch_namespaced_pod(name, session.namespace, {"metadata": {"annotations": {READY_FILE: "touched"}}})
     lab.wait_ready(selector, count, timeout=timeout)
     return names
 

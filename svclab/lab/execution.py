@@ -11,6 +11,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
 from svclab.lab import tables
+from svclab.lab.waiting import Backoff
 from svclab.lab.errors import LabError
 from svclab.lab.session import Session
 
@@ -55,6 +56,7 @@ def upgrade_refusal(exc: ApiException) -> str:
 def wait_for_container(session: Session, pod: str, namespace: str, container: str | None = None, timeout: float = 60, poll: float = 0.2) -> None:
     """Block until the pod's container runs (what exec needs); a one-line LabError if it never does."""
     deadline = time.monotonic() + timeout
+    pause = Backoff(poll)
     while True:
         try:
             found = session.core.read_namespaced_pod(pod, namespace)
@@ -70,7 +72,7 @@ def wait_for_container(session: Session, pod: str, namespace: str, container: st
             raise LabError(f"pod {pod} has completed (phase {found.status.phase}): there is no running container to exec into")
         if time.monotonic() > deadline:
             raise LabError(f"pod {pod}'s container is not running after {timeout:.0f}s ({tables.not_running_reason(found)}): exec needs a running container")
-        time.sleep(poll)
+        pause.sleep()
 
 
 def exec_in(session: Session, pod: str, command: list[str], namespace: str | None = None, container: str | None = None, timeout: float = 120, start_timeout: float = 60) -> ExecOutput:

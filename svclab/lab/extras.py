@@ -17,6 +17,7 @@ import pandas as pd
 
 from svclab.lab import execution, lookups, tables
 from svclab.lab.errors import WaitTimeout
+from svclab.lab.waiting import Backoff
 from svclab.lab.session import Session
 
 
@@ -41,6 +42,7 @@ def wait_pods(
     """
     session = _session()
     deadline = time.monotonic() + timeout
+    pause = Backoff(poll)
     while True:
         items = tables.live_pods(session, selector, namespace)
         found = tables.pods_frame(items)
@@ -56,7 +58,7 @@ def wait_pods(
                 f"after {timeout:.0f}s (waited for {want_total} and {want_ready})"
                 + (f"; not running yet: {waiting}" if waiting else "")
             )
-        time.sleep(poll)
+        pause.sleep()
 
 
 def dns_table(names: Iterable[str], pod: str = "client", namespace: str | None = None) -> pd.DataFrame:

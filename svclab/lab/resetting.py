@@ -14,6 +14,7 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 from svclab.lab.errors import WaitTimeout
+from svclab.lab.waiting import Backoff
 from svclab.lab.manifests import object_path, request
 from svclab.resources import RESOURCES, Resource, by_plural
 
@@ -56,10 +57,11 @@ def empty_namespace(api: ApiClient, namespace: str, timeout: float = 60) -> list
     pods = by_plural("", "pods")
     assert pods is not None
     deadline = time.monotonic() + timeout
+    pause = Backoff(0.2)
     while _items(api, pods, namespace):
         if time.monotonic() > deadline:
             raise WaitTimeout(f"pods in namespace {namespace} are still terminating after {timeout:.0f}s")
-        time.sleep(0.2)
+        pause.sleep()
     return gone
 
 
@@ -75,10 +77,11 @@ def delete_namespace(api: ApiClient, namespace: str, timeout: float = 60) -> Non
     assert res is not None
     request(api, "DELETE", object_path(res, None, namespace))
     deadline = time.monotonic() + timeout
+    pause = Backoff(0.2)
     while namespace in namespaces(api):
         if time.monotonic() > deadline:
             raise WaitTimeout(f"namespace {namespace} is still terminating after {timeout:.0f}s")
-        time.sleep(0.2)
+        pause.sleep()
 
 
 def reset_cluster(api: ApiClient, timeout: float = 120) -> list[str]:

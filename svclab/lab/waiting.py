@@ -11,6 +11,21 @@ from svclab.lab.errors import WaitTimeout
 from svclab.lab.session import Session
 
 
+class Backoff:
+    """Pauses between two looks at the cluster: FIRST seconds, doubling up to `longest`, so a state reached at
+    once is seen within milliseconds and a long wait costs a few requests a second."""
+
+    FIRST = 0.01
+
+    def __init__(self, longest: float = 0.25) -> None:
+        self.longest = longest
+        self.next = min(self.FIRST, longest)
+
+    def sleep(self) -> None:
+        time.sleep(self.next)
+        self.next = min(self.next * 2, self.longest)
+
+
 def _ready(pod: object) -> bool:
     conditions = getattr(getattr(pod, "status"), "conditions") or []
     return any(c.type == "Ready" and c.status == "True" for c in conditions)
@@ -20,6 +35,7 @@ def wait_ready(session: Session, selector: str, count: int | None = None, namesp
     """Block until `count` pods (or every matching pod) are Ready; returns how many are."""
     ns = namespace or session.namespace
     deadline = time.monotonic() + timeout
+    pause = Backoff(poll)
     bar: tqdm | None = None
     try:
         while True:
@@ -37,7 +53,7 @@ def wait_ready(session: Session, selector: str, count: int | None = None, namesp
             bar.refresh()
             if time.monotonic() > deadline:
                 raise WaitTimeout(f"{ready} of {want} pods matching {selector} are Ready after {timeout:.0f}s")
-            time.sleep(poll)
+            pause.sleep()
     finally:
         if bar is not None:
             bar.close()
