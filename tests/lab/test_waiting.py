@@ -98,3 +98,15 @@ def test_upgrade_refusals_read_as_the_servers_words() -> None:
 
     refused = ApiException(status=0, reason="Handshake status 500 Internal Server Error -+-+- {'content-type': 'text/plain'} -+-+- b'container not found (\"web\")'")
     assert execution.upgrade_refusal(refused) == 'container not found ("web")'
+
+
+def test_a_wait_looks_again_soon_then_at_its_poll_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backoff: a state reached at once is seen after 10 ms, a long wait costs no more than one look per interval."""
+    from svclab.lab import waiting
+
+    slept: list[float] = []
+    monkeypatch.setattr(waiting.time, "sleep", slept.append)
+    pause = waiting.Backoff(0.25)
+    for _ in range(8):
+        pause.sleep()
+    assert slept == [0.01, 0.02, 0.04, 0.08, 0.16, 0.25, 0.25, 0.25]
