@@ -6,7 +6,7 @@ import ipaddress
 
 import pandas as pd
 
-from svclab.grading import expect, live
+from svclab.grading import expect, live, spread
 from svclab.grading.answers import POD_CIDR, SERVICE_CIDR, answer, ipv4
 from svclab.grading.core import Assignment
 from svclab.grading.scoring import choice, lesson, whole_number  # noqa: F401  (choice, whole_number: for the hidden test cells)
@@ -14,6 +14,11 @@ from svclab.grading.scoring import choice, lesson, whole_number  # noqa: F401  (
 A = Assignment("ps1-clusterip", "ps1", answers=("web_service", "predicted_count", "predicted_kind", "web_ips", "web_sticky", "sticky_counts"))
 check = A.check
 WEB = "app=web"
+# The hidden checks' request counts (svclab.grading.spread): the three web pods all answer web-service but with
+# chance 3 * (2/3)**37 < 1e-6; three pods sharing web-sticky's requests would all land on one pod with chance
+# 3 * (1/3)**14 < 1e-6.
+REACH_ALL = spread.to_reach_all(3)
+TELL_STICKY = spread.to_tell_from_one(3)
 
 
 @A.visible("q1", "web_service is a ClusterIP Service named web-service")

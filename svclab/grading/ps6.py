@@ -12,12 +12,13 @@ ClusterIP Service over all replicas, per-pod DNS names or a Service per pod.
 from __future__ import annotations
 
 import ipaddress
+import math
 from typing import Any
 
 import pandas as pd
 
 from svclab import lab
-from svclab.grading import expect, live
+from svclab.grading import expect, live, spread
 from svclab.grading.answers import SERVICE_CIDR, answer
 from svclab.grading.core import Assignment, CheckFailed
 from svclab.grading.scoring import lesson, whole_number
@@ -27,6 +28,11 @@ check = A.check
 DB_PORT = 5432
 STABLE = lesson("03", "The name survives, the IP does not")
 MIXED = lesson("04", "Writes by name, reads by Service")
+# Request counts of the behaviour checks (svclab.grading.spread): each keeps the chance that a correct design fails,
+# or a wrong one passes, under one in a million.
+STICKY = spread.to_tell_from_one(2)   # two api pods without affinity: all 21 on one pod with chance 2 * (1/2)**21
+WRITES = spread.to_catch(1 / 2)       # writes spread over the primary and one more pod: all 20 at the primary, (1/2)**20
+READS = max(spread.to_reach_all(2), spread.to_catch(1 / 3))   # both replicas answer; a primary among three shows
 
 
 # ---- what the cluster holds, found by behaviour ----------------------------------------------------------
@@ -130,6 +136,13 @@ def _frontend(requests_per_node: int) -> None:
         expect.that(set(seen) == frontends, f"requests through the node port reached {sorted(seen)}; every frontend pod should serve some.")
 
 
+def frontend_per_node() -> int:
+    """Requests per node for the hidden check: in all, enough that every Ready frontend pod answers and that a Service
+    also selecting as many other pods (half the requests) gives itself away, each but with chance 1e-6."""
+    frontends = len(live.ready_pods("tier=frontend"))
+    return math.ceil(max(spread.to_reach_all(frontends), spread.to_catch(1 / 2)) / len(_node_ips()))
+
+
 @A.visible("q1", "every node answers on frontend_port with a frontend pod")
 def q1_outside() -> None:
     _frontend(1)
@@ -153,7 +166,7 @@ def _api(requests: int) -> None:
 
 @A.visible("q2", "api_host: one virtual IP for the api pods, and one client keeps reaching one pod")
 def q2_api() -> None:
-    _api(10)
+    _api(STICKY)
 
 
 # ---- R3: any replica by one name -----------------------------------------------------------------------
@@ -242,7 +255,7 @@ def _reads(requests: int) -> None:
 
 @A.visible("q6", "read_host spreads reads over replicas 1 and 2, never the primary")
 def q6_reads() -> None:
-    _reads(20)
+    _reads(spread.to_reach_all(2))
 
 
 # ---- R7: the prediction ------------------------------------------------------------------------------------
