@@ -12,7 +12,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import FakePod
+from pod_fakes import FakePod
 from svclab import resources
 from svclab.dns import server as server_module
 from svclab.dns.server import DNSServer
