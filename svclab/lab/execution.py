@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
@@ -75,26 +76,26 @@ def wait_for_container(session: Session, pod: str, namespace: str, container: st
         pause.sleep()
 
 
-def exec_in(session: Session, pod: str, command: list[str], namespace: str | None = None, container: str | None = None, timeout: float = 120, start_timeout: float = 60) -> ExecOutput:
-    """Run `command` in the pod once its container runs (waiting up to `start_timeout` for it to start)."""
-    ns = namespace or session.namespace
-    wait_for_container(session, pod, ns, container, start_timeout)
+def _open_exec(session: Session, pod: str, namespace: str, command: list[str], container: str | None) -> Any:
     kwargs = {"container": container} if container else {}
+    return stream(session.core.connect_get_namespaced_pod_exec, pod, namespace, command=command, stderr=True, stdin=False, stdout=True,
+                  tty=False, _preload_content=False, **kwargs)
+
+
+def exec_in(session: Session, pod: str, command: list[str], namespace: str | None = None, container: str | None = None, timeout: float = 120, start_timeout: float = 60) -> ExecOutput:
+    """Run `command` in the pod once its container runs (waiting up to `start_timeout` for it to start).
+
+    The exec is tried at once; only when the server refuses it (the container is not running yet, the pod is not
+    there or has completed) does this wait for the container, which says in one line why it cannot, and try again."""
+    ns = namespace or session.namespace
     try:
-        response = stream(
-            session.core.connect_get_namespaced_pod_exec,
-            pod,
-            ns,
-            command=command,
-            stderr=True,
-            stdin=False,
-            stdout=True,
-            tty=False,
-            _preload_content=False,
-            **kwargs,
-        )
-    except ApiException as exc:  # the upgrade was refused: say what the server said, in one line
-        raise LabError(f"exec in pod {pod} failed: {upgrade_refusal(exc)}") from None
+        response = _open_exec(session, pod, ns, command, container)
+    except ApiException:
+        wait_for_container(session, pod, ns, container, start_timeout)
+        try:
+            response = _open_exec(session, pod, ns, command, container)
+        except ApiException as exc:  # the upgrade was refused: say what the server said, in one line
+            raise LabError(f"exec in pod {pod} failed: {upgrade_refusal(exc)}") from None
     stdout, stderr = [], []
     response.run_forever(timeout=timeout)
     stdout.append(response.read_stdout() or "")

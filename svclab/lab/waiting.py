@@ -26,6 +26,11 @@ class Backoff:
         self.next = min(self.next * 2, self.longest)
 
 
+def is_ready(pod: object) -> bool:
+    """The pod's Ready condition is True."""
+    return _ready(pod)
+
+
 def _ready(pod: object) -> bool:
     conditions = getattr(getattr(pod, "status"), "conditions") or []
     return any(c.type == "Ready" and c.status == "True" for c in conditions)
