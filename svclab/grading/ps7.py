@@ -259,10 +259,6 @@ def _pod_nodes(app: str) -> dict[str, int]:
     return placed
 
 
-def _filter_drops(node: str, service: str) -> list[str]:
-    return [line for line in lab.node_rules(node, service, table="filter").lines("filter") if line.endswith("-j DROP")]
-
-
 def external_paths(service: str = "edge") -> dict[str, dict[str, object]]:
     """For each node, what its kube-proxy rules do with outside traffic to the Service's node port, as lesson 07 reads
     them: dropped (a DROP in the filter table), or forwarded to this node's pods only (KUBE-SVL) or to every pod
@@ -271,8 +267,10 @@ def external_paths(service: str = "edge") -> dict[str, dict[str, object]]:
     ports = {str(p.node_port) for p in svc.spec.ports or [] if p.node_port}
     paths: dict[str, dict[str, object]] = {}
     for node in nodes():
-        ext = [line for line in lab.node_rules(node, service, table="nat").lines("nat") if line.startswith("-A KUBE-EXT-")]
-        dropped = any(line.split("--dport ", 1)[-1].split()[0] in ports for line in _filter_drops(node, service) if "--dport " in line)
+        rules = lab.node_rules(node, service)   # a Service's chains: its nat rules, and its filter rules (REJECT, DROP)
+        ext = [line for line in rules.lines("nat") if line.startswith("-A KUBE-EXT-")]
+        drops = [line for line in rules.lines("filter") if line.endswith("-j DROP")]
+        dropped = any(line.split("--dport ", 1)[-1].split()[0] in ports for line in drops if "--dport " in line)
         paths[node] = {"forwards": bool(ext) and not dropped, "local only": any(" -j KUBE-SVL-" in line for line in ext),
                        "masquerade": any(_unconditional(line) for line in ext)}
     return paths
