@@ -13,7 +13,8 @@ running (PLEG's ContainerStarted) triggers a probe at once through the worker's 
 first probe runs when the container starts, or once `initialDelaySeconds` have passed since it did.
 Here the periodic probes follow the first one at `periodSeconds` intervals. Every later sync of a
 running container that is not Ready triggers a probe too (`triggered`: an update to the pod, e.g. an
-annotation, makes the kubelet sync it); such a probe does not move the ticker. Not modelled: the
+annotation, makes the kubelet sync it); such a probe does not move the ticker, and a trigger that comes
+while a probe runs waits for it to end (the worker's manualTriggerCh holds one). Not modelled: the
 random wait a worker takes before its first probe when the kubelet itself started less than one
 period ago (a learner's pods start long after their node's kubelet did), the trigger of the sync that
 follows a change of the probe's own result.
@@ -53,6 +54,7 @@ class ProbeState:
     next_at: float = 0.0
     running: bool = False
     not_before: float = 0.0   # the container's start + initialDelaySeconds: no probe, triggered or not, before
+    triggered: bool = False   # a manual trigger came while a probe ran: it runs when that one ends
 
 
 def drive(coro: Coroutine[Any, Any, Any]) -> tuple[bool, Any]:
@@ -98,8 +100,11 @@ class Prober:
             state = self.states[uid] = ProbeState(next_at=first, not_before=first)
         period = float(probe.get("periodSeconds", 10))
         due = now + 1e-9 >= state.next_at
-        manual = triggered and not state.ready and now + 1e-9 >= state.not_before
-        if (due or manual) and not state.running:
+        manual = (triggered and not state.ready or state.triggered) and now + 1e-9 >= state.not_before
+        if manual and state.running:
+            state.triggered = True
+        elif (due or manual) and not state.running:
+            state.triggered = False
             if due:
                 state.next_at = now + period
             if "exec" in probe:
@@ -129,8 +134,8 @@ class Prober:
             return   # the pod has gone meanwhile
         before = state.ready
         self._record(state, probe, ok)
-        if state.ready != before:
-            self.host.resync()
+        if state.ready != before or state.triggered:
+            self.host.resync()   # the kubelet looks again: a new readiness, or the trigger that waited
 
     def _record(self, state: ProbeState, probe: Obj, ok: bool) -> None:
         if ok:

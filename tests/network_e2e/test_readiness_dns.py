@@ -176,3 +176,19 @@ def test_a_trigger_waits_for_the_initial_delay(lab: Lab) -> None:
     assert ready_in_slices(lab, ns, "web")["web-2"] == "false"   # within initialDelaySeconds: no probe at all
     lab.cluster.advance(20)
     assert ready_in_slices(lab, ns, "web")["web-2"] == "true"    # the first probe, at the end of the delay
+
+
+def test_a_trigger_during_a_probe_runs_when_it_ends(lab: Lab) -> None:
+    """The worker's manualTriggerCh holds one trigger: an update while the pod's exec probe still runs is not lost,
+    the probe runs again as soon as that one ends (here the probe is slow: it reads the file, then sleeps a while)."""
+    ns = lab.namespace()
+    lab.apply(ns, web_set(period=30).replace('command: ["cat", "/tmp/ready"]', 'command: ["sh", "-c", "cat /tmp/ready; found=$?; sleep 1; exit $found"]')
+              .replace("periodSeconds: 30", "periodSeconds: 30\n          timeoutSeconds: 5"))
+    wait_running(lab, ns)
+    assert lab.exec(ns, "web-2", "touch", "/tmp/ready").returncode == 0   # the first probe has failed to read it, and sleeps
+    lab.k("-n", ns, "annotate", "pod", "web-2", "example.com/touched=yes")
+    deadline = time.monotonic() + 5   # the clock stands still: the next period is 30 s away
+    while ready_in_slices(lab, ns, "web")["web-2"] != "true":
+        assert time.monotonic() < deadline, "the trigger that came during the probe was lost"
+        lab.cluster.advance(0)   # waits for the probe in flight (a second), then for the one the trigger starts
+        time.sleep(0.1)
