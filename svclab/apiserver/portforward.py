@@ -27,11 +27,10 @@ import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
-
 from svclab.apiserver.spdy_dictionary import HEADER_DICTIONARY
 from svclab.network.podenv import ConnectionRefused, ConnectTimeout
 from svclab.validation import errors
+from svclab.wire.server import AnyResponse, Request, WebSocketResponse
 
 Obj = dict[str, Any]
 PROTOCOL = "SPDY/3.1+portforward.k8s.io"
@@ -78,7 +77,7 @@ def _parse_header_block(data: bytes) -> dict[str, str]:
 class SpdySession:
     """The server's side of one SPDY connection carried by a WebSocket."""
 
-    def __init__(self, ws: web.WebSocketResponse, pod: Obj, connect: Connector, refused_message: Callable[[int], str]) -> None:
+    def __init__(self, ws: WebSocketResponse, pod: Obj, connect: Connector, refused_message: Callable[[int], str]) -> None:
         self.ws = ws
         self.pod = pod
         self.connect = connect
@@ -113,13 +112,9 @@ class SpdySession:
     # ---- frames in -----------------------------------------------------------------------------------
     async def run(self) -> None:
         try:
-            async for message in self.ws:
-                if message.type == WSMsgType.BINARY:
-                    self._buffer += message.data
-                elif message.type == WSMsgType.TEXT:
-                    self._buffer += message.data.encode()
-                else:
-                    break
+            async for message in self.ws:   # (ends when the client closes)
+                data = message.data
+                self._buffer += data.encode() if isinstance(data, str) else data
                 while await self._next_frame():
                     pass
         except ProtocolError:
@@ -243,7 +238,7 @@ class PortForwardHandler:
         self.connect = connect
         self.running = running
 
-    async def __call__(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+    async def __call__(self, request: Request, namespace: str, name: str) -> AnyResponse:
         pod = self.get_pod(namespace, name)
         if request.headers.get("Upgrade", "").lower() != "websocket":
             raise errors.bad_request("Upgrade request required")
@@ -251,7 +246,7 @@ class PortForwardHandler:
             raise errors.bad_request(f"pod {name} does not have a host assigned")
         if pod.get("status", {}).get("phase") != "Running" or not self.running(pod):
             raise errors.bad_request(f"pod {name} is not running")   # kubectl checks this itself first
-        ws = web.WebSocketResponse(protocols=(PROTOCOL,), autoping=True, max_msg_size=MAX_FRAME + 16)
+        ws = WebSocketResponse(protocols=(PROTOCOL,), autoping=True, max_msg_size=MAX_FRAME + 16)
         await ws.prepare(request)
         if ws.ws_protocol != PROTOCOL:
             await ws.close()
