@@ -114,14 +114,15 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     log_start = log_path.stat().st_size
     log = open(log_path, "ab")
     ready_read, ready_write = os.pipe()  # the daemon says on it when it serves (svclab.cluster.daemonprotocol.READY)
+    certs_read, certs_write = os.pipe()  # the certificates of a new state directory, made here meanwhile (svclab.cluster.tls)
     args = ["--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name,
-            "--ready-fd", str(ready_write)]
+            "--ready-fd", str(ready_write), "--certs-fd", str(certs_read)]
     if exit_with_pid is not None:
         args += ["--exit-with-pid", str(exit_with_pid)]
     process: subprocess.Popen[bytes] | _Forked
     try:
         if fork and threading.active_count() == 1:
-            process = _Forked.start(args, log.fileno(), ready_read)
+            process = _Forked.start(args, log.fileno(), (ready_read, certs_write))
         else:
             process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "svclab.cluster.daemon", *args],
@@ -129,14 +130,20 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
-                pass_fds=(ready_write,),
+                pass_fds=(ready_write, certs_read),
             )
+    except BaseException:
+        os.close(certs_write)
+        os.close(ready_read)
+        raise
     finally:
         os.close(ready_write)
+        os.close(certs_read)
         log.close()
     deadline = time.monotonic() + wait_seconds
     try:
-        _load_https_check()  # while the daemon starts, on another core
+        _hand_certs(state_dir, name, certs_write)  # while the daemon imports the cluster, on another core
+        _load_https_check()
         _wait_for_ready(ready_read, READY, deadline)
     finally:
         os.close(ready_read)
@@ -170,7 +177,7 @@ class _Forked:
         self.returncode: int | None = None
 
     @classmethod
-    def start(cls, args: list[str], log_fd: int, ready_read: int) -> "_Forked":
+    def start(cls, args: list[str], log_fd: int, parent_fds: tuple[int, ...]) -> "_Forked":
         for stream in (sys.stdout, sys.stderr):  # nothing buffered here may be written twice
             stream.flush()
         pid = os.fork()
@@ -179,7 +186,8 @@ class _Forked:
         code = 1
         try:  # the child: as `python -P -m svclab.cluster.daemon ARGS` with stdin /dev/null, output to the log
             os.setsid()
-            os.close(ready_read)
+            for fd in parent_fds:   # the parent's ends of the pipes: the daemon must see them close
+                os.close(fd)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
             os.close(null)
@@ -228,6 +236,17 @@ class _Forked:
             time.sleep(0.01)
         assert self.returncode is not None
         return self.returncode
+
+
+def _hand_certs(state_dir: Path, name: str, fd: int) -> None:
+    """A new state directory's certificates, made here and written on `fd` for the daemon (which saves them);
+    nothing when the directory has its own (the daemon reads those)."""
+    from svclab.cluster.tls import CERTS_FILE, send_certs
+
+    if (state_dir / CERTS_FILE).exists():
+        os.close(fd)
+    else:
+        send_certs(fd, name)
 
 
 def _load_https_check() -> None:

@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default="svclab")
     parser.add_argument("--exit-with-pid", type=int, default=None, help="stop when this process ends (see svclab.cluster.owner)")
     parser.add_argument("--ready-fd", type=int, default=None, help="write a line on this descriptor once serving, then close it")
+    parser.add_argument("--certs-fd", type=int, default=None,
+                        help="read the certificates from this descriptor when the state directory has none (svclab.cluster.tls)")
     args = parser.parse_args(argv)
     try:
         lock = StateLock.acquire(args.state_dir)
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         pod_stop_seconds=args.pod_stop_seconds,
         state_dir=args.state_dir,
         host_ports=os.environ.get("SVCLAB_HOST_PORTS", "kind"),  # svclab.dataplane.hostports
+        certs_fd=args.certs_fd,
     )
     if token_file.exists():
         config.token = token_file.read_text().strip()

@@ -23,7 +23,7 @@ from typing import Any, Awaitable, Callable
 from svclab.apiserver.app import ApiServer
 from svclab.cluster import bootstrap, persistence
 from svclab.cluster.statelock import StateLock
-from svclab.cluster.tls import load_or_make
+from svclab.cluster.tls import CERTS_FILE, load_or_make
 from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
 from svclab.cluster.gate import priority_middleware, settle_middleware
 from svclab.controllers.base import Context
@@ -50,7 +50,6 @@ from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
 from svclab.wire.server import AnyResponse, Request, Server
 
 LEARNER_SLICE_SECONDS = 0.002  # controller work between two turns of the loop, when nothing must repeat exactly
-CERTS_FILE = "certs.json"
 
 log = logging.getLogger("svclab.cluster")
 
@@ -73,6 +72,7 @@ class ClusterConfig:
     settle_requests: bool | None = None
     settle_timeout: float = 5.0
     exec_limits: Limits = DEFAULT_LIMITS   # what each exec'd process may use (svclab.network.budget)
+    certs_fd: int | None = None   # a pipe the certificates come on when the state has none (svclab.cluster.tls.send_certs)
 
     @property
     def settles(self) -> bool:
@@ -159,7 +159,8 @@ class EmbeddedCluster:
         self.state_lock: StateLock | None = None  # held while serving a state directory
         self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
-        self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
+        self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name,
+                                  self.config.certs_fd)
         self.ctx.root_ca = self.certs.ca_pem.decode()
         from svclab.apiserver.tokens import TokenIssuer
 

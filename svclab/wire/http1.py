@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from email.utils import formatdate
 
 MAX_HEADER_BYTES = (1 << 20) + 4096   # http.Server.MaxHeaderBytes 1 << 20, and the 4096 bytes of slack Go adds
 MAX_HEADER_COUNT = 10_000             # header lines in one request (Go has no count; its byte bound keeps this far off)
@@ -278,8 +277,14 @@ class ChunkedDecoder:
         return rest
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def http_date(now: float | None = None) -> str:
-    return formatdate(time.time() if now is None else now, usegmt=True)
+    """http.TimeFormat: ``Mon, 02 Jan 2006 15:04:05 GMT``."""
+    t = time.gmtime(time.time() if now is None else now)
+    return f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
 
 
 def response_head(status: int, headers: Headers, date: str) -> bytes:
