@@ -1,9 +1,9 @@
 """Start, stop and inspect background embedded clusters by their state directory.
 
 `svclab up` runs `up` in a process of its own: this module imports little at the top (the HTTPS check's
-modules load in `up` while the daemon starts, or with the first `answers`), so the daemon is spawned
-within milliseconds of the command, and the daemon says on a pipe when it serves rather than being
-polled for it."""
+modules load with the first `answers`), so the daemon is spawned within milliseconds of the command, and the
+daemon says on a pipe when it serves rather than being polled for it; its word is taken without an HTTPS
+check of its own (that check is for a cluster some other process started)."""
 
 from __future__ import annotations
 
@@ -143,10 +143,13 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     deadline = time.monotonic() + wait_seconds
     try:
         _hand_certs(state_dir, name, certs_write)  # while the daemon imports the cluster, on another core
-        _load_https_check()
-        _wait_for_ready(ready_read, READY, deadline)
+        ready = _wait_for_ready(ready_read, READY, deadline)
     finally:
         os.close(ready_read)
+    if ready:   # our daemon serves: it says so once its API listens and cluster.json names it
+        info = read_info(state_dir)
+        if info is not None and info.pid == process.pid:
+            return info
     lost_race = False
     while time.monotonic() < deadline:
         info = read_info(state_dir)
@@ -247,14 +250,6 @@ def _hand_certs(state_dir: Path, name: str, fd: int) -> None:
         os.close(fd)
     else:
         send_certs(fd, name)
-
-
-def _load_https_check() -> None:
-    """Import what `answers` uses (yaml, ssl, urllib: tens of milliseconds)."""
-    import ssl  # noqa: F401
-    import urllib.request  # noqa: F401
-
-    import yaml  # noqa: F401
 
 
 def _wait_for_ready(fd: int, word: bytes, deadline: float) -> bool:

@@ -376,8 +376,8 @@ class _Connection:
             data = await asyncio.wait_for(self.reader.read(READ_SIZE), max(timeout, 0.0))
         except asyncio.TimeoutError:
             raise ClientGone("timed out") from None
-        except ssl.SSLError:
-            raise ClientGone("TLS error") from None
+        except (ConnectionError, ssl.SSLError) as exc:
+            raise ClientGone(str(exc)) from None
         if not data:
             raise ClientGone("end of stream")
         return data
