@@ -309,8 +309,14 @@ class EmbeddedCluster:
         self.registry.create(resource("", "configmaps"), "kube-system", bootstrap.coredns_configmap())
         self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
         self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
-        self.manager.start(self._loop)
-        await self.manager.wait_settled(self.config.settle_timeout)
+        # Nothing else runs yet (the API does not listen): the controllers need not pause between slices to
+        # leave the CPU to requests (svclab.controllers.manager), so the add-ons are placed without waits.
+        slice_seconds, self.manager.slice_seconds = self.manager.slice_seconds, None
+        try:
+            self.manager.start(self._loop)
+            await self.manager.wait_settled(self.config.settle_timeout)
+        finally:
+            self.manager.slice_seconds = slice_seconds
         for plan in self.plans[1:]:
             self.store.create(nodes, bootstrap.node(self.config.name, plan))
         for pod in bootstrap.control_plane_pods(self.config.name, self.plans):
