@@ -142,10 +142,12 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
         log.close()
     deadline = time.monotonic() + wait_seconds
     try:
-        _hand_certs(state_dir, name, certs_write)  # while the daemon imports the cluster, on another core
+        helper = _hand_certs(state_dir, name, certs_write, fork)  # while the daemon imports the cluster, on another core
         ready = _wait_for_ready(ready_read, READY, deadline)
     finally:
         os.close(ready_read)
+    if helper:
+        alive(helper)   # reaped (it ended once it had written the certificates)
     if ready:   # our daemon serves: it says so once its API listens and cluster.json names it
         info = read_info(state_dir)
         if info is not None and info.pid == process.pid:
@@ -241,15 +243,27 @@ class _Forked:
         return self.returncode
 
 
-def _hand_certs(state_dir: Path, name: str, fd: int) -> None:
-    """A new state directory's certificates, made here and written on `fd` for the daemon (which saves them);
-    nothing when the directory has its own (the daemon reads those)."""
+def _hand_certs(state_dir: Path, name: str, fd: int, fork: bool) -> int:
+    """A new state directory's certificates, written on `fd` for the daemon (which saves them); nothing when the
+    directory has its own (the daemon reads those). With `fork` (`svclab up`, single-threaded) a helper process
+    makes them, so that neither importing `cryptography` nor its teardown at exit (tens of milliseconds each) is
+    this command's: the helper's pid, else 0."""
     from svclab.cluster.tls import CERTS_FILE, send_certs
 
     if (state_dir / CERTS_FILE).exists():
         os.close(fd)
-    else:
-        send_certs(fd, name)
+        return 0
+    if fork and threading.active_count() == 1:
+        pid = os.fork()
+        if pid == 0:   # the helper: make, write, and leave without the interpreter's teardown
+            try:
+                send_certs(fd, name)
+            finally:
+                os._exit(0)
+        os.close(fd)
+        return pid
+    send_certs(fd, name)
+    return 0
 
 
 def _wait_for_ready(fd: int, word: bytes, deadline: float) -> bool:
