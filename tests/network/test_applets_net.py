@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import DNSHarness, FakePod
+from pod_fakes import DNSHarness, FakePod
 from svclab.network import gohttp, icmp
 from svclab.network.icmp import EchoReply
 from svclab.network.podenv import ExecResult, HttpResponse

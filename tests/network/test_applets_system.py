@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import FakePod
+from pod_fakes import FakePod
 from svclab.network.budget import Budget, Limits
 from svclab.network.icmp import EchoReply
 from svclab.network.interactive import program_on_terminal, shell_on_terminal

@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from conftest import FakePod
+from pod_fakes import FakePod
 from svclab.network.budget import KIB, Budget, Limits
 from svclab.network.shell import run
 

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from conftest import FakePod
+from pod_fakes import FakePod
 from svclab.network.budget import KIB, MIB, Budget, Limits
 from svclab.network.podenv import ExecResult, PodFS, standard_files
 from svclab.network.shell import run

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from conftest import FakePod
+from pod_fakes import FakePod
 from svclab.network.budget import MIB, Budget, Limits
 from svclab.network.interactive import shell_on_terminal
 from svclab.network.session import OUTPUT_WINDOW, LoopBridge, Session, SessionIO, SessionPool, SessionRefused

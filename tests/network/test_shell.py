@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from conftest import FakePod
+from pod_fakes import FakePod
 from svclab.network import messages
 from svclab.network.podenv import ExecResult, FSError, PodFS
 from svclab.network.shell import run

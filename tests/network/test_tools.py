@@ -8,7 +8,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
-from conftest import DNSHarness, FakePod
+from pod_fakes import DNSHarness, FakePod
 from svclab.network.podenv import ExecResult, HttpResponse, PodFS, standard_files
 from svclab.network.shell import run
 from svclab.network.tools.dig import indent, record_line
