@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from svclab.validation.govalue import go_json
+
 # A plain YAML scalar that every YAML 1.1 and 1.2 reader takes as this very string (no bool, number, null,
 # indicator or space); any other string is written double-quoted, JSON's escapes being YAML's too.
 _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./:=+-]*")
@@ -45,12 +47,8 @@ def write_private(path: Path, text: str) -> None:
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value if _PLAIN.fullmatch(value) and not _RESOLVED.fullmatch(value) else json.dumps(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if value is None or isinstance(value, (bool, int)):
+        return go_json(value)   # null, true/false, digits: JSON's scalars read the same in YAML
     raise TypeError(f"not a kubeconfig value: {value!r}")
 
 

@@ -175,9 +175,13 @@ def test_a_body_over_the_limit_gets_the_application_s_answer_and_the_connection_
         assert read_all(sock) == b""
 
 
-def test_a_broken_chunked_body_is_a_400_and_close(server: Running) -> None:
+@pytest.mark.parametrize("request_bytes", [
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n",   # a broken chunked body
+    b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n",  # no key
+], ids=["chunked-body", "websocket-handshake"])
+def test_a_broken_body_or_handshake_is_a_400_and_close(server: Running, request_bytes: bytes) -> None:
     sock = connect(server)
-    sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n")
+    sock.sendall(request_bytes)
     assert read_all(sock).startswith(b"HTTP/1.1 400 Bad Request\r\n")
 
 
@@ -278,12 +282,6 @@ def test_a_websocket_message_over_the_limit_closes_with_1009(server: Running) ->
     opcode, data = ws.recv_data(control_frame=True)
     assert opcode == websocket_client.ABNF.OPCODE_CLOSE and struct.unpack("!H", data[:2])[0] == 1009
     ws.close()
-
-
-def test_a_bad_websocket_handshake_is_a_400(server: Running) -> None:
-    sock = connect(server)
-    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    assert read_all(sock).startswith(b"HTTP/1.1 400 Bad Request")
 
 
 def test_an_unmasked_client_frame_closes_with_1002(server: Running) -> None:
