@@ -31,6 +31,8 @@ LAZY = (
     "svclab.apiserver.typecheck", "svclab.apiserver.protoschema", "svclab.apiserver.patch", "svclab.apiserver.openapiv2",
     "svclab.apiserver.exec_ws", "svclab.apiserver.logs", "svclab.apiserver.portforward", "svclab.apiserver.spdy_dictionary",
     "svclab.dataplane.proxier", "svclab.dataplane.ruleset", "svclab.dataplane.trace",
+    # what answering loads (svclab.apiserver.app.REQUEST_MODULES): the daemon loads them once it has said it serves
+    "svclab.apiserver.discovery", "svclab.apiserver.openapi", "svclab.apiserver.tables", "svclab.apiserver.printers",
 )
 # Packages a start never loads: the HTTP stack is svclab.wire on asyncio and ssl; the certificates of a new state
 # directory are made by `svclab up`'s own process (cryptography) and handed over; PyYAML loads with the first YAML

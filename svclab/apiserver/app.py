@@ -9,18 +9,18 @@ from __future__ import annotations
 import asyncio
 import copy
 import hmac
+import importlib
 import json
 import logging
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 
-from svclab.apiserver import discovery, openapi, paging, queryparams, routing
+from svclab.apiserver import paging, queryparams, routing
 from svclab.apiserver.codec import check_type, decode_body, dumps, is_yaml
 from svclab.apiserver.convert import core_event_to_events_v1
 from svclab.apiserver.patcherror import PatchError
 from svclab.apiserver.scale import replicas_of_scale, scale_of
-from svclab.apiserver.tables import table_for
 from svclab.apiserver.tokens import TokenIssuer, token_request
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
@@ -34,7 +34,10 @@ from svclab.wire.server import AnyResponse, Application, BodyTooLarge, Request, 
 # Imported by the methods that use them, so that they load with the first request that needs them, not
 # when the cluster starts (tests/test_imports.py): svclab.apiserver.typecheck (and the protobuf schema it
 # checks against) with the first body, svclab.apiserver.patch with the first PATCH, openapiv2 with the
-# first request for the Swagger document.
+# first request for the Swagger document; the discovery documents, the OpenAPI v3 index and the table
+# printers (what every kubectl command reads first) load right after the daemon says it serves
+# (`ApiServer.load_request_modules`), while the client starts, or with the first request if it comes sooner.
+REQUEST_MODULES = ("svclab.apiserver.discovery", "svclab.apiserver.openapi", "svclab.apiserver.tables")
 
 log = logging.getLogger("svclab.apiserver")
 
@@ -85,6 +88,11 @@ class ApiServer:
     def application(self) -> Application:
         return Application(self._dispatch, [self._auth, self._durable, self._errors], max_body=MAX_BODY_BYTES)
 
+    @staticmethod
+    def load_request_modules() -> None:
+        for name in REQUEST_MODULES:
+            importlib.import_module(name)
+
     def stop_streams(self) -> None:
         self._stopping.set()
         self.store.close_watchers()
@@ -123,6 +131,8 @@ class ApiServer:
 
     # ---- dispatch ------------------------------------------------------------------------------
     async def _dispatch(self, request: Request) -> AnyResponse:
+        from svclab.apiserver import discovery
+
         path = request.path.rstrip("/") or "/"
         fixed = self._fixed_document(path)
         if fixed is not None:
@@ -184,6 +194,8 @@ class ApiServer:
         request[WARNINGS].extend(f'unknown field \\"{path}\\"' for path in unknown)
 
     def _fixed_document(self, path: str) -> dict[str, Any] | None:
+        from svclab.apiserver import discovery, openapi
+
         if path == "/version":
             return discovery.version_info()
         if path == "/api":
@@ -509,6 +521,12 @@ class ApiServer:
             except errors.ApiError:
                 continue
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": [_strip_list_item(i) for i in items]})
+
+
+def table_for(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    from svclab.apiserver.tables import table_for as make_table
+
+    return make_table(*args, **kwargs)
 
 
 def _rfc3339(seconds: float) -> str:

@@ -35,6 +35,7 @@ async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_wit
     await cluster.start_async()
     if ready_fd is not None:  # `svclab up` waits on the other end (svclab.cluster.control.up)
         _say_ready(ready_fd)
+    cluster.api.load_request_modules()  # while the first client starts (svclab.apiserver.app.REQUEST_MODULES)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
