@@ -475,8 +475,11 @@ class _Connection:
                 await response.prepare(request)
             await response.write_eof()
             return
-        if not request.body_read and (request._head.chunked or request._head.content_length > DRAIN_AFTER_HANDLER):
-            self.keep_alive = False   # an unread body this server will not skip: close after the answer
+        head = request._head
+        if not request.body_read and (head.chunked or head.content_length > DRAIN_AFTER_HANDLER or head.expect_continue):
+            # an unread body this server will not skip, or one the client holds back until it hears 100 Continue
+            # (too late now that the answer is final): close after the answer, as net/http does
+            self.keep_alive = False
         if not self.reusable:
             self.keep_alive = False
         headers = response.headers

@@ -165,6 +165,14 @@ def test_a_chunked_request_body_and_expect_100_continue(server: Running) -> None
     assert read_response(sock)[1] == b"GET /after"
 
 
+def test_an_answer_before_100_continue_closes_the_connection(server: Running) -> None:
+    sock = connect(server)   # the handler answers without reading: no 100 Continue after a final answer
+    sock.sendall(b"POST /plain HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+    head, body = read_response(sock)
+    assert head.startswith(b"HTTP/1.1 200 OK") and body == b"POST /plain" and b"Connection: close" in head
+    assert read_all(sock) == b""
+
+
 def test_a_body_over_the_limit_gets_the_application_s_answer_and_the_connection_closes(server: Running) -> None:
     for request in (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n",
                     b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + b"100\r\n" + b"a" * 256 + b"\r\n" * 1 + b"400\r\n" + b"a" * 1024 + b"\r\n"):
