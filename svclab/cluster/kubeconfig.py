@@ -13,7 +13,7 @@ from svclab.validation.govalue import go_json
 
 # A plain YAML scalar that every YAML 1.1 and 1.2 reader takes as this very string (no bool, number, null,
 # indicator or space); any other string is written double-quoted, JSON's escapes being YAML's too.
-_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./:=+-]*")
+_PLAIN = re.compile(r"[A-Za-z_/](?:[A-Za-z0-9_./:=+-]*[A-Za-z0-9_./=+-])?")   # (not ending in ":", a mapping key)
 _RESOLVED = re.compile(r"(?i:y|n|yes|no|true|false|on|off|null|~)|[-+]?\.?(inf|nan)", re.IGNORECASE)
 
 
@@ -44,9 +44,19 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
+_SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted YAML scalar: JSON's escapes (YAML has them all), a character beyond the BMP as YAML's \\U
+    escape rather than JSON's surrogate pair (which YAML does not join)."""
+    return _SURROGATE_PAIR.sub(lambda m: "\\U%08x" % (0x10000 + ((int(m[1], 16) - 0xD800) << 10) + int(m[2], 16) - 0xDC00),
+                               json.dumps(text))
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
-        return value if _PLAIN.fullmatch(value) and not _RESOLVED.fullmatch(value) else json.dumps(value)
+        return value if _PLAIN.fullmatch(value) and not _RESOLVED.fullmatch(value) else _quoted(value)
     if value is None or isinstance(value, (bool, int)):
         return go_json(value)   # null, true/false, digits: JSON's scalars read the same in YAML
     raise TypeError(f"not a kubeconfig value: {value!r}")
@@ -87,7 +97,13 @@ def dump_yaml(config: dict[str, Any]) -> str:
 
 
 def write_kubeconfig(path: Path, config: dict[str, Any]) -> None:
-    write_private(path, dump_yaml(config))
+    try:
+        text = dump_yaml(config)
+    except TypeError:   # a value the small writer does not write (a float, a date in a merged kind kubeconfig)
+        import yaml
+
+        text = yaml.safe_dump(config, sort_keys=False)
+    write_private(path, text)
 
 
 def read_kubeconfig(path: Path) -> dict[str, Any]:
