@@ -12,8 +12,8 @@ compiled depends on it: with PYTHONDONTWRITEBYTECODE=1 and no __pycache__ in the
 machines) every start compiles them from source, as a learner's very first start does; on a learner's
 machine every later start reads the cached bytecode. So the same start is measured again, labelled, with
 the bytecode cached (PYTHONPYCACHEPREFIX in a temporary folder, filled by one untimed start), interleaved
-with the first. Two more labelled lines give the floor of any cold start (a bare interpreter importing
-asyncio, ssl and aiohttp.web) and the warm path a grading host takes (svclab.grading.host: the cluster
+with the first. Two more labelled lines give the floor of any cold start with this stack (a bare interpreter
+importing asyncio, ssl and the API server's HTTP/WebSocket server, svclab.wire.server) and the warm path a grading host takes (svclab.grading.host: the cluster
 started in a process forked from the zygote, which imported it beforehand) — not `svclab up`.
 
 `--baseline DIR` measures another revision the same way, interleaved (its svclab package in DIR first on the
@@ -146,7 +146,7 @@ def main(repeat: int = 5, baseline: Path | None = None) -> dict[str, float]:
     warm = median([warm_start_and_query() for _ in range(repeat)])
     bare = median(timed(lambda: python("pass"), repeat))
     imports = median(timed(lambda: python("import svclab.cluster.embedded"), repeat))
-    aiohttp_floor = median(timed(lambda: python("import asyncio, ssl, aiohttp.web"), repeat))
+    stack_floor = median(timed(lambda: python("import asyncio, ssl, svclab.wire.server"), repeat))
     print(f"cluster start: svclab up + first kubectl get pods -A  {start:.3f} s (median of {repeat}; svclab up alone {up:.3f} s, "
           f"CPU {cpu:.3f} s)")
     print(f"               [this environment: {ambient}]")
@@ -161,11 +161,11 @@ def main(repeat: int = 5, baseline: Path | None = None) -> dict[str, float]:
             theirs = figures[name]
             print(f"{name} ({baseline}): {theirs[0]:.3f} s (svclab up alone {theirs[1]:.3f} s, CPU {theirs[2]:.3f} s); "
                   f"this / baseline: {mine[0] / theirs[0]:.2f}x wall, {mine[2] / theirs[2]:.2f}x CPU")
-    print(f"floor of a cold start: python -P -c 'import asyncio, ssl, aiohttp.web' {aiohttp_floor:.3f} s")
+    print(f"floor of a cold start: python -P -c 'import asyncio, ssl, svclab.wire.server' {stack_floor:.3f} s")
     print(f"warm path, not svclab up: a process that imported the cluster starts one + first kubectl get pods -A "
           f"{warm:.3f} s (a grading host after the zygote's fork)")
     return {"start_s": start, "up_s": up, "cpu_s": cpu, "cached_start_s": cached, "cached_up_s": cached_up, "warm_start_s": warm,
-            "floor_s": floor, "imports_s": imports, "python_s": bare, "aiohttp_floor_s": aiohttp_floor}
+            "floor_s": floor, "imports_s": imports, "python_s": bare, "stack_floor_s": stack_floor}
 
 
 if __name__ == "__main__":

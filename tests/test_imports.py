@@ -6,10 +6,14 @@ Each check runs in a fresh interpreter, so nothing another test imported hides a
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 
 import pytest
+
+from svclab.cluster.tls import send_certs
 
 # Loaded on first use: an exec/attach/probe or a container's command (the shell and its applets), a
 # terminal (interactive), the first DNS query (the Corefile parser, engine, upstream, wire format, dnspython), the first write
@@ -27,19 +31,37 @@ LAZY = (
     "svclab.apiserver.typecheck", "svclab.apiserver.protoschema", "svclab.apiserver.patch", "svclab.apiserver.openapiv2",
     "svclab.apiserver.exec_ws", "svclab.apiserver.logs", "svclab.apiserver.portforward", "svclab.apiserver.spdy_dictionary",
     "svclab.dataplane.proxier", "svclab.dataplane.ruleset", "svclab.dataplane.trace",
+    # what answering loads (svclab.apiserver.app.REQUEST_MODULES): the daemon loads them once it has said it serves
+    "svclab.apiserver.discovery", "svclab.apiserver.openapi", "svclab.apiserver.tables", "svclab.apiserver.printers",
 )
+# Packages a start never loads: the HTTP stack is svclab.wire on asyncio and ssl; the certificates of a new state
+# directory are made by `svclab up`'s own process (cryptography) and handed over; PyYAML loads with the first YAML
+# body, apply or kubeconfig read.
+NOT_AT_START = ("aiohttp", "yarl", "multidict", "cryptography", "yaml", "_yaml")
 IMPORT = "import svclab.cluster.embedded"
-START = (  # what the daemon does before it answers: import, start (bootstrap, network, DNS, API), nothing else
-    "import tempfile, pathlib\n"
+START = (  # what the daemon does before it answers: import, start (bootstrap, network, DNS, API), nothing else,
+    # with the certificates handed over on a pipe (sys.argv[1]) as `svclab up` hands them
+    "import tempfile, pathlib, sys\n"
     "from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster\n"
-    "cluster = EmbeddedCluster(ClusterConfig(state_dir=pathlib.Path(tempfile.mkdtemp()), pod_start_seconds=0)).start()\n"
+    "cluster = EmbeddedCluster(ClusterConfig(state_dir=pathlib.Path(tempfile.mkdtemp()), pod_start_seconds=0,\n"
+    "                                        certs_fd=int(sys.argv[1]))).start()\n"
     "assert cluster.store.items.__self__ is cluster.store\n"
+    "assert (cluster.config.state_dir / 'certs.json').stat().st_mode & 0o777 == 0o600\n"
 )
 
 
 def modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code` (given a pipe with certificates on it)."""
     script = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))\n"
-    done = subprocess.run([sys.executable, "-P", "-c", script], capture_output=True, text=True, timeout=120)
+    certs_read, certs_write = os.pipe()
+    sender = threading.Thread(target=send_certs, args=(certs_write, "svclab"))
+    sender.start()
+    try:
+        done = subprocess.run([sys.executable, "-P", "-c", script, str(certs_read)], capture_output=True, text=True, timeout=120,
+                              pass_fds=(certs_read,))
+    finally:
+        os.close(certs_read)
+        sender.join()
     assert done.returncode == 0, done.stderr
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -50,6 +72,7 @@ def test_the_daemon_loads_no_toolbox_no_dns_engine_no_type_checker(code: str) ->
     assert "svclab.network.runtime" in loaded and "svclab.dns.server" in loaded  # what it does load
     assert sorted(m for m in LAZY if m in loaded) == []
     assert sorted(m for m in loaded if m == "dns" or m.startswith("dns.")) == []  # dnspython
+    assert sorted(m for m in loaded if m.split(".")[0] in NOT_AT_START) == []
     if code == START:  # the bootstrap pods are running: sandboxes exist, no process has run in one
         assert "svclab.network.sandbox" in loaded
 
@@ -67,3 +90,20 @@ def test_first_use_loads_them() -> None:
         "assert isinstance(session, Session), session\n"
     ))
     assert {"svclab.dns.engine", "svclab.dns.wire", "svclab.dns.corefile", "svclab.network.shell"} <= loaded
+
+
+def test_a_yaml_body_and_a_token_request_load_pyyaml_and_cryptography() -> None:
+    loaded = modules_after(START + (
+        "import json, ssl, urllib.request\n"
+        "context = ssl.create_default_context(cadata=cluster.certs.ca_pem.decode())\n"
+        "def call(method, path, body, content_type):\n"
+        "    request = urllib.request.Request(cluster.api_url + path, data=body, method=method,\n"
+        "        headers={'Authorization': 'Bearer ' + cluster.token, 'Content-Type': content_type})\n"
+        "    with urllib.request.urlopen(request, context=context) as response:\n"
+        "        return response.status, json.loads(response.read())\n"
+        "status, made = call('POST', '/api/v1/namespaces/default/configmaps', b'metadata: {name: c}\\ndata: {a: b}\\n', 'application/yaml')\n"
+        "assert status == 201 and made['data'] == {'a': 'b'}, made\n"
+        "status, token = call('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', b'{}', 'application/json')\n"
+        "assert status == 201 and token['status']['token'].count('.') == 2, token\n"
+    ))
+    assert {"yaml", "cryptography", "svclab.apiserver.yamlbody"} <= loaded

@@ -1,6 +1,7 @@
-"""The API server's wire protocol: aiohttp routes, auth, Status errors, tables, watch streams.
+"""The API server's HTTP surface: routes, auth, Status errors, tables, watch streams.
 
-State lives in the store, behaviour in the registry and controllers; this module only speaks HTTP.
+State lives in the store, behaviour in the registry and controllers, the wire (parsing, framing, connections) in
+svclab.wire; this module maps requests to the API's answers.
 """
 
 from __future__ import annotations
@@ -8,19 +9,18 @@ from __future__ import annotations
 import asyncio
 import copy
 import hmac
+import importlib
 import json
 import logging
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
-from aiohttp import web
 
-from svclab.apiserver import discovery, openapi, paging, queryparams, routing
+from svclab.apiserver import paging, queryparams, routing
 from svclab.apiserver.codec import check_type, decode_body, dumps, is_yaml
 from svclab.apiserver.convert import core_event_to_events_v1
 from svclab.apiserver.patcherror import PatchError
 from svclab.apiserver.scale import replicas_of_scale, scale_of
-from svclab.apiserver.tables import table_for
 from svclab.apiserver.tokens import TokenIssuer, token_request
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
@@ -28,11 +28,16 @@ from svclab.state.clock import Clock
 from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
 from svclab.state.store import Store, TooOldResourceVersion
 from svclab.validation import errors, field, messages
+from svclab.wire.http1 import Refused
+from svclab.wire.server import AnyResponse, Application, BodyTooLarge, Request, Response, StreamResponse
 
 # Imported by the methods that use them, so that they load with the first request that needs them, not
 # when the cluster starts (tests/test_imports.py): svclab.apiserver.typecheck (and the protobuf schema it
 # checks against) with the first body, svclab.apiserver.patch with the first PATCH, openapiv2 with the
-# first request for the Swagger document.
+# first request for the Swagger document; the discovery documents, the OpenAPI v3 index and the table
+# printers (what every kubectl command reads first) load right after the daemon says it serves
+# (`ApiServer.load_request_modules`), while the client starts, or with the first request if it comes sooner.
+REQUEST_MODULES = ("svclab.apiserver.discovery", "svclab.apiserver.openapi", "svclab.apiserver.tables")
 
 log = logging.getLogger("svclab.apiserver")
 
@@ -41,22 +46,22 @@ DECODE_INLINE_BYTES = 64 * 1024  # bigger bodies (and every YAML body) are decod
 DEFAULT_WATCH_SECONDS = 1800
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WATCH_POLL_SECONDS = 0.5
-WARNINGS = web.RequestKey("warnings", list)  # Warning headers a handler wants sent with its response
+WARNINGS = "warnings"  # Warning headers a handler wants sent with its response
 DEPRECATION_WARNINGS = {"endpoints": messages.ENDPOINTS_DEPRECATED}
 # (method, collection?) -> the verb a resource must serve for the route to exist
 _VERBS = {("GET", True): "list", ("POST", True): "create", ("DELETE", True): "deletecollection", ("GET", False): "get", ("PUT", False): "update", ("PATCH", False): "patch", ("DELETE", False): "delete"}
-ExecHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
+ExecHandler = Callable[[Request, str, str], Awaitable[AnyResponse]]
 
 
-def _json(value: Any, status: int = 200) -> web.Response:
-    return web.Response(body=dumps(value), status=status, content_type="application/json")
+def _json(value: Any, status: int = 200) -> Response:
+    return Response(body=dumps(value), status=status, content_type="application/json")
 
 
-def _error(err: errors.ApiError) -> web.Response:
+def _error(err: errors.ApiError) -> Response:
     return _json(err.status, err.code)
 
 
-def _wants_table(request: web.Request) -> bool:
+def _wants_table(request: Request) -> bool:
     return "as=Table" in request.headers.get("Accept", "")
 
 
@@ -80,26 +85,27 @@ class ApiServer:
         self.token_issuer: TokenIssuer | None = None  # signs TokenRequests (svclab.apiserver.tokens)
         self._stopping = asyncio.Event()
 
-    def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._auth, self._durable, self._errors])
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        return app
+    def application(self) -> Application:
+        return Application(self._dispatch, [self._auth, self._durable, self._errors], max_body=MAX_BODY_BYTES)
+
+    @staticmethod
+    def load_request_modules() -> None:
+        for name in REQUEST_MODULES:
+            importlib.import_module(name)
 
     def stop_streams(self) -> None:
         self._stopping.set()
         self.store.close_watchers()
 
     # ---- middleware ----------------------------------------------------------------------------
-    @web.middleware
-    async def _auth(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def _auth(self, request: Request, handler: Callable[[Request], Awaitable[AnyResponse]]) -> AnyResponse:
         header = request.headers.get("Authorization", "")
         given = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if not given or not hmac.compare_digest(given.encode(), self.token.encode()):
             return _error(errors.unauthorized())
         return await handler(request)
 
-    @web.middleware
-    async def _durable(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def _durable(self, request: Request, handler: Callable[[Request], Awaitable[AnyResponse]]) -> AnyResponse:
         """A write is answered only once what it committed is on disk (Store.durable: group commit)."""
         try:
             return await handler(request)
@@ -107,8 +113,7 @@ class ApiServer:
             if request.method in WRITE_METHODS:
                 await self.store.durable()
 
-    @web.middleware
-    async def _errors(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def _errors(self, request: Request, handler: Callable[[Request], Awaitable[AnyResponse]]) -> AnyResponse:
         try:
             return await handler(request)
         except errors.ApiError as err:
@@ -116,16 +121,18 @@ class ApiServer:
         except PatchError as err:
             details = {"causes": err.causes} if err.causes else None
             return _json(errors.status_dict(err.code, err.reason if err.reason is not None else _reason_for(err.code), err.message, details), err.code)
-        except web.HTTPRequestEntityTooLarge:
+        except BodyTooLarge:
             return _error(errors.too_large())
-        except (web.HTTPException, asyncio.CancelledError, ConnectionResetError):
+        except (Refused, asyncio.CancelledError, ConnectionResetError):
             raise
         except Exception as exc:  # the cluster keeps serving, whatever a request did
             log.exception("internal error serving %s %s", request.method, request.path)
             return _error(errors.internal_error(str(exc)))
 
     # ---- dispatch ------------------------------------------------------------------------------
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def _dispatch(self, request: Request) -> AnyResponse:
+        from svclab.apiserver import discovery
+
         path = request.path.rstrip("/") or "/"
         fixed = self._fixed_document(path)
         if fixed is not None:
@@ -137,7 +144,7 @@ class ApiServer:
                 raise errors.method_not_allowed()
             return await self._openapi_v2(request)
         if path in ("/healthz", "/livez", "/readyz"):
-            return web.Response(text="ok", content_type="text/plain")
+            return Response(text="ok", content_type="text/plain")
         try:
             group, version, rest = routing.parse(path)
             if not rest:
@@ -162,16 +169,16 @@ class ApiServer:
                 response.headers.add("Warning", f'299 - "{warning}"')
         return response
 
-    async def _openapi_v2(self, request: web.Request) -> web.Response:
+    async def _openapi_v2(self, request: Request) -> Response:
         """The Swagger document (svclab.apiserver.openapiv2), as protobuf when asked (kubectl) else JSON."""
         from svclab.apiserver import openapiv2
 
         if openapiv2.wants_protobuf(request.headers.get("Accept", "")):
             body = await asyncio.to_thread(openapiv2.protobuf)
-            return web.Response(body=body, content_type=openapiv2.PROTOBUF_MEDIA_TYPE)
+            return Response(body=body, content_type=openapiv2.PROTOBUF_MEDIA_TYPE)
         return _json(await asyncio.to_thread(openapiv2.document))
 
-    def _check_fields(self, request: web.Request, obj: dict[str, Any], res: Resource, mode: str) -> None:
+    def _check_fields(self, request: Request, obj: dict[str, Any], res: Resource, mode: str) -> None:
         """fieldValidation: Strict refuses unknown fields (kubectl's default), Warn answers with a Warning
         header per field (the server's default, also for ""), Ignore drops the question."""
         from svclab.apiserver.typecheck import strict_decoding_error, unknown_fields
@@ -187,6 +194,8 @@ class ApiServer:
         request[WARNINGS].extend(f'unknown field \\"{path}\\"' for path in unknown)
 
     def _fixed_document(self, path: str) -> dict[str, Any] | None:
+        from svclab.apiserver import discovery, openapi
+
         if path == "/version":
             return discovery.version_info()
         if path == "/api":
@@ -202,7 +211,7 @@ class ApiServer:
             return doc
         return None
 
-    async def _serve(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
+    async def _serve(self, request: Request, target: routing.Target) -> AnyResponse:
         res, method, sub = target.resource, request.method, target.subresource
         if sub == "exec" or sub == "attach":
             if self.exec_handler is None:   # the network runtime serves both exec and attach
@@ -216,7 +225,7 @@ class ApiServer:
         if sub == "log":
             if self.log_handler is None:   # no pod runtime: an existing pod's log is empty
                 self.registry.get(res, target.namespace or "", target.name or "")
-                return web.Response(text="", content_type="text/plain")
+                return Response(text="", content_type="text/plain")
             return await self.log_handler(request, target.namespace or "", target.name or "")
         if sub == "token" and method == "POST" and self.token_issuer is not None:
             return await self._create_token(request, target)
@@ -254,7 +263,7 @@ class ApiServer:
             return core_event_to_events_v1(core)
         return self.registry.get(res, namespace, name)
 
-    def _get(self, request: web.Request, target: routing.Target) -> web.Response:
+    def _get(self, request: Request, target: routing.Target) -> Response:
         res = target.resource
         queryparams.get_options(request.query)
         obj = self._read(res, target.namespace or "", target.name or "")
@@ -264,7 +273,7 @@ class ApiServer:
             return _json(table_for(res, [obj], now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta={"resourceVersion": obj["metadata"].get("resourceVersion", "")}))
         return _json(obj)
 
-    def _selected(self, request: web.Request, target: routing.Target) -> list[dict[str, Any]]:
+    def _selected(self, request: Request, target: routing.Target) -> list[dict[str, Any]]:
         res = target.resource
         try:
             labels = parse_label_selector(request.query.get("labelSelector"))
@@ -275,7 +284,7 @@ class ApiServer:
             return [core_event_to_events_v1(e) for e in self.store.list(EVENTS, target.namespace, labels, fields)]
         return self.store.list(res, target.namespace, labels, fields)
 
-    async def _list(self, request: web.Request, target: routing.Target) -> web.StreamResponse:
+    async def _list(self, request: Request, target: routing.Target) -> AnyResponse:
         options = queryparams.list_options(request.query)
         if options.watch:
             return await self._watch(request, target, options)
@@ -290,7 +299,7 @@ class ApiServer:
             return _json(table_for(res, items, now=self.clock.now(), include_object=request.query.get("includeObject", "Metadata"), list_meta=list_meta))
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": list_meta, "items": [_strip_list_item(i) for i in items]})
 
-    def _page(self, request: web.Request, target: routing.Target, options: queryparams.ListOptions) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def _page(self, request: Request, target: routing.Target, options: queryparams.ListOptions) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """A chunk of a list (svclab.apiserver.paging): at most ``limit`` items, read at the first chunk's revision."""
         res = target.resource
         try:
@@ -304,7 +313,7 @@ class ApiServer:
             items = [core_event_to_events_v1(e) for e in items]
         return items, meta
 
-    async def _watch(self, request: web.Request, target: routing.Target, options: queryparams.ListOptions) -> web.StreamResponse:
+    async def _watch(self, request: Request, target: routing.Target, options: queryparams.ListOptions) -> AnyResponse:
         res = target.resource
         source = EVENTS if res.group == "events.k8s.io" else res
         try:
@@ -321,7 +330,7 @@ class ApiServer:
             raise errors.too_old_resource_version(requested or 0, self.store.resource_version)
         timeout = float(options.timeout_seconds or DEFAULT_WATCH_SECONDS)
         as_table = _wants_table(request)
-        response = web.StreamResponse(headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        response = StreamResponse(headers={"Content-Type": "application/json"})
         await response.prepare(request)
         first_table = [True]
 
@@ -368,7 +377,7 @@ class ApiServer:
         return response
 
     # ---- writes --------------------------------------------------------------------------------
-    async def _raw_body(self, request: web.Request) -> bytes:
+    async def _raw_body(self, request: Request) -> bytes:
         raw = await request.read()
         if len(raw) > MAX_BODY_BYTES:
             raise errors.too_large()
@@ -380,7 +389,7 @@ class ApiServer:
             return await asyncio.to_thread(decode_body, raw, content_type)
         return decode_body(raw, content_type)
 
-    async def _object_body(self, request: web.Request, raw: bytes, res: Resource, field_validation: str) -> dict[str, Any]:
+    async def _object_body(self, request: Request, raw: bytes, res: Resource, field_validation: str) -> dict[str, Any]:
         """A create's or update's body, decoded as the resource's type (types checked, nulls made zero)."""
         from svclab.apiserver.typecheck import check_types, drop_nulls
 
@@ -391,12 +400,12 @@ class ApiServer:
         self._check_fields(request, obj, res, field_validation)
         return obj
 
-    def _namespace_for_write(self, request: web.Request, target: routing.Target, obj: dict[str, Any]) -> str:
+    def _namespace_for_write(self, request: Request, target: routing.Target, obj: dict[str, Any]) -> str:
         if not target.resource.namespaced:
             return ""
         return target.namespace or obj.get("metadata", {}).get("namespace") or "default"
 
-    async def _create(self, request: web.Request, target: routing.Target) -> web.Response:
+    async def _create(self, request: Request, target: routing.Target) -> Response:
         res = target.resource
         raw = await self._raw_body(request)
         options = queryparams.write_options(request.query, "CreateOptions")
@@ -407,7 +416,7 @@ class ApiServer:
         created = self.registry.create(res, target.namespace or "", obj, dry_run=options.is_dry_run, manager=manager)
         return _json(created, 201)
 
-    async def _update(self, request: web.Request, target: routing.Target) -> web.Response:
+    async def _update(self, request: Request, target: routing.Target) -> Response:
         res = target.resource
         namespace, name = target.namespace or "", target.name or ""
         raw = await self._raw_body(request)
@@ -422,7 +431,7 @@ class ApiServer:
         updated = self.registry.update(res, namespace, name, obj, subresource=target.subresource, dry_run=options.is_dry_run, manager=manager)
         return _json(updated)
 
-    async def _patch(self, request: web.Request, target: routing.Target) -> web.Response:
+    async def _patch(self, request: Request, target: routing.Target) -> Response:
         from svclab.apiserver.patch import STRATEGIC_PATCH, apply_patch, media_type
         from svclab.apiserver.typecheck import check_types, drop_nulls
 
@@ -456,7 +465,7 @@ class ApiServer:
         updated = self.registry.update(res, namespace, name, patched, subresource=target.subresource, dry_run=options.is_dry_run, manager=manager)
         return _json(updated)
 
-    async def _create_token(self, request: web.Request, target: routing.Target) -> web.Response:
+    async def _create_token(self, request: Request, target: routing.Target) -> Response:
         """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token (201)."""
         from svclab.apiserver.typecheck import check_types, drop_nulls
 
@@ -475,7 +484,7 @@ class ApiServer:
         meta = current["metadata"]
         return self.registry.update(res, meta.get("namespace", ""), meta["name"], changed, subresource="scale", dry_run=dry_run, manager=manager)
 
-    async def _delete_options(self, request: web.Request) -> queryparams.DeleteOptions:
+    async def _delete_options(self, request: Request) -> queryparams.DeleteOptions:
         """DeleteOptions: from the body when there is one (then the query's are not read), else the query."""
         from svclab.apiserver.typecheck import check_types, drop_nulls
 
@@ -487,7 +496,7 @@ class ApiServer:
             drop_nulls(body, "v1", "DeleteOptions")
         return queryparams.delete_options(request.query, body)
 
-    async def _delete(self, request: web.Request, target: routing.Target) -> web.Response:
+    async def _delete(self, request: Request, target: routing.Target) -> Response:
         options = await self._delete_options(request)
         result = self.registry.delete(
             target.resource,
@@ -500,7 +509,7 @@ class ApiServer:
         )
         return _json(result)
 
-    async def _delete_collection(self, request: web.Request, target: routing.Target) -> web.Response:
+    async def _delete_collection(self, request: Request, target: routing.Target) -> Response:
         res = target.resource
         queryparams.list_options(request.query)
         options = await self._delete_options(request)
@@ -512,6 +521,12 @@ class ApiServer:
             except errors.ApiError:
                 continue
         return _json({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": [_strip_list_item(i) for i in items]})
+
+
+def table_for(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    from svclab.apiserver.tables import table_for as make_table
+
+    return make_table(*args, **kwargs)
 
 
 def _rfc3339(seconds: float) -> str:
@@ -533,7 +548,7 @@ def _check_conversion(raw: bytes, patched: dict[str, Any], res: Resource) -> Non
         raise errors.invalid_kind("", "", "", [field.invalid("patch", shown, problem)])
 
 
-def _user_agent_manager(request: web.Request) -> str:
+def _user_agent_manager(request: Request) -> str:
     agent = request.headers.get("User-Agent", "")
     return agent.split("/")[0] if agent else "unknown"
 

@@ -14,7 +14,6 @@ from typing import Any, Iterator
 
 from svclab.apiserver.patcherror import PatchError
 from svclab.apiserver.patchmeta import FieldMeta, Schema, schema_for
-from svclab.apiserver.yamlbody import YamlRefused, yaml_to_json
 from svclab.resources import Resource, by_kind
 
 Path = tuple[str, ...]
@@ -55,7 +54,9 @@ class _Entry:
 
 def decode_apply_body(body: bytes) -> dict:
     """Decode an application/apply-patch+yaml body (YAML or JSON) like applyPatcher does, with
-    go-yaml's alias budget (svclab.apiserver.yamlbody)."""
+    go-yaml's alias budget (svclab.apiserver.yamlbody, with PyYAML: loaded with the first apply)."""
+    from svclab.apiserver.yamlbody import YamlRefused, yaml_to_json
+
     try:
         doc = yaml_to_json(body.decode("utf-8", errors="replace"))
     except YamlRefused as exc:

@@ -7,7 +7,6 @@ import math
 from typing import Any
 
 from svclab.apiserver.gojson import FloatLiteral, go_syntax_error, json_kind
-from svclab.apiserver.yamlbody import decode_yaml
 from svclab.validation import errors, messages
 
 PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
@@ -49,7 +48,12 @@ def decode_body(raw: bytes, content_type: str) -> dict[str, Any]:
     text = raw.decode("utf-8", errors="replace")
     if not text.strip():
         raise errors.bad_request("Object 'Kind' is missing in ''")
-    value = decode_yaml(text) if "yaml" in content_type else decode_json(text)
+    if "yaml" in content_type:
+        from svclab.apiserver.yamlbody import decode_yaml  # PyYAML loads with the first YAML body
+
+        value = decode_yaml(text)
+    else:
+        value = decode_json(text)
     if not isinstance(value, dict):
         raise errors.bad_request(f"couldn't get version/kind; json parse error: json: cannot unmarshal {json_kind(value)} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}")
     return value

@@ -26,10 +26,10 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
-from aiohttp import WSMsgType, web
-
 from svclab.network.session import Session
 from svclab.validation import errors
+from svclab.wire.server import AnyResponse, Request, Response, WebSocketResponse
+from svclab.wire.websocket import Opcode
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
@@ -108,11 +108,11 @@ def _pick_container(pod: Obj, wanted: str) -> str:
     return wanted
 
 
-def _flag(request: web.Request, name: str) -> bool:
+def _flag(request: Request, name: str) -> bool:
     return request.query.get(name) in ("true", "1")
 
 
-def _wanted(request: web.Request, tty: bool) -> frozenset[int]:
+def _wanted(request: Request, tty: bool) -> frozenset[int]:
     """The output streams the client asked for (with a tty, stderr is the terminal: stdout)."""
     wanted = set()
     if _flag(request, "stdout") or tty:
@@ -129,12 +129,12 @@ class ExecHandler:
         self.get_pod = get_pod
         self.runtime = runtime
 
-    async def __call__(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+    async def __call__(self, request: Request, namespace: str, name: str) -> AnyResponse:
         if request.path.rstrip("/").endswith("/attach"):
             return await self.attach(request, namespace, name)
         return await self.exec(request, namespace, name)
 
-    async def _open(self, request: web.Request, namespace: str, name: str, started: bool = False) -> tuple[Obj, str, web.StreamResponse | None]:
+    async def _open(self, request: Request, namespace: str, name: str, started: bool = False) -> tuple[Obj, str, WebSocketResponse | None]:
         """What exec and attach share: the pod, its container, and the upgraded websocket (None
         when the container is not running yet: the answer is then the kubelet's plain-text 500)."""
         pod = self.get_pod(namespace, name)
@@ -145,24 +145,24 @@ class ExecHandler:
             return pod, container, None
         if request.headers.get("Upgrade", "").lower() != "websocket":
             raise errors.bad_request("Upgrade request required")
-        ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
+        ws = WebSocketResponse(protocols=PROTOCOLS, autoping=True)
         await ws.prepare(request)
         return pod, container, ws
 
     @staticmethod
-    def _not_running(container: str) -> web.Response:
+    def _not_running(container: str) -> Response:
         # The kubelet's answer for a container that is not running yet (streaming.WriteError: a
         # plain-text 500), which the API server's upgrade proxy passes through; kubectl then prints
         # `error: unable to upgrade connection: container not found ("NAME")`.
-        return web.Response(status=500, text=f'container not found ("{container}")')
+        return Response(status=500, text=f'container not found ("{container}")')
 
     # ---- exec ----------------------------------------------------------------------------------
-    async def exec(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+    async def exec(self, request: Request, namespace: str, name: str) -> AnyResponse:
         argv = list(request.query.getall("command", []))
         pod, container, ws = await self._open(request, namespace, name)
         if ws is None:
             return self._not_running(container)
-        assert isinstance(ws, web.WebSocketResponse)
+        assert isinstance(ws, WebSocketResponse)
         tty, stdin = _flag(request, "tty"), _flag(request, "stdin")
         try:
             if tty:
@@ -185,10 +185,10 @@ class ExecHandler:
             await ws.close()
         return ws
 
-    async def _stream(self, ws: web.WebSocketResponse, session: Session, argv: list[str], with_stdin: bool,
+    async def _stream(self, ws: WebSocketResponse, session: Session, argv: list[str], with_stdin: bool,
                       wanted: frozenset[int] = frozenset({STDOUT, STDERR})) -> None:
         """Client frames in, the session's output out, then the exit Status."""
-        # Keep reading while the command runs: aiohttp answers the client's pings only from
+        # Keep reading while the command runs: the WebSocket answers the client's pings only from
         # receive(), and kubectl gives up on a connection whose pongs stop for 61 s (client-go's
         # heartbeat); a client that goes away ends the command.
         v5 = ws.ws_protocol == "v5.channel.k8s.io"
@@ -210,7 +210,7 @@ class ExecHandler:
             await _finish([reader, pump])
 
     # ---- attach --------------------------------------------------------------------------------
-    async def attach(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+    async def attach(self, request: Request, namespace: str, name: str) -> AnyResponse:
         """`pods/NAME/attach`: join the container's main process (its console when it is a shell
         on a tty; otherwise its output streams and, with ``stdin``, its stdin)."""
         pod = self.get_pod(namespace, name)
@@ -220,11 +220,11 @@ class ExecHandler:
             raise errors.bad_request("Upgrade request required")
         if process is not None and not process.running and not process.replays_to_first_attach():
             # containerd refuses to attach to a container that is not running (container_attach.go)
-            return web.Response(status=500, text="rpc error: code = Unknown desc = container is in CONTAINER_EXITED state")
+            return Response(status=500, text="rpc error: code = Unknown desc = container is in CONTAINER_EXITED state")
         pod, container, ws = await self._open(request, namespace, name, started=process is not None)
         if ws is None:
             return self._not_running(container)
-        assert isinstance(ws, web.WebSocketResponse)
+        assert isinstance(ws, WebSocketResponse)
         console = self.runtime.console_for(pod, container)
         try:
             if console is not None:
@@ -252,24 +252,22 @@ class ExecHandler:
             await asyncio.sleep(POD_GONE_POLL_SECONDS)
 
 
-async def _drain(ws: web.WebSocketResponse) -> None:
+async def _drain(ws: WebSocketResponse) -> None:
     """Read (and drop) what the client sends until it closes: pings get their pongs this way."""
     async for _message in ws:
         pass
 
 
-async def _frames(ws: web.WebSocketResponse) -> AsyncIterator[tuple[int, bytes]]:
+async def _frames(ws: WebSocketResponse) -> AsyncIterator[tuple[int, bytes]]:
     """The client's channel frames, (channel, payload), until it closes the connection."""
-    async for message in ws:
-        if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.ERROR):
-            return
-        if message.type == WSMsgType.BINARY and message.data:
-            yield message.data[0], bytes(message.data[1:])
-        elif message.type == WSMsgType.TEXT and message.data:
+    async for message in ws:   # (ends when the client closes)
+        data = message.data
+        if isinstance(data, str):
             # the kubelet's wsstream reads text and binary messages alike (the Python client sends
             # str stdin as text): the first byte is the channel
-            data = message.data.encode("utf-8")
-            yield data[0], data[1:]
+            data = data.encode("utf-8")
+        if message.type in (Opcode.BINARY, Opcode.TEXT) and data:
+            yield data[0], bytes(data[1:])
 
 
 def _size(payload: bytes) -> tuple[int, int] | None:
@@ -280,7 +278,7 @@ def _size(payload: bytes) -> tuple[int, int] | None:
         return None   # not a size: the kubelet ignores it too
 
 
-async def _first_resize(ws: web.WebSocketResponse, sizes: list[tuple[int, int]]) -> None:
+async def _first_resize(ws: WebSocketResponse, sizes: list[tuple[int, int]]) -> None:
     async for channel, payload in _frames(ws):
         if channel == RESIZE:
             size = _size(payload)
@@ -289,7 +287,7 @@ async def _first_resize(ws: web.WebSocketResponse, sizes: list[tuple[int, int]])
             return
 
 
-async def _feed(ws: web.WebSocketResponse, target: Terminal | Session, with_stdin: bool, backpressure: bool = False) -> None:
+async def _feed(ws: WebSocketResponse, target: Terminal | Session, with_stdin: bool, backpressure: bool = False) -> None:
     """Pass the client's stdin and window sizes on until the client goes away; closing the stdin
     channel is end of input. With ``backpressure`` the client waits while the process has not
     read what it was sent (a pipe); a terminal takes keys at once (its line discipline decides)."""
@@ -310,7 +308,7 @@ async def _feed(ws: web.WebSocketResponse, target: Terminal | Session, with_stdi
 MAX_FRAME = 1 << 20
 
 
-async def _pump_session(ws: web.WebSocketResponse, session: Session, wanted: frozenset[int] = frozenset({STDOUT, STDERR})) -> None:
+async def _pump_session(ws: WebSocketResponse, session: Session, wanted: frozenset[int] = frozenset({STDOUT, STDERR})) -> None:
     """Send the session's output as it comes until it ends; chunks queued meanwhile for the same
     channel go out as one frame (up to MAX_FRAME), in the order they were written. A stream the
     client did not ask for (``stdout=false``, ``stderr=false``) is dropped, as the runtime drops it."""
@@ -340,7 +338,7 @@ async def _pump_session(ws: web.WebSocketResponse, session: Session, wanted: fro
             return
 
 
-async def _pump_queue(ws: web.WebSocketResponse, queue: asyncio.Queue[bytes | None]) -> None:
+async def _pump_queue(ws: WebSocketResponse, queue: asyncio.Queue[bytes | None]) -> None:
     """Send what the terminal shows on the stdout channel until the process ends (None)."""
     while True:
         data = await queue.get()
@@ -368,7 +366,7 @@ async def _finish(tasks: list[asyncio.Future[Any]]) -> None:
             task.exception()   # retrieved: a client that went away is not an error
 
 
-async def _attach_console(ws: web.WebSocketResponse, console: Console, with_stdin: bool) -> None:
+async def _attach_console(ws: WebSocketResponse, console: Console, with_stdin: bool) -> None:
     """Join a main process's terminal: the screen on stdout, the client's keys to it."""
     queue = console.attach()
     try:
@@ -377,7 +375,7 @@ async def _attach_console(ws: web.WebSocketResponse, console: Console, with_stdi
         console.detach(queue, with_stdin)
 
 
-async def _attach_process(ws: web.WebSocketResponse, process: Any, with_stdin: bool, wanted: frozenset[int]) -> None:
+async def _attach_process(ws: WebSocketResponse, process: Any, with_stdin: bool, wanted: frozenset[int]) -> None:
     """Join a main process that has no terminal: its stdout and stderr on their channels, the
     client's stdin to it."""
     queue = process.attach()
@@ -387,7 +385,7 @@ async def _attach_process(ws: web.WebSocketResponse, process: Any, with_stdin: b
         process.detach(queue, with_stdin)
 
 
-async def _attached(ws: web.WebSocketResponse, feed: Any, output: Any) -> None:
+async def _attached(ws: WebSocketResponse, feed: Any, output: Any) -> None:
     """Run an attach until the client leaves or the output ends; when the process ends, the kubelet
     ends the stream with Success whatever the exit code (the code is the pod's)."""
     reader = asyncio.ensure_future(feed)
@@ -401,7 +399,7 @@ async def _attached(ws: web.WebSocketResponse, feed: Any, output: Any) -> None:
         await _finish([reader, pump])
 
 
-async def _pump_output(ws: web.WebSocketResponse, queue: asyncio.Queue[tuple[int, bytes] | None], wanted: frozenset[int]) -> None:
+async def _pump_output(ws: WebSocketResponse, queue: asyncio.Queue[tuple[int, bytes] | None], wanted: frozenset[int]) -> None:
     while True:
         item = await queue.get()
         if item is None:

@@ -17,10 +17,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from aiohttp import web
-
 from svclab.network.containers import ContainerLog
 from svclab.validation import errors
+from svclab.wire.server import Request, StreamResponse
 
 Obj = dict[str, Any]
 FOLLOW_POLL_SECONDS = 1.0   # a follower checks this often that its pod still exists
@@ -37,7 +36,7 @@ def go_rfc3339nano(moment: datetime) -> str:
     return f"{utc:%Y-%m-%dT%H:%M:%S}" + (f".{fraction}" if fraction else "") + "Z"
 
 
-def _int_option(request: web.Request, name: str) -> int | None:
+def _int_option(request: Request, name: str) -> int | None:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return None
@@ -106,7 +105,7 @@ class LogsHandler:
         self.source = source
         self.exists = exists
 
-    async def __call__(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+    async def __call__(self, request: Request, namespace: str, name: str) -> StreamResponse:
         if request.method != "GET":
             raise errors.method_not_allowed()
         pod = self.get_pod(namespace, name)
@@ -123,7 +122,7 @@ class LogsHandler:
         use_previous = pick_instance(pod, container, previous)
         uid = pod["metadata"]["uid"]
         log = self.source.log(uid, container, use_previous)
-        response = web.StreamResponse(status=200, headers={"Content-Type": "text/plain"})
+        response = StreamResponse(status=200, headers={"Content-Type": "text/plain"})
         if log is None:
             response.content_length = 0
             await response.prepare(request)

@@ -27,11 +27,10 @@ import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
-
 from svclab.apiserver.spdy_dictionary import HEADER_DICTIONARY
 from svclab.network.podenv import ConnectionRefused, ConnectTimeout
 from svclab.validation import errors
+from svclab.wire.server import AnyResponse, Request, WebSocketResponse
 
 Obj = dict[str, Any]
 PROTOCOL = "SPDY/3.1+portforward.k8s.io"
@@ -41,6 +40,7 @@ FLAG_FIN = 0x01
 CHUNK = 32 * 1024
 MAX_FRAME = 1 << 20          # the longest frame accepted from a client
 MAX_STREAMS = 256            # streams open at once on one connection
+MAX_WAITING = 4 << 20        # bytes a stream may send before its connection to the pod is made
 RST_PROTOCOL_ERROR, RST_REFUSED_STREAM, RST_CANCEL = 1, 3, 5
 
 Connector = Callable[[Obj, int], Awaitable[Any]]   # (pod, port) -> svclab.network.tcp.Connection
@@ -78,7 +78,7 @@ def _parse_header_block(data: bytes) -> dict[str, str]:
 class SpdySession:
     """The server's side of one SPDY connection carried by a WebSocket."""
 
-    def __init__(self, ws: web.WebSocketResponse, pod: Obj, connect: Connector, refused_message: Callable[[int], str]) -> None:
+    def __init__(self, ws: WebSocketResponse, pod: Obj, connect: Connector, refused_message: Callable[[int], str]) -> None:
         self.ws = ws
         self.pod = pod
         self.connect = connect
@@ -89,6 +89,8 @@ class SpdySession:
         self._send_lock = asyncio.Lock()
         self._pairs: dict[str, dict[str, int]] = {}        # requestID -> {"error": id, "data": id}
         self._conns: dict[int, Any] = {}                   # data stream id -> pod connection
+        # data stream id -> what the client sent before the pod's side was connected (None: its FIN)
+        self._waiting: dict[int, list[bytes | None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._open: set[int] = set()
 
@@ -113,13 +115,9 @@ class SpdySession:
     # ---- frames in -----------------------------------------------------------------------------------
     async def run(self) -> None:
         try:
-            async for message in self.ws:
-                if message.type == WSMsgType.BINARY:
-                    self._buffer += message.data
-                elif message.type == WSMsgType.TEXT:
-                    self._buffer += message.data.encode()
-                else:
-                    break
+            async for message in self.ws:   # (ends when the client closes)
+                data = message.data
+                self._buffer += data.encode() if isinstance(data, str) else data
                 while await self._next_frame():
                     pass
         except ProtocolError:
@@ -164,6 +162,7 @@ class SpdySession:
         elif kind == RST_STREAM and len(payload) >= 4:
             stream = struct.unpack_from(">I", payload, 0)[0] & 0x7FFFFFFF
             self._open.discard(stream)
+            self._waiting.pop(stream, None)
             conn = self._conns.pop(stream, None)
             if conn is not None:
                 conn.close()
@@ -181,6 +180,7 @@ class SpdySession:
         pair = self._pairs.setdefault(request, {})
         pair[kind] = stream
         if kind == "data":
+            self._waiting[stream] = []
             port = headers.get("port", "")
             task = asyncio.ensure_future(self._forward(request, stream, port))
             self._tasks.add(task)
@@ -188,6 +188,17 @@ class SpdySession:
 
     async def _on_data(self, stream: int, flags: int, payload: bytes) -> None:
         conn = self._conns.get(stream)
+        waiting = self._waiting.get(stream)
+        if conn is None and waiting is not None:   # the pod's side is being connected: keep it for then
+            if sum(len(item) for item in waiting if item) + len(payload) > MAX_WAITING:
+                self._waiting.pop(stream, None)
+                self._open.discard(stream)
+                await self.reset(stream, RST_CANCEL)
+                return
+            waiting.append(payload)
+            if flags & FLAG_FIN:
+                waiting.append(None)
+            return
         if conn is not None:
             if payload:
                 await conn.send(payload)
@@ -202,15 +213,27 @@ class SpdySession:
             if not 0 < port < 65536:
                 raise ValueError(port_text)
         except ValueError:
+            self._waiting.pop(stream, None)
             await self._fail(error_stream, stream, f'invalid port "{port_text}"')
             return
         try:
             conn = await self.connect(self.pod, port)
         except (ConnectionRefused, ConnectTimeout):
+            self._waiting.pop(stream, None)
             await self._fail(error_stream, stream, self.refused_message(port))
             return
-        self._conns[stream] = conn
         try:
+            waiting = self._waiting.get(stream, [])
+            while waiting:   # what came before the connection, in order; then frames go straight to it
+                item = waiting.pop(0)
+                if item is None:
+                    conn.shutdown_write()
+                elif item:
+                    await conn.send(item)
+            if stream not in self._waiting:
+                return   # the client reset the stream meanwhile
+            del self._waiting[stream]
+            self._conns[stream] = conn
             while True:
                 chunk = await conn.recv()
                 if not chunk:
@@ -225,6 +248,7 @@ class SpdySession:
             pass
         finally:
             self._conns.pop(stream, None)
+            self._waiting.pop(stream, None)
             self._pairs.pop(request, None)
             conn.close()
 
@@ -243,7 +267,7 @@ class PortForwardHandler:
         self.connect = connect
         self.running = running
 
-    async def __call__(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+    async def __call__(self, request: Request, namespace: str, name: str) -> AnyResponse:
         pod = self.get_pod(namespace, name)
         if request.headers.get("Upgrade", "").lower() != "websocket":
             raise errors.bad_request("Upgrade request required")
@@ -251,7 +275,7 @@ class PortForwardHandler:
             raise errors.bad_request(f"pod {name} does not have a host assigned")
         if pod.get("status", {}).get("phase") != "Running" or not self.running(pod):
             raise errors.bad_request(f"pod {name} is not running")   # kubectl checks this itself first
-        ws = web.WebSocketResponse(protocols=(PROTOCOL,), autoping=True, max_msg_size=MAX_FRAME + 16)
+        ws = WebSocketResponse(protocols=(PROTOCOL,), autoping=True, max_msg_size=MAX_FRAME + 16)
         await ws.prepare(request)
         if ws.ws_protocol != PROTOCOL:
             await ws.close()

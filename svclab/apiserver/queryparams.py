@@ -12,9 +12,7 @@ validation ValidateListOptions): a 422 ``<Kind>.meta.k8s.io "" is invalid: ...``
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dataclass_field
-from typing import Any, Mapping
-
-from multidict import MultiMapping
+from typing import Any, Mapping, Protocol
 
 from svclab.validation import errors, field, messages as m
 from svclab.validation.errors import Cause
@@ -26,7 +24,14 @@ FIELD_MANAGER_MAX_LENGTH = 128
 FIELD_VALIDATION_VALUES = ("", "Ignore", "Strict", "Warn")  # sets.List order
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan", "nil")
 
-Query = MultiMapping[str]
+
+
+class Query(Protocol):
+    """A request's query parameters (svclab.wire.server.Query): every value of a key, in order."""
+
+    def getall(self, key: str, default: list[str]) -> list[str]: ...
+
+    def __contains__(self, key: object) -> bool: ...
 
 
 def parse_int(text: str, bits: int = 64) -> int:

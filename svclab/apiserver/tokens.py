@@ -7,7 +7,7 @@ a bound object must be a Pod (running as that ServiceAccount) or a Secret, and t
 TokenRequest with `status.token`, a JWT carrying the claims of pkg/serviceaccount/claims.go.
 
 The token is signed with the cluster's serving key (ES256: the API server accepts EC service-account
-keys too). The embedded API server itself authenticates only the kubeconfig's token, so a request made
+keys too), loaded with the first TokenRequest: `cryptography` is not imported while the cluster starts. The embedded API server itself authenticates only the kubeconfig's token, so a request made
 with a ServiceAccount token is refused 401 here, where kind authenticates it and RBAC then decides.
 """
 
@@ -18,10 +18,6 @@ import hashlib
 import json
 import uuid
 from typing import Any
-
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from svclab.resources import PODS, resource
 from svclab.validation import errors, field
@@ -41,17 +37,37 @@ def _b64(data: bytes) -> str:
 
 class TokenIssuer:
     def __init__(self, key_pem: bytes) -> None:
-        key = serialization.load_pem_private_key(key_pem, password=None)
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise ValueError("the token signing key must be an EC key")
-        self._key = key
-        public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        self.key_id = _b64(hashlib.sha256(public).digest())  # serviceaccount.keyIDFromPublicKey
+        self._key_pem = key_pem
+        self._key: Any = None
+        self._key_id = ""
+
+    def _load(self) -> Any:
+        if self._key is None:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+
+            key = serialization.load_pem_private_key(self._key_pem, password=None)
+            if not isinstance(key, ec.EllipticCurvePrivateKey):
+                raise ValueError("the token signing key must be an EC key")
+            public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            self._key_id = _b64(hashlib.sha256(public).digest())  # serviceaccount.keyIDFromPublicKey
+            self._key = key
+        return self._key
+
+    @property
+    def key_id(self) -> str:
+        self._load()
+        return self._key_id
 
     def sign(self, claims: dict[str, Any]) -> str:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+        key = self._load()
         header = {"alg": "ES256", "kid": self.key_id}
         signing_input = _b64(json.dumps(header, separators=(",", ":")).encode()) + "." + _b64(json.dumps(claims, separators=(",", ":")).encode())
-        r, s = decode_dss_signature(self._key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+        r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
         return signing_input + "." + _b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
 

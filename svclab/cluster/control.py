@@ -1,9 +1,9 @@
 """Start, stop and inspect background embedded clusters by their state directory.
 
 `svclab up` runs `up` in a process of its own: this module imports little at the top (the HTTPS check's
-modules load in `up` while the daemon starts, or with the first `answers`), so the daemon is spawned
-within milliseconds of the command, and the daemon says on a pipe when it serves rather than being
-polled for it."""
+modules load with the first `answers`), so the daemon is spawned within milliseconds of the command, and the
+daemon says on a pipe when it serves rather than being polled for it; its word is taken without an HTTPS
+check of its own (that check is for a cluster some other process started)."""
 
 from __future__ import annotations
 
@@ -114,14 +114,15 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
     log_start = log_path.stat().st_size
     log = open(log_path, "ab")
     ready_read, ready_write = os.pipe()  # the daemon says on it when it serves (svclab.cluster.daemonprotocol.READY)
+    certs_read, certs_write = os.pipe()  # the certificates of a new state directory, made here meanwhile (svclab.cluster.tls)
     args = ["--state-dir", str(state_dir), "--seed", str(seed), "--pod-start-seconds", str(pod_start_seconds), "--name", name,
-            "--ready-fd", str(ready_write)]
+            "--ready-fd", str(ready_write), "--certs-fd", str(certs_read)]
     if exit_with_pid is not None:
         args += ["--exit-with-pid", str(exit_with_pid)]
     process: subprocess.Popen[bytes] | _Forked
     try:
         if fork and threading.active_count() == 1:
-            process = _Forked.start(args, log.fileno(), ready_read)
+            process = _Forked.start(args, log.fileno(), (ready_read, certs_write))
         else:
             process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "svclab.cluster.daemon", *args],
@@ -129,17 +130,28 @@ def up(state_dir: Path, seed: int = 0, pod_start_seconds: float = 1.0, name: str
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
-                pass_fds=(ready_write,),
+                pass_fds=(ready_write, certs_read),
             )
+    except BaseException:
+        os.close(certs_write)
+        os.close(ready_read)
+        raise
     finally:
         os.close(ready_write)
+        os.close(certs_read)
         log.close()
     deadline = time.monotonic() + wait_seconds
     try:
-        _load_https_check()  # while the daemon starts, on another core
-        _wait_for_ready(ready_read, READY, deadline)
+        helper = _hand_certs(state_dir, name, certs_write, fork)  # while the daemon imports the cluster, on another core
+        ready = _wait_for_ready(ready_read, READY, deadline)
     finally:
         os.close(ready_read)
+    if helper:
+        alive(helper)   # reaped (it ended once it had written the certificates)
+    if ready:   # our daemon serves: it says so once its API listens and cluster.json names it
+        info = read_info(state_dir)
+        if info is not None and info.pid == process.pid:
+            return info
     lost_race = False
     while time.monotonic() < deadline:
         info = read_info(state_dir)
@@ -170,7 +182,7 @@ class _Forked:
         self.returncode: int | None = None
 
     @classmethod
-    def start(cls, args: list[str], log_fd: int, ready_read: int) -> "_Forked":
+    def start(cls, args: list[str], log_fd: int, parent_fds: tuple[int, ...]) -> "_Forked":
         for stream in (sys.stdout, sys.stderr):  # nothing buffered here may be written twice
             stream.flush()
         pid = os.fork()
@@ -179,7 +191,8 @@ class _Forked:
         code = 1
         try:  # the child: as `python -P -m svclab.cluster.daemon ARGS` with stdin /dev/null, output to the log
             os.setsid()
-            os.close(ready_read)
+            for fd in parent_fds:   # the parent's ends of the pipes: the daemon must see them close
+                os.close(fd)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
             os.close(null)
@@ -230,12 +243,27 @@ class _Forked:
         return self.returncode
 
 
-def _load_https_check() -> None:
-    """Import what `answers` uses (yaml, ssl, urllib: tens of milliseconds)."""
-    import ssl  # noqa: F401
-    import urllib.request  # noqa: F401
+def _hand_certs(state_dir: Path, name: str, fd: int, fork: bool) -> int:
+    """A new state directory's certificates, written on `fd` for the daemon (which saves them); nothing when the
+    directory has its own (the daemon reads those). With `fork` (`svclab up`, single-threaded) a helper process
+    makes them, so that neither importing `cryptography` nor its teardown at exit (tens of milliseconds each) is
+    this command's: the helper's pid, else 0."""
+    from svclab.cluster.tls import CERTS_FILE, send_certs
 
-    import yaml  # noqa: F401
+    if (state_dir / CERTS_FILE).exists():
+        os.close(fd)
+        return 0
+    if fork and threading.active_count() == 1:
+        pid = os.fork()
+        if pid == 0:   # the helper: make, write, and leave without the interpreter's teardown
+            try:
+                send_certs(fd, name)
+            finally:
+                os._exit(0)
+        os.close(fd)
+        return pid
+    send_certs(fd, name)
+    return 0
 
 
 def _wait_for_ready(fd: int, word: bytes, deadline: float) -> bool:

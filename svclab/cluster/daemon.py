@@ -35,6 +35,7 @@ async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_wit
     await cluster.start_async()
     if ready_fd is not None:  # `svclab up` waits on the other end (svclab.cluster.control.up)
         _say_ready(ready_fd)
+    cluster.api.load_request_modules()  # while the first client starts (svclab.apiserver.app.REQUEST_MODULES)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default="svclab")
     parser.add_argument("--exit-with-pid", type=int, default=None, help="stop when this process ends (see svclab.cluster.owner)")
     parser.add_argument("--ready-fd", type=int, default=None, help="write a line on this descriptor once serving, then close it")
+    parser.add_argument("--certs-fd", type=int, default=None,
+                        help="read the certificates from this descriptor when the state directory has none (svclab.cluster.tls)")
     args = parser.parse_args(argv)
     try:
         lock = StateLock.acquire(args.state_dir)
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         pod_stop_seconds=args.pod_stop_seconds,
         state_dir=args.state_dir,
         host_ports=os.environ.get("SVCLAB_HOST_PORTS", "kind"),  # svclab.dataplane.hostports
+        certs_fd=args.certs_fd,
     )
     if token_file.exists():
         config.token = token_file.read_text().strip()

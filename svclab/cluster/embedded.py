@@ -20,12 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from aiohttp import web
-
 from svclab.apiserver.app import ApiServer
 from svclab.cluster import bootstrap, persistence
 from svclab.cluster.statelock import StateLock
-from svclab.cluster.tls import load_or_make
+from svclab.cluster.tls import CERTS_FILE, load_or_make
 from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
 from svclab.cluster.gate import priority_middleware, settle_middleware
 from svclab.controllers.base import Context
@@ -49,9 +47,9 @@ from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES
 from svclab.state.clock import Clock
 from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
+from svclab.wire.server import AnyResponse, Request, Server
 
 LEARNER_SLICE_SECONDS = 0.002  # controller work between two turns of the loop, when nothing must repeat exactly
-CERTS_FILE = "certs.json"
 
 log = logging.getLogger("svclab.cluster")
 
@@ -74,6 +72,7 @@ class ClusterConfig:
     settle_requests: bool | None = None
     settle_timeout: float = 5.0
     exec_limits: Limits = DEFAULT_LIMITS   # what each exec'd process may use (svclab.network.budget)
+    certs_fd: int | None = None   # a pipe the certificates come on when the state has none (svclab.cluster.tls.send_certs)
 
     @property
     def settles(self) -> bool:
@@ -82,7 +81,7 @@ class ClusterConfig:
         return self.manual_clock or (self.pod_start_seconds == 0 and self.pod_stop_seconds == 0)
 
 
-_PodHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
+_PodHandler = Callable[[Request, str, str], Awaitable[AnyResponse]]
 
 
 def _made_on_first_request(make: Callable[[], _PodHandler]) -> _PodHandler:
@@ -90,7 +89,7 @@ def _made_on_first_request(make: Callable[[], _PodHandler]) -> _PodHandler:
     module loads then and not while the cluster starts (tests/test_imports.py)."""
     made: list[_PodHandler] = []
 
-    async def handler(request: web.Request, namespace: str, name: str) -> web.StreamResponse:
+    async def handler(request: Request, namespace: str, name: str) -> AnyResponse:
         if not made:
             made.append(make())
         return await made[0](request, namespace, name)
@@ -154,13 +153,14 @@ class EmbeddedCluster:
         self.api = ApiServer(self.store, self.registry, self.clock, self.config.token, f"{self.plans[0].ip}:6443")
         self.api_port = 0
         self.dns_port = 0
-        self._runner: web.AppRunner | None = None
+        self._server: Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self.state_lock: StateLock | None = None  # held while serving a state directory
         self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
-        self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name)
+        self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name,
+                                  self.config.certs_fd)
         self.ctx.root_ca = self.certs.ca_pem.decode()
         from svclab.apiserver.tokens import TokenIssuer
 
@@ -221,11 +221,8 @@ class EmbeddedCluster:
             app.middlewares.append(settle_middleware(self.manager, self.config.settle_timeout))
         else:
             app.middlewares.append(priority_middleware(self.manager))
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = await self._listen(self._previous_port())
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.api_port = sockets[0].getsockname()[1]
+        self._server = Server(app)
+        self.api_port = await self._listen(self._server, self._previous_port())
         if self.config.state_dir:
             self._write_files()
         if self.config.settles:
@@ -276,13 +273,11 @@ class EmbeddedCluster:
         except (OSError, ValueError, KeyError, IndexError, TypeError):
             return 0
 
-    async def _listen(self, port: int) -> web.TCPSite:
-        assert self._runner is not None
+    async def _listen(self, server: Server, port: int) -> int:
+        context = self.certs.server_context()
         for candidate in dict.fromkeys((port, 0)):
-            site = web.TCPSite(self._runner, "127.0.0.1", candidate, ssl_context=self.certs.server_context())
             try:
-                await site.start()
-                return site
+                return await server.start("127.0.0.1", candidate, context)
             except OSError:
                 continue
         raise OSError("no free port on 127.0.0.1")
@@ -294,8 +289,8 @@ class EmbeddedCluster:
             await self.host_ports.stop()
         if self.network is not None:
             await self.network.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.stop()
         self._close_state()
 
     async def _bootstrap(self) -> None:
@@ -314,8 +309,14 @@ class EmbeddedCluster:
         self.registry.create(resource("", "configmaps"), "kube-system", bootstrap.coredns_configmap())
         self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
         self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
-        self.manager.start(self._loop)
-        await self.manager.wait_settled(self.config.settle_timeout)
+        # Nothing else runs yet (the API does not listen): the controllers need not pause between slices to
+        # leave the CPU to requests (svclab.controllers.manager), so the add-ons are placed without waits.
+        slice_seconds, self.manager.slice_seconds = self.manager.slice_seconds, None
+        try:
+            self.manager.start(self._loop)
+            await self.manager.wait_settled(self.config.settle_timeout)
+        finally:
+            self.manager.slice_seconds = slice_seconds
         for plan in self.plans[1:]:
             self.store.create(nodes, bootstrap.node(self.config.name, plan))
         for pod in bootstrap.control_plane_pods(self.config.name, self.plans):

@@ -24,17 +24,15 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from aiohttp import web
-
 from svclab.controllers.manager import ControllerManager
+from svclab.wire.server import AnyResponse, Request
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = Callable[[Request], Awaitable[AnyResponse]]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def settle_middleware(manager: ControllerManager, timeout: float) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    @web.middleware
-    async def settle(request: web.Request, handler: Handler) -> web.StreamResponse:
+def settle_middleware(manager: ControllerManager, timeout: float) -> Callable[[Request, Handler], Awaitable[AnyResponse]]:
+    async def settle(request: Request, handler: Handler) -> AnyResponse:
         await manager.wait_settled(timeout)
         response = await handler(request)
         if request.method in MUTATING:
@@ -44,7 +42,7 @@ def settle_middleware(manager: ControllerManager, timeout: float) -> Callable[[w
     return settle
 
 
-def _long_running(request: web.Request) -> bool:
+def _long_running(request: Request) -> bool:
     """The apiserver's long-running requests: watches and streaming subresources."""
     if request.query.get("watch") in ("true", "1"):
         return True
@@ -52,9 +50,8 @@ def _long_running(request: web.Request) -> bool:
     return last in ("exec", "attach", "portforward", "proxy", "log")
 
 
-def priority_middleware(manager: ControllerManager) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    @web.middleware
-    async def priority(request: web.Request, handler: Handler) -> web.StreamResponse:
+def priority_middleware(manager: ControllerManager) -> Callable[[Request, Handler], Awaitable[AnyResponse]]:
+    async def priority(request: Request, handler: Handler) -> AnyResponse:
         if _long_running(request):
             return await handler(request)
         manager.request_started()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
+from svclab.validation.govalue import go_json
+
+# A plain YAML scalar that every YAML 1.1 and 1.2 reader takes as this very string (no bool, number, null,
+# indicator or space); any other string is written double-quoted, JSON's escapes being YAML's too.
+_PLAIN = re.compile(r"[A-Za-z_/](?:[A-Za-z0-9_./:=+-]*[A-Za-z0-9_./=+-])?")   # (not ending in ":", a mapping key)
+_RESOLVED = re.compile(r"(?i:y|n|yes|no|true|false|on|off|null|~)|[-+]?\.?(inf|nan)", re.IGNORECASE)
 
 
 def embedded_kubeconfig(server: str, token: str, ca_data: str, context: str = "svclab", namespace: str = "default") -> dict[str, Any]:
@@ -37,12 +44,73 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
+_SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted YAML scalar: JSON's escapes (YAML has them all), a character beyond the BMP as YAML's \\U
+    escape rather than JSON's surrogate pair (which YAML does not join)."""
+    return _SURROGATE_PAIR.sub(lambda m: "\\U%08x" % (0x10000 + ((int(m[1], 16) - 0xD800) << 10) + int(m[2], 16) - 0xDC00),
+                               json.dumps(text))
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return value if _PLAIN.fullmatch(value) and not _RESOLVED.fullmatch(value) else _quoted(value)
+    if value is None or isinstance(value, (bool, int)):
+        return go_json(value)   # null, true/false, digits: JSON's scalars read the same in YAML
+    raise TypeError(f"not a kubeconfig value: {value!r}")
+
+
+def _block(value: Any, indent: str) -> list[str]:
+    """`value` (a dict or a list) in YAML's block style, as yaml.safe_dump(sort_keys=False) writes it."""
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{indent}{_scalar(key)}:")
+                lines += _block(item, indent + ("  " if isinstance(item, dict) else ""))
+            else:
+                lines.append(f"{indent}{_scalar(key)}: {_flow(item)}")
+    else:
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                inner = _block(item, indent + "  ")
+                lines.append(f"{indent}- {inner[0][len(indent) + 2:]}")
+                lines += inner[1:]
+            else:
+                lines.append(f"{indent}- {_flow(item)}")
+    return lines
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _scalar(value)
+
+
+def dump_yaml(config: dict[str, Any]) -> str:
+    """A kubeconfig as YAML without PyYAML (the daemon writes one as it starts; PyYAML is a 10 ms import)."""
+    return "\n".join(_block(config, "")) + "\n"
+
+
 def write_kubeconfig(path: Path, config: dict[str, Any]) -> None:
-    write_private(path, yaml.safe_dump(config, sort_keys=False))
+    try:
+        text = dump_yaml(config)
+    except TypeError:   # a value the small writer does not write (a float, a date in a merged kind kubeconfig)
+        import yaml
+
+        text = yaml.safe_dump(config, sort_keys=False)
+    write_private(path, text)
 
 
 def read_kubeconfig(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text()) or {}
+    text = path.read_text()
+    import yaml
+
+    return yaml.safe_load(text) or {}
 
 
 def contexts(config: dict[str, Any]) -> list[str]:

@@ -1,23 +1,24 @@
 """A per-cluster CA and a serving certificate for 127.0.0.1, as kubeadm makes them for kind.
 
 kubectl sends its bearer token only over TLS (client-go reads user credentials only for secure
-configs), so the embedded API server serves HTTPS with certificates made fresh at start.
+configs), so the embedded API server serves HTTPS with certificates made fresh for each new state
+directory and kept there (0600) for its restarts. Making them takes the `cryptography` package (tens of
+milliseconds to import): `svclab up` makes them in its own process while the daemon imports the cluster, and
+hands them over on a pipe (`send_certs`, `receive_certs`); the daemon makes them itself only when nothing was
+handed over.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime
-import ipaddress
+import json
+import os
 import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+CERTS_FILE = "certs.json"   # in the state directory, 0600
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,10 @@ class ServingCerts:
         return base64.b64encode(self.ca_pem).decode()
 
     def server_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        # a server context that asks for no client certificate, so it loads no CA bundle (what
+        # create_default_context(CLIENT_AUTH) would read from the system's store for nothing)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
         with tempfile.TemporaryDirectory() as tmp:
             cert, key = Path(tmp) / "tls.crt", Path(tmp) / "tls.key"
             cert.write_bytes(self.cert_pem + self.ca_pem)
@@ -40,8 +44,25 @@ class ServingCerts:
             context.load_cert_chain(cert, key)
         return context
 
+    def to_json(self) -> str:
+        return json.dumps({"ca": self.ca_pem.decode(), "cert": self.cert_pem.decode(), "key": self.key_pem.decode()})
+
+    @classmethod
+    def from_json(cls, text: str) -> "ServingCerts":
+        """Certificates saved by to_json (ValueError, KeyError, TypeError when the text is not that)."""
+        saved = json.loads(text)
+        return cls(saved["ca"].encode(), saved["cert"].encode(), saved["key"].encode())
+
 
 def make_certs(cluster_name: str, days: int = 365) -> ServingCerts:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
@@ -80,19 +101,49 @@ def make_certs(cluster_name: str, days: int = 365) -> ServingCerts:
     )
 
 
-def load_or_make(path: "Path | None", cluster_name: str) -> ServingCerts:
-    """The certificates saved in `path` (a restarted cluster keeps its CA), or new ones saved there."""
-    import json
+def send_certs(fd: int, cluster_name: str) -> None:
+    """Make a cluster's certificates and write them on `fd` (a pipe to the daemon), then close it."""
+    try:
+        data = make_certs(cluster_name).to_json().encode()
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:   # the daemon is gone: it needs nothing more
+        pass
+    finally:
+        os.close(fd)
 
+
+def receive_certs(fd: int) -> ServingCerts | None:
+    """What `send_certs` wrote on `fd` (waiting for it); None when the writer sent nothing usable."""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        return ServingCerts.from_json(b"".join(chunks).decode())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def load_or_make(path: "Path | None", cluster_name: str, handed_fd: int | None = None) -> ServingCerts:
+    """The certificates saved in `path` (a restarted cluster keeps its CA), or new ones saved there: those handed
+    over on `handed_fd` when there are, else made here."""
     from svclab.cluster.kubeconfig import write_private
 
     if path is not None and path.exists():
         try:
-            saved = json.loads(path.read_text())
-            return ServingCerts(saved["ca"].encode(), saved["cert"].encode(), saved["key"].encode())
-        except (OSError, ValueError, KeyError):
+            certs = ServingCerts.from_json(path.read_text())
+            if handed_fd is not None:
+                os.close(handed_fd)
+            return certs
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
-    certs = make_certs(cluster_name)
+    handed = receive_certs(handed_fd) if handed_fd is not None else None
+    certs = handed if handed is not None else make_certs(cluster_name)
     if path is not None:
-        write_private(path, json.dumps({"ca": certs.ca_pem.decode(), "cert": certs.cert_pem.decode(), "key": certs.key_pem.decode()}))
+        write_private(path, certs.to_json())
     return certs

@@ -34,8 +34,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
-import yaml
-
 from svclab.dataplane.hoststatus import STATUS_FILE, status_lines  # noqa: F401 - the status file, also read from here
 from svclab.network.podenv import ConnectionRefused, ConnectTimeout, HttpResponse, NotHttp
 from svclab.version import NODE_NETWORK
@@ -88,6 +86,8 @@ def kind_node_names(config: Obj, cluster: str) -> list[str]:
 
 def kind_mappings(cluster: str, path: Path = KIND_CONFIG) -> list[PortMapping]:
     """Every ``extraPortMappings`` entry of a kind config, with the node it belongs to."""
+    import yaml  # here, not at the top: a cluster without host ports never loads PyYAML
+
     try:
         config = yaml.safe_load(path.read_text()) or {}
         entries = [(index, m) for index, node in enumerate(config.get("nodes") or []) for m in node.get("extraPortMappings") or []]

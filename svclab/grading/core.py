@@ -44,7 +44,7 @@ def quiet() -> None:
     root = logging.getLogger()
     if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
         root.addHandler(logging.NullHandler())  # stops logging's last-resort handler (stderr)
-    for name in ("urllib3", "kubernetes", "aiohttp", "asyncio", "websocket", "svclab"):
+    for name in ("urllib3", "kubernetes", "asyncio", "websocket", "svclab"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
     def _thread_hook(args: Any) -> None:  # a crashed background thread must not print to stderr

@@ -38,6 +38,11 @@ PRELOAD = (
     "svclab.lab", "svclab.lab.node_rules", "svclab.grading", "svclab.grading.export", "svclab.grading.values",
     "svclab.grading.trusted", "svclab.grading.host", "svclab.grading.sandbox", "svclab.cluster.embedded",
     "svclab.cluster.control", "svclab.cluster.backend",
+    # what a host's cluster imports to make its certificates (svclab.cluster.tls.make_certs, on first use) and
+    # to answer kubectl's first requests (svclab.apiserver.app.REQUEST_MODULES)
+    "svclab.apiserver.discovery", "svclab.apiserver.openapi", "svclab.apiserver.tables",
+    "cryptography.x509", "cryptography.x509.oid", "cryptography.hazmat.primitives.asymmetric.ec",
+    "cryptography.hazmat.primitives.asymmetric.utils", "cryptography.hazmat.primitives.serialization",
     # What a kernel or a host imported on first use after the fork, once per submission (py-spy of a class run):
     "svclab.cluster.locate", "svclab.cluster.daemon", "svclab.grading.answers", "svclab.grading.incluster",
     "dns.asyncbackend", "dns._asyncio_backend", "psutil", "pdb", "tornado.platform.asyncio",

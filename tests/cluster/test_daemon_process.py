@@ -62,7 +62,7 @@ def test_the_forked_daemon_imports_as_python_P_would(tmp_path: Path) -> None:
     # svclab.cluster.daemon`, must not import a learner's file that happens to share a module's name
     folder = tmp_path / "work"
     folder.mkdir()
-    (folder / "aiohttp.py").write_text("raise SystemExit('imported the folder\\'s aiohttp.py')\n")
+    (folder / "sqlite3.py").write_text("raise SystemExit('imported the folder\\'s sqlite3.py')\n")  # the daemon's state store imports sqlite3
     state = tmp_path / "lab"
     up = svclab("up", "--state-dir", str(state), "--pod-start-seconds", "0", cwd=folder)
     try:

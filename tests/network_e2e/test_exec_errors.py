@@ -3,7 +3,6 @@ real cluster, and the exec WebSocket staying healthy while a command runs."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -11,7 +10,7 @@ import ssl
 import time
 from collections.abc import Callable
 
-import aiohttp
+import websocket
 
 from tests.network_e2e.conftest import TERMINATED, Lab
 
@@ -72,6 +71,12 @@ def test_exec_into_pending_pod(start_lab: Callable[..., Lab]) -> None:
     assert (started.stdout, started.stderr, started.returncode) == ("client\n", "", 0)
 
 
+def _open(url: str, headers: dict[str, str], context: ssl.SSLContext) -> websocket.WebSocket:
+    """A WebSocket to the exec endpoint, as the kubernetes client's stream() opens one (websocket-client)."""
+    return websocket.create_connection(url.replace("https://", "wss://"), header=headers, subprotocols=["v5.channel.k8s.io"],
+                                       sslopt={"context": context}, timeout=10)
+
+
 def _connect(lab: Lab, ns: str, command: list[str]) -> tuple[str, dict[str, str], ssl.SSLContext]:
     cluster = lab.cluster
     query = "&".join(f"command={c}" for c in command) + "&stdout=true&stderr=true"
@@ -87,21 +92,23 @@ def test_exec_websocket_answers_pings_while_the_command_runs(lab: Lab) -> None:
     lab.client(ns)
     url, headers, context = _connect(lab, ns, ["sleep", "1"])
 
-    async def scenario() -> tuple[float, list[tuple[int, bytes]]]:
-        async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(url, headers=headers, ssl=context, protocols=("v5.channel.k8s.io",), autoping=False) as ws:
-                sent = time.monotonic()
-                await ws.ping(b"beat")
-                pong = await ws.receive(timeout=0.8)
-                assert (pong.type, pong.data) == (aiohttp.WSMsgType.PONG, b"beat")
-                waited = time.monotonic() - sent
-                frames = []
-                async for message in ws:
-                    if message.type == aiohttp.WSMsgType.BINARY:
-                        frames.append((message.data[0], message.data[1:]))
-                return waited, frames
-
-    waited, frames = asyncio.run(scenario())
+    ws = _open(url, headers, context)
+    try:
+        sent = time.monotonic()
+        ws.settimeout(0.8)
+        ws.ping(b"beat")
+        assert ws.recv_data(control_frame=True) == (websocket.ABNF.OPCODE_PONG, b"beat")
+        waited = time.monotonic() - sent
+        ws.settimeout(10)
+        frames = []
+        while True:
+            opcode, data = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                break
+            if opcode == websocket.ABNF.OPCODE_BINARY:
+                frames.append((data[0], data[1:]))
+    finally:
+        ws.close()
     assert waited < 0.8
     assert [channel for channel, _data in frames] == [3]
     assert json.loads(frames[0][1]) == {"metadata": {}, "status": "Success"}
@@ -118,14 +125,10 @@ def test_exec_client_going_away_ends_the_command(lab: Lab) -> None:
     def running_commands() -> int:
         return len(network.sessions)   # exec sessions whose thread still runs
 
-    async def scenario() -> None:
-        async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(url, headers=headers, ssl=context, protocols=("v5.channel.k8s.io",)) as ws:
-                await asyncio.sleep(0.2)
-                assert running_commands() == 1
-                await ws.close()
-
-    asyncio.run(scenario())
+    ws = _open(url, headers, context)
+    time.sleep(0.2)
+    assert running_commands() == 1
+    ws.close()
     deadline = time.monotonic() + 2
     while running_commands() and time.monotonic() < deadline:
         time.sleep(0.05)

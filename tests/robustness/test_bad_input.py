@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import ssl
 import time
 
-import aiohttp
+import websocket
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -123,13 +122,10 @@ def test_exec_client_that_disconnects_mid_command(cluster: EmbeddedCluster, raw:
     pod = json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sleeper"}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36.1"}]}})
     assert raw("POST", "/api/v1/namespaces/default/pods", pod)[0] == 201
 
-    async def hang_up() -> None:
-        url = f"wss://127.0.0.1:{cluster.api_port}/api/v1/namespaces/default/pods/sleeper/exec?command=sleep&command=2&stdout=true&stderr=true"
-        async with aiohttp.ClientSession() as http:
-            ws = await http.ws_connect(url, protocols=("v5.channel.k8s.io",), ssl=raw.context(), headers={"Authorization": f"Bearer {cluster.token}"})
-            await ws.close()
-
-    asyncio.run(hang_up())
+    url = f"wss://127.0.0.1:{cluster.api_port}/api/v1/namespaces/default/pods/sleeper/exec?command=sleep&command=2&stdout=true&stderr=true"
+    ws = websocket.create_connection(url, subprotocols=["v5.channel.k8s.io"], sslopt={"context": raw.context()},
+                                     header={"Authorization": f"Bearer {cluster.token}"}, timeout=10)
+    ws.close()
     time.sleep(2.5)
     status, reply = raw("GET", "/api/v1/namespaces/default/pods/sleeper")
     assert status == 200 and reply["status"]["phase"] == "Running"
