@@ -127,6 +127,8 @@ class ApiServer:
     # ---- dispatch ------------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
+        if path in ("/api", "/apis") and request.method == "GET" and discovery.wants_aggregated(request.headers.get("Accept", "")):
+            return self._aggregated_discovery(request, legacy=path == "/api")
         fixed = self._fixed_document(path)
         if fixed is not None:
             if request.method != "GET":
@@ -161,6 +163,15 @@ class ApiServer:
             for warning in warnings + request[WARNINGS]:
                 response.headers.add("Warning", f'299 - "{warning}"')
         return response
+
+    def _aggregated_discovery(self, request: web.Request, legacy: bool) -> web.Response:
+        """/api or /apis as one APIGroupDiscoveryList, with the ETag, Vary and Cache-Control headers of
+        aggregated/etag.go ServeHTTPWithETag, and 304 Not Modified when If-None-Match holds that ETag."""
+        body, etag = discovery.aggregated(legacy)
+        headers = {"ETag": f'"{etag}"', "Vary": "Accept", "Cache-Control": "public"}
+        if request.headers.get("If-None-Match") == headers["ETag"]:
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=body, headers={**headers, "Content-Type": discovery.AGGREGATED_MEDIA_TYPE})
 
     async def _openapi_v2(self, request: web.Request) -> web.Response:
         """The Swagger document (svclab.apiserver.openapiv2), as protobuf when asked (kubectl) else JSON."""
