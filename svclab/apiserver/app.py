@@ -134,6 +134,8 @@ class ApiServer:
         from svclab.apiserver import discovery
 
         path = request.path.rstrip("/") or "/"
+        if path in ("/api", "/apis") and request.method == "GET" and discovery.wants_aggregated(request.headers.get("Accept", "")):
+            return self._aggregated_discovery(request, legacy=path == "/api")
         fixed = self._fixed_document(path)
         if fixed is not None:
             if request.method != "GET":
@@ -168,6 +170,17 @@ class ApiServer:
             for warning in warnings + request[WARNINGS]:
                 response.headers.add("Warning", f'299 - "{warning}"')
         return response
+
+    def _aggregated_discovery(self, request: Request, legacy: bool) -> Response:
+        """/api or /apis as one APIGroupDiscoveryList, with the ETag, Vary and Cache-Control headers of
+        aggregated/etag.go ServeHTTPWithETag, and 304 Not Modified when If-None-Match holds that ETag."""
+        from svclab.apiserver import discovery
+
+        body, etag = discovery.aggregated(legacy)
+        headers = {"ETag": f'"{etag}"', "Vary": "Accept", "Cache-Control": "public"}
+        if request.headers.get("If-None-Match") == headers["ETag"]:
+            return Response(status=304, headers=headers)
+        return Response(body=body, headers={**headers, "Content-Type": discovery.AGGREGATED_MEDIA_TYPE})
 
     async def _openapi_v2(self, request: Request) -> Response:
         """The Swagger document (svclab.apiserver.openapiv2), as protobuf when asked (kubectl) else JSON."""

@@ -28,13 +28,14 @@ MAX_HEADER_COUNT = 10_000             # header lines in one request (Go has no c
 MAX_CHUNK_LINE = 4096                 # net/http/internal/chunked.go maxLineLength
 ERROR_HEADERS = b"\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 REASONS = {
-    100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
+    100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 304: "Not Modified",
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
     406: "Not Acceptable", 409: "Conflict", 410: "Gone", 413: "Request Entity Too Large", 415: "Unsupported Media Type",
     422: "Unprocessable Entity", 426: "Upgrade Required", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
     500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable", 504: "Gateway Timeout",
     505: "HTTP Version Not Supported",
 }
+NO_BODY_STATUSES = frozenset({204, 304})  # net/http bodyAllowedForStatus: no body, no Content-Length
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")   # httpguts.ValidHeaderFieldValue: no CTLs but tab
 _VERSION = re.compile(rb"HTTP/(\d)\.(\d)")

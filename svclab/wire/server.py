@@ -483,11 +483,13 @@ class _Connection:
         if not self.reusable:
             self.keep_alive = False
         headers = response.headers
-        headers["Content-Length"] = str(len(response.body))
+        bodyless = response.status in http1.NO_BODY_STATUSES
+        if not bodyless:
+            headers["Content-Length"] = str(len(response.body))
         if not self.keep_alive:
             headers["Connection"] = "close"
         head = http1.response_head(response.status, headers, self.date())
-        await self.send(head if request.method == "HEAD" else head + response.body)
+        await self.send(head if request.method == "HEAD" or bodyless else head + response.body)
 
     async def _refuse(self, refused: Refused) -> None:
         with contextlib.suppress(ConnectionError, ssl.SSLError):
