@@ -24,13 +24,13 @@ from collections.abc import Awaitable, Callable
 
 from svclab.network.podenv import HttpResponse
 from svclab.network.tcp import Connection
+from svclab.wire.http1 import request_line
 
 MAX_HEADER_BYTES = (1 << 20) + 4096
 ERROR_HEADERS = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 STATUS_TEXT = {400: "Bad Request", 431: "Request Header Fields Too Large", 501: "Not Implemented",
                505: "HTTP Version Not Supported"}
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_VERSION = re.compile(r"^HTTP/(\d)\.(\d)$")
 
 Handler = Callable[[str, str, dict[str, str]], Awaitable[HttpResponse]]
 
@@ -94,17 +94,11 @@ class _Input:
 
 async def _read_request(stream: _Input) -> tuple[str, str, tuple[int, int], dict[str, str]]:
     stream.header_bytes = 0
-    line = await stream.line()
-    method, sp1, rest = line.partition(" ")
-    target, sp2, proto = rest.partition(" ")
-    if not sp1 or not sp2 or not _TOKEN.match(method):
+    parsed = request_line((await stream.line()).encode("latin-1"))
+    if parsed is None:
         raise _error(400)
-    version = _VERSION.match(proto)
-    if version is None:
-        raise _error(400)
-    major, minor = int(version.group(1)), int(version.group(2))
-    if not target or not (target.startswith("/") or target == "*" or "://" in target):
-        raise _error(400)
+    method, target = parsed[0].decode("latin-1"), parsed[1].decode("latin-1")
+    major, minor = parsed[2], parsed[3]
     headers: dict[str, str] = {}
     while True:
         field = await stream.line()

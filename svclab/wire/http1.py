@@ -123,20 +123,27 @@ def _tokens(value: str | None) -> set[str]:
     return {t.strip().lower() for t in (value or "").split(",") if t.strip()}
 
 
+def request_line(line: bytes) -> tuple[bytes, bytes, int, int] | None:
+    """(method, target, major, minor) of a request line as net/http's parseRequestLine and ParseHTTPVersion read it,
+    or None when net/http would answer 400 (no two spaces, a method that is not a token, a version that is not
+    HTTP/d.d, an empty target or one that is neither a path, ``*`` nor absolute, control bytes in the target)."""
+    method, sp1, rest = line.partition(b" ")
+    target, sp2, proto = rest.partition(b" ")
+    version = _VERSION.fullmatch(proto)
+    if not sp1 or not sp2 or not _TOKEN.fullmatch(method) or version is None:
+        return None
+    if not target or not (target.startswith(b"/") or target == b"*" or b"://" in target) or _BAD_VALUE.search(target):
+        return None
+    return method, target, int(version.group(1)), int(version.group(2))
+
+
 def parse_head(block: bytes) -> RequestHead:
     """A request head (request line and header lines, without the blank line), as net/http reads it."""
     lines = block.split(b"\n")
-    line = lines[0].removesuffix(b"\r")
-    method, sp1, rest = line.partition(b" ")
-    target, sp2, proto = rest.partition(b" ")
-    if not sp1 or not sp2 or not _TOKEN.fullmatch(method):
+    parsed = request_line(lines[0].removesuffix(b"\r"))
+    if parsed is None:
         raise Refused(400)
-    version = _VERSION.fullmatch(proto)
-    if version is None:
-        raise Refused(400)
-    major, minor = int(version.group(1)), int(version.group(2))
-    if not target or not (target.startswith(b"/") or target == b"*" or b"://" in target) or _BAD_VALUE.search(target) or b" " in target:
-        raise Refused(400)
+    method, target, major, minor = parsed
     if len(lines) - 1 > MAX_HEADER_COUNT:
         raise Refused(431)
     items: list[tuple[str, str]] = []
