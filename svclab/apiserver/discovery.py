@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -195,9 +196,11 @@ def _group_discovery(group: str) -> dict[str, Any]:
     return {"metadata": {"name": group} if group else {}, "versions": versions}
 
 
+@functools.cache
 def aggregated(legacy: bool) -> tuple[bytes, str]:
     """The APIGroupDiscoveryList /api (legacy: the core group, an item without a name) or /apis serves, as JSON,
-    and its ETag: SHA-512 of the list's JSON without kind and apiVersion, in upper-case hex (etag.go)."""
+    and its ETag: SHA-512 of the list's JSON without kind and apiVersion, in upper-case hex (etag.go). Made once:
+    the resource table does not change while a cluster runs (handler.go keeps its document cached the same way)."""
     items = [_group_discovery("")] if legacy else [_group_discovery(g) for g in GROUP_ORDER if g]
     etag = hashlib.sha512(json.dumps({"metadata": {}, "items": items}, separators=(",", ":")).encode()).hexdigest().upper()
     document = {"kind": "APIGroupDiscoveryList", "apiVersion": f"{AGGREGATED_GROUP}/v2", "metadata": {}, "items": items}
