@@ -102,7 +102,7 @@ def client_pod(name: str = "client", image: str = CLIENT_IMAGE, namespace: str |
         if exc.status != 404:
             raise
         found = None
-    if found is not None and found.metadata.deletion_timestamp is None and (found.metadata.labels or {}).get("app") == name and waiting.is_ready(found):
+    if found is not None and found.metadata.deletion_timestamp is None and (found.metadata.labels or {}).get("app") == name and tables.is_ready(found):
         return name  # what the wait below would see at once, in one read instead of two lists
     if found is None:
         manifests.apply(s, {

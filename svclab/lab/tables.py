@@ -34,7 +34,8 @@ def services(session: Session, namespace: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "type", "cluster_ip", "ports", "selector", "session_affinity"])
 
 
-def _ready(pod: Any) -> bool:
+def is_ready(pod: Any) -> bool:
+    """The pod's Ready condition is True."""
     return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
 
 
@@ -67,7 +68,7 @@ def pods_frame(items: list[Any]) -> pd.DataFrame:
         "ip": p.status.pod_ip or "",
         "node": p.spec.node_name or "",
         "phase": p.status.phase,
-        "ready": _ready(p),
+        "ready": is_ready(p),
         "labels": ",".join(f"{k}={v}" for k, v in sorted((p.metadata.labels or {}).items()) if k not in ("pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index")),
     } for p in items]
     return pd.DataFrame(rows, columns=["name", "ip", "node", "phase", "ready", "labels"])

@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from svclab.lab.errors import WaitTimeout
 from svclab.lab.session import Session
+from svclab.lab.tables import is_ready
 
 
 class Backoff:
@@ -26,16 +27,6 @@ class Backoff:
         self.next = min(self.next * 2, self.longest)
 
 
-def is_ready(pod: object) -> bool:
-    """The pod's Ready condition is True."""
-    return _ready(pod)
-
-
-def _ready(pod: object) -> bool:
-    conditions = getattr(getattr(pod, "status"), "conditions") or []
-    return any(c.type == "Ready" and c.status == "True" for c in conditions)
-
-
 def wait_ready(session: Session, selector: str, count: int | None = None, namespace: str | None = None, timeout: float = 120, poll: float = 0.25) -> int:
     """Block until `count` pods (or every matching pod) are Ready; returns how many are."""
     ns = namespace or session.namespace
@@ -46,7 +37,7 @@ def wait_ready(session: Session, selector: str, count: int | None = None, namesp
         while True:
             pods = [p for p in session.core.list_namespaced_pod(ns, label_selector=selector).items if p.metadata.deletion_timestamp is None]
             want = count if count is not None else len(pods)
-            ready = sum(1 for p in pods if _ready(p))
+            ready = sum(1 for p in pods if is_ready(p))
             if want and ready >= want:
                 if bar is not None:
                     bar.n = want
