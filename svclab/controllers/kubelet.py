@@ -392,9 +392,10 @@ class Kubelets(Controller):
         containers = pod["spec"].get("containers") or []
         if not any(c.get("readinessProbe") for c in containers) or self.probe is None:
             return
-        triggered = pod["metadata"].get("uid", "") in self._updated
-        self._updated.discard(pod["metadata"].get("uid", ""))
-        ready, next_check = self.probe(pod, now, triggered=triggered) if triggered else self.probe(pod, now)
+        uid = pod["metadata"].get("uid", "")
+        triggered = uid in self._updated
+        self._updated.discard(uid)
+        ready, next_check = self.probe(pod, now, triggered=triggered)
         ready = ready and all("running" in c.get("state", {}) for c in pod["status"].get("containerStatuses") or [])
         if next_check is not None:
             self.queue.add_after(key, max(next_check - now, 0.0))
