@@ -295,32 +295,38 @@ class EmbeddedCluster:
 
     async def _bootstrap(self) -> None:
         """As kubeadm brings kind up: the control plane and its add-ons first, and the controllers
-        place the add-ons' pods (on the control plane, the only node yet); then the workers join."""
+        place the add-ons' pods (on the control plane, the only node yet); then the workers join.
+
+        Every write of it is one transaction of the state database (`Store.batch`), committed once the cluster is
+        bootstrapped: nothing reads the database meanwhile nor waits for a write to be durable (the API does not
+        listen yet), the rows are the same, and a start that fails midway leaves no half-made cluster behind for the
+        next start to take as its state."""
         assert self._loop is not None
-        namespaces, nodes, services, pods, deployments = NAMESPACES, NODES, SERVICES, PODS, DEPLOYMENTS
-        for ns in bootstrap.namespaces():
-            self.registry.create(namespaces, "", ns)
-        self.store.create(nodes, bootstrap.node(self.config.name, self.plans[0]))
-        self.registry.create(services, "default", bootstrap.kubernetes_service())
-        endpoints, slice_ = bootstrap.kubernetes_endpoints(self.plans[0].ip)
-        self.store.create(ENDPOINTS, endpoints)
-        self.store.create(ENDPOINT_SLICES, slice_)
-        self.registry.create(services, "kube-system", bootstrap.kube_dns_service())
-        self.registry.create(resource("", "configmaps"), "kube-system", bootstrap.coredns_configmap())
-        self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
-        self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
-        # Nothing else runs yet (the API does not listen): the controllers need not pause between slices to
-        # leave the CPU to requests (svclab.controllers.manager), so the add-ons are placed without waits.
-        slice_seconds, self.manager.slice_seconds = self.manager.slice_seconds, None
-        try:
-            self.manager.start(self._loop)
-            await self.manager.wait_settled(self.config.settle_timeout)
-        finally:
-            self.manager.slice_seconds = slice_seconds
-        for plan in self.plans[1:]:
-            self.store.create(nodes, bootstrap.node(self.config.name, plan))
-        for pod in bootstrap.control_plane_pods(self.config.name, self.plans):
-            self.registry.create(pods, "kube-system", pod)
+        with self.store.batch():
+            namespaces, nodes, services, pods, deployments = NAMESPACES, NODES, SERVICES, PODS, DEPLOYMENTS
+            for ns in bootstrap.namespaces():
+                self.registry.create(namespaces, "", ns)
+            self.store.create(nodes, bootstrap.node(self.config.name, self.plans[0]))
+            self.registry.create(services, "default", bootstrap.kubernetes_service())
+            endpoints, slice_ = bootstrap.kubernetes_endpoints(self.plans[0].ip)
+            self.store.create(ENDPOINTS, endpoints)
+            self.store.create(ENDPOINT_SLICES, slice_)
+            self.registry.create(services, "kube-system", bootstrap.kube_dns_service())
+            self.registry.create(resource("", "configmaps"), "kube-system", bootstrap.coredns_configmap())
+            self.registry.create(deployments, "kube-system", bootstrap.coredns_deployment())
+            self.registry.create(deployments, "local-path-storage", bootstrap.local_path_provisioner())
+            # Nothing else runs yet (the API does not listen): the controllers need not pause between slices to
+            # leave the CPU to requests (svclab.controllers.manager), so the add-ons are placed without waits.
+            slice_seconds, self.manager.slice_seconds = self.manager.slice_seconds, None
+            try:
+                self.manager.start(self._loop)
+                await self.manager.wait_settled(self.config.settle_timeout)
+            finally:
+                self.manager.slice_seconds = slice_seconds
+            for plan in self.plans[1:]:
+                self.store.create(nodes, bootstrap.node(self.config.name, plan))
+            for pod in bootstrap.control_plane_pods(self.config.name, self.plans):
+                self.registry.create(pods, "kube-system", pod)
 
     # ---- persistence --------------------------------------------------------------------------
     def _open_state(self) -> None:
