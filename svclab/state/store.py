@@ -63,6 +63,24 @@ class StoreWriteFailed(Exception):
     """The revision log refused a write (disk full, I/O error): nothing changed."""
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON-shaped object, what `copy.deepcopy` makes of it at a third of the cost: dicts and lists
+    are copied, strings, numbers, booleans and None are shared (immutable); anything else goes to `copy.deepcopy`.
+    Unlike deepcopy it does not keep two references to one dict as one in the copy: stored objects are trees (each
+    is written out as JSON), so the copy holds the same values."""
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) in _ATOMS else clone(item) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _ATOMS else clone(item) for item in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
 def _has_spec_change(old: Obj, new: Obj) -> bool:
     return any(old.get(k) != new.get(k) for k in ("spec", "data", "template", "endpoints", "ports", "subsets"))
 
@@ -168,7 +186,7 @@ class Store:
 
     def get(self, res: Resource, namespace: str, name: str) -> Obj | None:
         obj = self._objects[res.key].get((namespace if res.namespaced else "", name))
-        return copy.deepcopy(obj) if obj is not None else None
+        return clone(obj) if obj is not None else None
 
     def peek(self, res: Resource, namespace: str, name: str) -> Obj | None:
         """The stored object itself (no copy): for read-only use by controllers and DNS."""
@@ -189,7 +207,7 @@ class Store:
         fields: list[FieldRequirement] | None = None,
     ) -> list[Obj]:
         return [
-            copy.deepcopy(obj)
+            clone(obj)
             for obj in self.items(res, namespace)
             if labels_match(labels or [], obj["metadata"].get("labels")) and fields_match(fields or [], obj)
         ]
@@ -210,7 +228,7 @@ class Store:
         return (meta.get("namespace", "") if res.namespaced else "", meta["name"])
 
     def create(self, res: Resource, obj: Obj) -> Obj:
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         meta = obj.setdefault("metadata", {})
         if not res.namespaced:
             meta.pop("namespace", None)
@@ -222,7 +240,7 @@ class Store:
         return self._commit("ADDED", res, obj, None)
 
     def update(self, res: Resource, obj: Obj) -> Obj:
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         key = self._key(res, obj)
         old = self._objects[res.key][key]
         meta = obj["metadata"]
@@ -233,7 +251,7 @@ class Store:
             meta["generation"] = old["metadata"]["generation"] + (1 if _has_spec_change(old, obj) else 0)
         obj["apiVersion"], obj["kind"] = res.api_version, res.kind
         if self._same(old, obj):
-            return copy.deepcopy(old)
+            return clone(old)
         return self._commit("MODIFIED", res, obj, old)
 
     def delete(self, res: Resource, namespace: str, name: str) -> Obj | None:
@@ -241,7 +259,7 @@ class Store:
         old = self._objects[res.key].get(key)
         if old is None:
             return None
-        return self._commit("DELETED", res, copy.deepcopy(old), old)
+        return self._commit("DELETED", res, clone(old), old)
 
     def _same(self, old: Obj, new: Obj) -> bool:
         stripped = {**new, "metadata": {**new["metadata"], "resourceVersion": old["metadata"].get("resourceVersion")}}
