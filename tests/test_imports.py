@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
-from svclab.cluster.tls import send_certs
+from svclab.cluster.handover import send as send_certs_and_ports
 
 # Loaded on first use: an exec/attach/probe or a container's command (the shell and its applets), a
 # terminal (interactive), the first DNS query (the Corefile parser, engine, upstream, wire format, dnspython), the first write
@@ -50,15 +52,19 @@ START = (  # what the daemon does before it answers: import, start (bootstrap, n
 )
 
 
-def modules_after(code: str) -> set[str]:
-    """The modules a fresh interpreter has loaded after running `code` (given a pipe with certificates on it)."""
+def modules_after(code: str, host_ports: str | None = None, state_dir: str = "", hand_over: bool = True) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code` (given a pipe with what `svclab up` hands over
+    on it: the certificates, and the host-port mappings when `host_ports` maps any; nothing when not `hand_over`, as
+    for a restart)."""
     script = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))\n"
     certs_read, certs_write = os.pipe()
-    sender = threading.Thread(target=send_certs, args=(certs_write, "svclab"))
+    setting = host_ports if host_ports is not None else os.environ.get("SVCLAB_HOST_PORTS", "off")
+    sender = threading.Thread(target=send_certs_and_ports if hand_over else os.close,
+                              args=(certs_write, "svclab", setting) if hand_over else (certs_write,))
     sender.start()
     try:
-        done = subprocess.run([sys.executable, "-P", "-c", script, str(certs_read)], capture_output=True, text=True, timeout=120,
-                              pass_fds=(certs_read,))
+        done = subprocess.run([sys.executable, "-P", "-c", script, str(certs_read), state_dir], capture_output=True, text=True,
+                              timeout=120, pass_fds=(certs_read,), env={**os.environ, "SVCLAB_HOST_PORTS": setting})
     finally:
         os.close(certs_read)
         sender.join()
@@ -75,6 +81,34 @@ def test_the_daemon_loads_no_toolbox_no_dns_engine_no_type_checker(code: str) ->
     assert sorted(m for m in loaded if m.split(".")[0] in NOT_AT_START) == []
     if code == START:  # the bootstrap pods are running: sandboxes exist, no process has run in one
         assert "svclab.network.sandbox" in loaded
+
+
+HOST_PORTS_START = (  # what `svclab up`'s daemon does with host ports mapped, in the state directory sys.argv[2]
+    "import pathlib, sys\n"
+    "from svclab.cluster.daemonprotocol import host_ports_setting\n"
+    "from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster\n"
+    "cluster = EmbeddedCluster(ClusterConfig(state_dir=pathlib.Path(sys.argv[2]), pod_start_seconds=0, certs_fd=int(sys.argv[1]),\n"
+    "                                        host_ports=host_ports_setting(), token='kept-in-the-state-dir')).start()\n"
+    "assert [m.ok for m in cluster.host_ports.mappings] == [True], cluster.host_ports.mappings\n"
+    "cluster.stop()\n"
+)
+
+
+def test_host_ports_handed_over_or_kept_need_no_pyyaml(tmp_path: Path) -> None:
+    """kind/cluster.yaml's mappings: read by `svclab up`'s helper for a new state directory, then kept in it for a
+    restart (svclab.dataplane.portmappings); the daemon loads PyYAML for neither."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    setting = f"{port}:30080"   # a free port for kind's NodePort 30080: the node comes from kind/cluster.yaml
+    first = modules_after(HOST_PORTS_START, setting, str(tmp_path))
+    assert "svclab.dataplane.portmappings" in first and sorted(m for m in first if m.split(".")[0] in ("yaml", "_yaml")) == []
+    assert (tmp_path / "kindports.json").stat().st_mode & 0o777 == 0o600
+    restart = modules_after(HOST_PORTS_START, setting, str(tmp_path), hand_over=False)   # certificates kept: nothing handed over
+    # (nor is PyYAML loaded for the kubeconfig the first start wrote, whose server line gives the port to keep)
+    assert sorted(m for m in restart if m.split(".")[0] in ("yaml", "_yaml")) == []
+    (tmp_path / "kindports.json").unlink()   # nothing kept, nothing handed over: the daemon reads the config itself
+    assert "yaml" in modules_after(HOST_PORTS_START, setting, str(tmp_path), hand_over=False)
 
 
 def test_first_use_loads_them() -> None:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from svclab.cluster.daemonprotocol import EXIT_BUSY, EXIT_UNREADABLE, READY
+from svclab.cluster.daemonprotocol import EXIT_BUSY, EXIT_UNREADABLE, READY, host_ports_setting
 
 
 def default_state_dir() -> Path:
@@ -244,25 +244,28 @@ class _Forked:
 
 
 def _hand_certs(state_dir: Path, name: str, fd: int, fork: bool) -> int:
-    """A new state directory's certificates, written on `fd` for the daemon (which saves them); nothing when the
-    directory has its own (the daemon reads those). With `fork` (`svclab up`, single-threaded) a helper process
-    makes them, so that neither importing `cryptography` nor its teardown at exit (tens of milliseconds each) is
-    this command's: the helper's pid, else 0."""
-    from svclab.cluster.tls import CERTS_FILE, send_certs
+    """A new state directory's certificates, and the kind config's host-port mappings, written on `fd` for the daemon
+    (svclab.cluster.handover); nothing when the directory has its certificates (the daemon reads those, and the
+    mappings it kept). With `fork` (`svclab up`, single-threaded) a helper process makes them, so that neither
+    importing `cryptography` and PyYAML nor their teardown at exit (tens of milliseconds) is this command's: the
+    helper's pid, else 0."""
+    from svclab.cluster.handover import send
+    from svclab.cluster.tls import CERTS_FILE
 
     if (state_dir / CERTS_FILE).exists():
         os.close(fd)
         return 0
+    host_ports = host_ports_setting()   # as the daemon reads it
     if fork and threading.active_count() == 1:
         pid = os.fork()
         if pid == 0:   # the helper: make, write, and leave without the interpreter's teardown
             try:
-                send_certs(fd, name)
+                send(fd, name, host_ports)
             finally:
                 os._exit(0)
         os.close(fd)
         return pid
-    send_certs(fd, name)
+    send(fd, name, host_ports)
     return 0
 
 

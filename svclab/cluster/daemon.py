@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from svclab.cluster import owner
-from svclab.cluster.daemonprotocol import EXIT_BUSY, EXIT_UNREADABLE, READY
+from svclab.cluster.daemonprotocol import EXIT_BUSY, EXIT_UNREADABLE, READY, host_ports_setting
 from svclab.cluster.statelock import StateDirBusy, StateLock
 
 if TYPE_CHECKING:
@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--exit-with-pid", type=int, default=None, help="stop when this process ends (see svclab.cluster.owner)")
     parser.add_argument("--ready-fd", type=int, default=None, help="write a line on this descriptor once serving, then close it")
     parser.add_argument("--certs-fd", type=int, default=None,
-                        help="read the certificates from this descriptor when the state directory has none (svclab.cluster.tls)")
+                        help="read the certificates (when the state directory has none) and the host-port mappings from this descriptor "
+                        "(svclab.cluster.handover)")
     args = parser.parse_args(argv)
     try:
         lock = StateLock.acquire(args.state_dir)
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         pod_start_seconds=args.pod_start_seconds,
         pod_stop_seconds=args.pod_stop_seconds,
         state_dir=args.state_dir,
-        host_ports=os.environ.get("SVCLAB_HOST_PORTS", "kind"),  # svclab.dataplane.hostports
+        host_ports=host_ports_setting(),  # svclab.dataplane.hostports
         certs_fd=args.certs_fd,
     )
     if token_file.exists():

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import random
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -23,8 +24,9 @@ from typing import Any, Awaitable, Callable
 from svclab.apiserver.app import ApiServer
 from svclab.cluster import bootstrap, persistence
 from svclab.cluster.statelock import StateLock
+from svclab.cluster.handover import Received
 from svclab.cluster.tls import CERTS_FILE, load_or_make
-from svclab.cluster.kubeconfig import embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
+from svclab.cluster.kubeconfig import dump_yaml, embedded_kubeconfig, read_kubeconfig, write_kubeconfig, write_private
 from svclab.cluster.gate import priority_middleware, settle_middleware
 from svclab.controllers.base import Context
 from svclab.controllers.deployment import DeploymentController
@@ -49,6 +51,7 @@ from svclab.state.store import Store
 from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
 from svclab.wire.server import AnyResponse, Request, Server
 
+_SERVER_LINE = re.compile(r"^    server: (https://127\.0\.0\.1:(\d{1,5}))$", re.MULTILINE)   # in the kubeconfig it wrote
 LEARNER_SLICE_SECONDS = 0.002  # controller work between two turns of the loop, when nothing must repeat exactly
 
 log = logging.getLogger("svclab.cluster")
@@ -72,7 +75,7 @@ class ClusterConfig:
     settle_requests: bool | None = None
     settle_timeout: float = 5.0
     exec_limits: Limits = DEFAULT_LIMITS   # what each exec'd process may use (svclab.network.budget)
-    certs_fd: int | None = None   # a pipe the certificates come on when the state has none (svclab.cluster.tls.send_certs)
+    certs_fd: int | None = None   # a pipe the certificates (and host-port mappings) come on (svclab.cluster.handover)
 
     @property
     def settles(self) -> bool:
@@ -159,8 +162,9 @@ class EmbeddedCluster:
         self.state_lock: StateLock | None = None  # held while serving a state directory
         self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
+        self._handed = Received(self.config.certs_fd)
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name,
-                                  self.config.certs_fd)
+                                  self._handed.certs)
         self.ctx.root_ca = self.certs.ca_pem.decode()
         from svclab.apiserver.tokens import TokenIssuer
 
@@ -194,6 +198,8 @@ class EmbeddedCluster:
         except BaseException:
             self._close_state()
             raise
+        finally:
+            self._handed.close()
 
     async def _start_serving(self) -> None:
         assert self._loop is not None
@@ -210,12 +216,14 @@ class EmbeddedCluster:
             await self._bootstrap()
         await self._start_network()
         from svclab.dataplane.hostports import HostPorts  # kind's extraPortMappings; pods reached through the network's HTTP app
+        from svclab.dataplane.portmappings import wanted
         net = self.network
         assert net is not None
+        handed = self._handed.host_ports() if wanted(self.config.host_ports) else None  # read by `svclab up`'s helper
         self.host_ports = await HostPorts.start(
             self.config.host_ports, lambda: (self.store.items(SERVICES), self.store.items(ENDPOINT_SLICES), self.store.items(NODES)),
             lambda client, ip, port, method, path: net.serve_http(net.proxy.route(client, ip, port), client, method, path),
-            self.clock.time, self.config.seed, self.config.name, self.config.state_dir)
+            self.clock.time, self.config.seed, self.config.name, self.config.state_dir, handed=handed)
         app = self.api.application()
         if self.config.settles:
             app.middlewares.append(settle_middleware(self.manager, self.config.settle_timeout))
@@ -264,13 +272,20 @@ class EmbeddedCluster:
         self.kubelets.resume()
 
     def _previous_port(self) -> int:
-        """The port this state dir's cluster had: a restart keeps it when free, so kubeconfigs stay valid."""
+        """The port this state dir's cluster had: a restart keeps it when free, so kubeconfigs stay valid. The
+        kubeconfig is the one this cluster wrote, byte for byte, is read without PyYAML (its one server line); a
+        kubeconfig someone changed is read as YAML."""
         if not self.config.state_dir:
             return 0
+        path = self.config.state_dir / "kubeconfig"
         try:
-            server = read_kubeconfig(self.config.state_dir / "kubeconfig")["clusters"][0]["cluster"]["server"]
+            text = path.read_text()
+            written = _SERVER_LINE.search(text)
+            if written and text == dump_yaml(embedded_kubeconfig(written[1], self.config.token, self.certs.ca_data)):
+                return int(written[2])
+            server = read_kubeconfig(path)["clusters"][0]["cluster"]["server"]
             return int(server.rsplit(":", 1)[1])
-        except (OSError, ValueError, KeyError, IndexError, TypeError):
+        except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
             return 0
 
     async def _listen(self, server: Server, port: int) -> int:

@@ -4,19 +4,18 @@ kubectl sends its bearer token only over TLS (client-go reads user credentials o
 configs), so the embedded API server serves HTTPS with certificates made fresh for each new state
 directory and kept there (0600) for its restarts. Making them takes the `cryptography` package (tens of
 milliseconds to import): `svclab up` makes them in its own process while the daemon imports the cluster, and
-hands them over on a pipe (`send_certs`, `receive_certs`); the daemon makes them itself only when nothing was
-handed over.
+hands them over on a pipe (svclab.cluster.handover); the daemon makes them itself only when nothing was handed over.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 CERTS_FILE = "certs.json"   # in the state directory, 0600
 
@@ -101,49 +100,18 @@ def make_certs(cluster_name: str, days: int = 365) -> ServingCerts:
     )
 
 
-def send_certs(fd: int, cluster_name: str) -> None:
-    """Make a cluster's certificates and write them on `fd` (a pipe to the daemon), then close it."""
-    try:
-        data = make_certs(cluster_name).to_json().encode()
-        while data:
-            data = data[os.write(fd, data):]
-    except OSError:   # the daemon is gone: it needs nothing more
-        pass
-    finally:
-        os.close(fd)
-
-
-def receive_certs(fd: int) -> ServingCerts | None:
-    """What `send_certs` wrote on `fd` (waiting for it); None when the writer sent nothing usable."""
-    chunks = []
-    try:
-        while chunk := os.read(fd, 65536):
-            chunks.append(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    try:
-        return ServingCerts.from_json(b"".join(chunks).decode())
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-
-
-def load_or_make(path: "Path | None", cluster_name: str, handed_fd: int | None = None) -> ServingCerts:
-    """The certificates saved in `path` (a restarted cluster keeps its CA), or new ones saved there: those handed
-    over on `handed_fd` when there are, else made here."""
+def load_or_make(path: "Path | None", cluster_name: str, handed: "Callable[[], ServingCerts | None] | None" = None) -> ServingCerts:
+    """The certificates saved in `path` (a restarted cluster keeps its CA), or new ones saved there: those `handed`
+    over (svclab.cluster.handover, waited for only when needed) when there are, else made here."""
     from svclab.cluster.kubeconfig import write_private
 
     if path is not None and path.exists():
         try:
-            certs = ServingCerts.from_json(path.read_text())
-            if handed_fd is not None:
-                os.close(handed_fd)
-            return certs
+            return ServingCerts.from_json(path.read_text())
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
-    handed = receive_certs(handed_fd) if handed_fd is not None else None
-    certs = handed if handed is not None else make_certs(cluster_name)
+    given = handed() if handed is not None else None
+    certs = given if given is not None else make_certs(cluster_name)
     if path is not None:
         write_private(path, certs.to_json())
     return certs

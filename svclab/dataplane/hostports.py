@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 from svclab.dataplane.hoststatus import STATUS_FILE, status_lines  # noqa: F401 - the status file, also read from here
+from svclab.dataplane.portmappings import (  # noqa: F401 - which ports are mapped (without asyncio or PyYAML), also read from here
+    BUILTIN_MAPPINGS, ENV, KIND_CONFIG, PortMapping, SettingError, kind_mappings, kind_node_names, known_mappings, resolve)
 from svclab.network.podenv import ConnectionRefused, ConnectTimeout, HttpResponse, NotHttp
 from svclab.version import NODE_NETWORK
 
@@ -44,10 +46,6 @@ if TYPE_CHECKING:  # kube-proxy's rules (proxier, ruleset, trace) load with the 
 Obj = dict[str, Any]
 log = logging.getLogger("svclab.hostports")
 
-ENV = "SVCLAB_HOST_PORTS"
-KIND_CONFIG = Path(__file__).resolve().parents[2] / "kind" / "cluster.yaml"
-# kind/cluster.yaml's mapping, for an install without the kind/ folder beside the package.
-BUILTIN_MAPPINGS = ({"containerPort": 30080, "hostPort": 30080, "listenAddress": "127.0.0.1", "protocol": "TCP", "node": 0},)
 DOCKER_GATEWAY = str(next(ipaddress.ip_network(NODE_NETWORK).hosts()))  # 172.18.0.1
 MAX_CONNECTIONS = 64
 MAX_REQUEST_HEAD = 16 * 1024
@@ -56,69 +54,6 @@ READ_TIMEOUT = 10.0
 
 PodHTTP = Callable[[str, str, int, str, str], Awaitable[HttpResponse]]
 Objects = Callable[[], tuple[Iterable[Obj], Iterable[Obj], Iterable[Obj]]]
-
-
-class SettingError(ValueError):
-    pass
-
-
-@dataclass
-class PortMapping:
-    host_port: int
-    container_port: int
-    node: str
-    listen_address: str = "127.0.0.1"
-    protocol: str = "TCP"
-    ok: bool = False
-    message: str = ""
-
-
-def kind_node_names(config: Obj, cluster: str) -> list[str]:
-    """The node names kind gives ``nodes:`` in order: <name>-control-plane[N], <name>-worker[N]."""
-    counts = {"control-plane": 0, "worker": 0}
-    found = []
-    for node in config.get("nodes") or [{"role": "control-plane"}]:
-        role = node.get("role", "control-plane")
-        counts[role] = counts.get(role, 0) + 1
-        found.append(f"{cluster}-{role}" + (str(counts[role]) if counts[role] > 1 else ""))
-    return found
-
-
-def kind_mappings(cluster: str, path: Path = KIND_CONFIG) -> list[PortMapping]:
-    """Every ``extraPortMappings`` entry of a kind config, with the node it belongs to."""
-    import yaml  # here, not at the top: a cluster without host ports never loads PyYAML
-
-    try:
-        config = yaml.safe_load(path.read_text()) or {}
-        entries = [(index, m) for index, node in enumerate(config.get("nodes") or []) for m in node.get("extraPortMappings") or []]
-    except (OSError, yaml.YAMLError, AttributeError, TypeError):
-        config, entries = {"nodes": [{"role": "control-plane"}]}, [(int(m["node"]), m) for m in BUILTIN_MAPPINGS]
-    names = kind_node_names(config, cluster)
-    found = []
-    for index, entry in entries:
-        container = int(entry.get("containerPort") or 0)
-        found.append(PortMapping(int(entry.get("hostPort") or container), container, names[index],
-                                 str(entry.get("listenAddress") or "0.0.0.0"), str(entry.get("protocol") or "TCP").upper()))
-    return found
-
-
-def resolve(setting: str | None, cluster: str, path: Path = KIND_CONFIG) -> list[PortMapping]:
-    """The mappings a setting asks for (see the module docstring); a bad setting is a SettingError."""
-    value = (setting or "").strip().lower()
-    if value in ("", "off", "none", "0", "false", "no"):
-        return []
-    base = kind_mappings(cluster, path)
-    if value == "kind":
-        return base
-    chosen = []
-    for item in value.split(","):
-        host, sep, container = item.strip().partition(":")
-        if not sep or not host.isdigit() or not container.isdigit() or not (0 < int(host) < 65536 and 0 < int(container) < 65536):
-            raise SettingError(f"{ENV}={setting!r}: expected kind, off, or HOST:CONTAINER[,HOST:CONTAINER…] (e.g. 31080:30080)")
-        like = next((m for m in base if m.container_port == int(container)), None)
-        node = like.node if like else f"{cluster}-control-plane"
-        chosen.append(PortMapping(int(host), int(container), node, like.listen_address if like else "127.0.0.1", "TCP"))
-    return chosen
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:
@@ -167,10 +102,11 @@ class HostPorts:
     @classmethod
     async def start(cls, setting: str | None, objects: Objects, pod_http: PodHTTP, now: Callable[[], float], seed: int = 0,
                     cluster: str = "svclab", state_dir: Path | None = None, kind_config: Path = KIND_CONFIG,
-                    drop_hold_seconds: float = 30.0) -> "HostPorts":
-        """Listen on every mapping the setting asks for; a taken port is logged, not raised."""
+                    drop_hold_seconds: float = 30.0, handed: Any = None) -> "HostPorts":
+        """Listen on every mapping the setting asks for; a taken port is logged, not raised. The kind config's mappings
+        are those `handed` over or kept in `state_dir` for its content, else read (svclab.dataplane.portmappings)."""
         try:
-            mappings = resolve(setting, cluster, kind_config)
+            mappings = resolve(setting, cluster, kind_config, lambda: known_mappings(cluster, kind_config, state_dir, handed))
         except SettingError as exc:
             log.warning("svclab: %s; no host ports are mapped", exc)
             mappings = []

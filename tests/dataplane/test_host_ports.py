@@ -156,6 +156,10 @@ def test_two_svclab_up_clusters_side_by_side_both_start(tmp_path: Path, monkeypa
             assert done.returncode == 0, done.stderr
             outputs.append(done.stdout)
         assert f"host port: http://127.0.0.1:{port} → svclab-control-plane:30080 (kind extraPortMappings)" in outputs[0]
+        for name in ("one", "two"):   # kind/cluster.yaml's mappings, handed over by `svclab up`'s helper, kept for a restart
+            kept = json.loads((tmp_path / name / "kindports.json").read_text())
+            assert kept["config"] == str(hostports.KIND_CONFIG) and kept["mappings"][0]["node"] == "svclab-control-plane"
+            assert oct(os.stat(tmp_path / name / "kindports.json").st_mode & 0o777) == "0o600"
         assert f"warning: host port 127.0.0.1:{port} is unavailable (" in outputs[1] and "SVCLAB_HOST_PORTS=" in outputs[1]
         for name in ("one", "two"):
             info = control.read_info(tmp_path / name)
