@@ -29,7 +29,7 @@ LAZY = (
     "svclab.network.tools.misc", "svclab.network.tools.shellutils",
     "svclab.dns.engine", "svclab.dns.records", "svclab.dns.upstream", "svclab.dns.wire", "svclab.dns.handler",
     "svclab.dns.backend", "svclab.dns.cache", "svclab.dns.lookup", "svclab.dns.corefile", "svclab.dns.caddyfile",
-    "svclab.dns.reload",
+    "svclab.dns.reload", "svclab.dns.config",
     "svclab.apiserver.typecheck", "svclab.apiserver.protoschema", "svclab.apiserver.patch", "svclab.apiserver.openapiv2",
     "svclab.apiserver.exec_ws", "svclab.apiserver.logs", "svclab.apiserver.portforward", "svclab.apiserver.spdy_dictionary",
     "svclab.dataplane.proxier", "svclab.dataplane.ruleset", "svclab.dataplane.trace",
@@ -38,8 +38,9 @@ LAZY = (
 )
 # Packages a start never loads: the HTTP stack is svclab.wire on asyncio and ssl; the certificates of a new state
 # directory are made by `svclab up`'s own process (cryptography) and handed over; PyYAML loads with the first YAML
-# body, apply or kubeconfig read.
-NOT_AT_START = ("aiohttp", "yarl", "multidict", "cryptography", "yaml", "_yaml")
+# body, apply or kubeconfig read (kind/cluster.yaml's host ports are handed over or kept: see below); uuid (and the
+# platform module it imports) with the first TokenRequest; the email package with a pod app's first HTTP answer.
+NOT_AT_START = ("aiohttp", "yarl", "multidict", "cryptography", "yaml", "_yaml", "uuid", "platform", "email", "calendar")
 IMPORT = "import svclab.cluster.embedded"
 START = (  # what the daemon does before it answers: import, start (bootstrap, network, DNS, API), nothing else,
     # with the certificates handed over on a pipe (sys.argv[1]) as `svclab up` hands them
@@ -123,7 +124,7 @@ def test_first_use_loads_them() -> None:
         "session = cluster.call(lambda: cluster.network.exec(pod, 'coredns', ['true'], tty=False, stdin=False))\n"
         "assert isinstance(session, Session), session\n"
     ))
-    assert {"svclab.dns.engine", "svclab.dns.wire", "svclab.dns.corefile", "svclab.network.shell"} <= loaded
+    assert {"svclab.dns.engine", "svclab.dns.wire", "svclab.dns.corefile", "svclab.dns.config", "svclab.network.shell"} <= loaded
 
 
 def test_a_yaml_body_and_a_token_request_load_pyyaml_and_cryptography() -> None:
@@ -140,4 +141,4 @@ def test_a_yaml_body_and_a_token_request_load_pyyaml_and_cryptography() -> None:
         "status, token = call('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', b'{}', 'application/json')\n"
         "assert status == 201 and token['status']['token'].count('.') == 2, token\n"
     ))
-    assert {"yaml", "cryptography", "svclab.apiserver.yamlbody"} <= loaded
+    assert {"yaml", "cryptography", "svclab.apiserver.yamlbody", "uuid"} <= loaded

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import uuid
 from typing import Any
 
 from svclab.resources import PODS, resource
@@ -113,6 +112,8 @@ def token_request(issuer: TokenIssuer, store: Any, namespace: str, name: str, bo
         else:
             gvk = f"{group}/{version}, Kind={kind}" if group else f"/{version}, Kind={kind}"
             raise errors.bad_request(f"cannot bind token to object of type {gvk}")
+    import uuid   # here: uuid imports the platform module (~3 ms), which the cluster's start need not wait for
+
     issued = int(now)
     claims = {
         "aud": audiences,

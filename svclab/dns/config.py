@@ -10,16 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from svclab.dns.constants import (  # noqa: F401 - the fixed values, read from here too
+    DEFAULT_KUBERNETES_TTL, DEFAULT_TTL, ENV_ZONE_FILE, KUBE_DNS_IP, POD_MODE_DISABLED, POD_MODE_INSECURE, POD_MODE_VERIFIED,
+    RESOLV_CONF)
 from svclab.state.selectors import Requirement
-
-POD_MODE_DISABLED = "disabled"
-POD_MODE_VERIFIED = "verified"
-POD_MODE_INSECURE = "insecure"
-DEFAULT_KUBERNETES_TTL = 5  # kubernetes.go defaultTTL
-RESOLV_CONF = "/etc/resolv.conf"
-DEFAULT_TTL = 30  # the kubernetes plugin's ttl in kind's Corefile (svclab.dns.corefile.kind_corefile)
-KUBE_DNS_IP = "10.96.0.10"  # the kube-dns Service's ClusterIP in kind
-ENV_ZONE_FILE = "SVCLAB_DNS_UPSTREAM_ZONE"  # the offline upstream's zone file (svclab.dns.upstream)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
-from svclab.dns.config import DEFAULT_TTL, ENV_ZONE_FILE, KUBE_DNS_IP
+from svclab.dns.constants import DEFAULT_TTL, ENV_ZONE_FILE, KUBE_DNS_IP
 from svclab.dns.index import ClusterIndex
 from svclab.dns.kindcorefile import kind_corefile
 from svclab.dns.replymemo import ReplyMemo
