@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -40,13 +41,15 @@ LAZY = (
 # directory are made by `svclab up`'s own process (cryptography) and handed over; PyYAML loads with the first YAML
 # body, apply or kubeconfig read (kind/cluster.yaml's host ports are handed over or kept: see below); uuid (and the
 # platform module it imports) with the first TokenRequest; the email package with a pod app's first HTTP answer.
-NOT_AT_START = ("aiohttp", "yarl", "multidict", "cryptography", "yaml", "_yaml", "uuid", "platform", "email", "calendar")
+NOT_AT_START = ("aiohttp", "yarl", "multidict", "cryptography", "yaml", "_yaml", "uuid", "platform", "email", "calendar",
+                # the serving key goes to OpenSSL through memory files, private files are written without tempfile
+                "tempfile", "shutil", "bz2", "lzma")
 IMPORT = "import svclab.cluster.embedded"
 START = (  # what the daemon does before it answers: import, start (bootstrap, network, DNS, API), nothing else,
     # with the certificates handed over on a pipe (sys.argv[1]) as `svclab up` hands them
-    "import tempfile, pathlib, sys\n"
+    "import pathlib, sys\n"
     "from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster\n"
-    "cluster = EmbeddedCluster(ClusterConfig(state_dir=pathlib.Path(tempfile.mkdtemp()), pod_start_seconds=0,\n"
+    "cluster = EmbeddedCluster(ClusterConfig(state_dir=pathlib.Path(sys.argv[2]), pod_start_seconds=0,\n"
     "                                        certs_fd=int(sys.argv[1]))).start()\n"
     "assert cluster.store.items.__self__ is cluster.store\n"
     "assert (cluster.config.state_dir / 'certs.json').stat().st_mode & 0o777 == 0o600\n"
@@ -58,6 +61,9 @@ def modules_after(code: str, host_ports: str | None = None, state_dir: str = "",
     on it: the certificates, and the host-port mappings when `host_ports` maps any; nothing when not `hand_over`, as
     for a restart)."""
     script = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))\n"
+    made = None if state_dir else tempfile.TemporaryDirectory(prefix="svclab-imports-")   # the cluster's, unless given
+    if made is not None:
+        state_dir = made.name
     certs_read, certs_write = os.pipe()
     setting = host_ports if host_ports is not None else os.environ.get("SVCLAB_HOST_PORTS", "off")
     sender = threading.Thread(target=send_certs_and_ports if hand_over else os.close,
@@ -69,6 +75,8 @@ def modules_after(code: str, host_ports: str | None = None, state_dir: str = "",
     finally:
         os.close(certs_read)
         sender.join()
+        if made is not None:
+            made.cleanup()
     assert done.returncode == 0, done.stderr
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import ssl
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -35,12 +35,7 @@ class ServingCerts:
         # create_default_context(CLIENT_AUTH) would read from the system's store for nothing)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        with tempfile.TemporaryDirectory() as tmp:
-            cert, key = Path(tmp) / "tls.crt", Path(tmp) / "tls.key"
-            cert.write_bytes(self.cert_pem + self.ca_pem)
-            key.write_bytes(self.key_pem)
-            key.chmod(0o600)
-            context.load_cert_chain(cert, key)
+        _load_chain(context, self.cert_pem + self.ca_pem, self.key_pem)
         return context
 
     def to_json(self) -> str:
@@ -51,6 +46,32 @@ class ServingCerts:
         """Certificates saved by to_json (ValueError, KeyError, TypeError when the text is not that)."""
         saved = json.loads(text)
         return cls(saved["ca"].encode(), saved["cert"].encode(), saved["key"].encode())
+
+
+def _load_chain(context: ssl.SSLContext, chain: bytes, key: bytes) -> None:
+    """`load_cert_chain` takes files: on Linux two anonymous in-memory files (the key never reaches a disk), elsewhere
+    two in a private temporary folder, removed at once."""
+    if hasattr(os, "memfd_create"):
+        files = [os.memfd_create("svclab-tls") for _ in range(2)]
+        try:
+            for fd, data in zip(files, (chain, key)):
+                os.write(fd, data)
+            try:
+                context.load_cert_chain(f"/proc/self/fd/{files[0]}", f"/proc/self/fd/{files[1]}")
+                return
+            except FileNotFoundError:   # no /proc: the folder below
+                pass
+        finally:
+            for fd in files:
+                os.close(fd)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = Path(tmp) / "tls.crt", Path(tmp) / "tls.key"
+        cert_file.write_bytes(chain)
+        key_file.write_bytes(key)
+        key_file.chmod(0o600)
+        context.load_cert_chain(cert_file, key_file)
 
 
 def make_certs(cluster_name: str, days: int = 365) -> ServingCerts:
