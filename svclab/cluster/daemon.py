@@ -32,10 +32,13 @@ async def serve(config: "ClusterConfig", lock: StateLock | None = None, exit_wit
 
     cluster = EmbeddedCluster(config)
     cluster.state_lock = lock
-    await cluster.start_async()
-    if ready_fd is not None:  # `svclab up` waits on the other end (svclab.cluster.control.up)
-        _say_ready(ready_fd)
-    cluster.api.load_request_modules()  # while the first client starts (svclab.apiserver.app.REQUEST_MODULES)
+    try:
+        await cluster.start_async()
+        if ready_fd is not None:  # `svclab up` waits on the other end (svclab.cluster.control.up)
+            _say_ready(ready_fd)
+        cluster.api.load_request_modules()  # while the first client starts (svclab.apiserver.app.REQUEST_MODULES)
+    finally:
+        gc.enable()   # off since main(): the start's garbage is collected now, while the first client starts
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -83,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     from svclab.state.sqlite_log import UnreadableState
 
     gc.freeze()  # and later full collections skip them (shorter pauses while serving)
-    gc.enable()
+    # The collector stays off until the cluster serves (serve): the start's ~20 young collections (~2 ms) wait until
+    # READY is said, when the first client is still starting; the start makes a few MB at most.
 
     token_file = args.state_dir / "token"
     config = ClusterConfig(
