@@ -3,10 +3,10 @@ the `kubernetes` and `kube-dns` Services, CoreDNS, and the static and per-node k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from svclab.dns.kindcorefile import KIND_COREFILE
+from svclab.records import Record, set_field
 from svclab.version import KUBERNETES_VERSION
 
 Obj = dict[str, Any]
@@ -21,12 +21,20 @@ LOCAL_PATH_IMAGE = "docker.io/kindest/local-path-provisioner:v20251212-v0.29.0-a
 KINDNET_IMAGE = "docker.io/kindest/kindnetd:v20251212-v0.29.0-alpha-105-g20ccfc88"
 
 
-@dataclass(frozen=True)
-class NodePlan:
+class NodePlan(Record):
+    """One node of the cluster to make (a frozen record: svclab.records)."""
+
+    _fields = ("name", "ip", "pod_cidr", "control_plane")
     name: str
     ip: str
     pod_cidr: str
     control_plane: bool
+
+    def __init__(self, name: str, ip: str, pod_cidr: str, control_plane: bool) -> None:
+        set_field(self, "name", name)
+        set_field(self, "ip", ip)
+        set_field(self, "pod_cidr", pod_cidr)
+        set_field(self, "control_plane", control_plane)
 
 
 def node_plans(cluster: str, workers: int = 2) -> list[NodePlan]:

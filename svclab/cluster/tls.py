@@ -13,18 +13,26 @@ import base64
 import json
 import os
 import ssl
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+from svclab.records import Record, set_field
 
 CERTS_FILE = "certs.json"   # in the state directory, 0600
 
 
-@dataclass(frozen=True)
-class ServingCerts:
+class ServingCerts(Record):
+    """A cluster's CA, serving certificate and its key, PEM (a frozen record: svclab.records)."""
+
+    _fields = ("ca_pem", "cert_pem", "key_pem")
     ca_pem: bytes
     cert_pem: bytes
     key_pem: bytes
+
+    def __init__(self, ca_pem: bytes, cert_pem: bytes, key_pem: bytes) -> None:
+        set_field(self, "ca_pem", ca_pem)
+        set_field(self, "cert_pem", cert_pem)
+        set_field(self, "key_pem", key_pem)
 
     @property
     def ca_data(self) -> str:

@@ -3,53 +3,25 @@
 Copied from coredns/coredns v1.13.1 plugin/kubernetes/object/service.go (ToService),
 object/endpoint.go (EndpointSliceToEndpoints, endpointsliceReady), object/pod.go (ToPod),
 object/namespace.go and plugin/kubernetes/kubernetes.go (endpointHostname). Labels are kept
-because the plugin's `labels` and `namespace_labels` options filter what its informers list.
+because the plugin's `labels` and `namespace_labels` options filter what its informers list (not compared: equality and
+hash leave them out). The classes are frozen records (svclab.records), not dataclasses: loaded at every cluster's start.
 """
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError
 from typing import Any
+
+from svclab.records import Record, set_field
 
 CLUSTER_IP_NONE = "None"
 LABEL_SERVICE_NAME = "kubernetes.io/service-name"
 
 
-class _Frozen:
-    """What ``@dataclass(frozen=True)`` gives these classes, written out: the dataclass decorator compiles six methods
-    per class when the module is imported (~4 ms for the six here, on every cluster's start). Each class names its
-    fields (`_fields`, in order, for repr) and the compared ones (`_key`, for == and hash); labels are kept but not
-    compared, as ``field(compare=False, hash=False)`` had them. Assigning or deleting a field raises
-    FrozenInstanceError, as before."""
-
-    _fields: tuple[str, ...] = ()
-
-    def _key(self) -> tuple[Any, ...]:
-        raise NotImplementedError
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()  # type: ignore[attr-defined]
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}({', '.join(f'{name}={getattr(self, name)!r}' for name in self._fields)})"
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-
-_set = object.__setattr__
+_set = set_field
 _NEW: Any = object()   # labels not given: a new empty dict, as field(default_factory=dict) made one
 
 
-class Port(_Frozen):
+class Port(Record):
     """A Service or EndpointSlice port; port -1 is CoreDNS's "no ports" sentinel."""
 
     _fields = ("port", "name", "protocol")
@@ -66,7 +38,7 @@ class Port(_Frozen):
         return (self.port, self.name, self.protocol)
 
 
-class Service(_Frozen):
+class Service(Record):
     """object.Service."""
 
     _fields = ("name", "namespace", "cluster_ips", "type", "external_name", "ports", "external_ips", "labels")
@@ -102,7 +74,7 @@ class Service(_Frozen):
         return self.cluster_ips[0] == CLUSTER_IP_NONE
 
 
-class Address(_Frozen):
+class Address(Record):
     """object.EndpointAddress."""
 
     _fields = ("ip", "hostname", "node_name", "target_ref_name")
@@ -121,7 +93,7 @@ class Address(_Frozen):
         return (self.ip, self.hostname, self.node_name, self.target_ref_name)
 
 
-class Endpoints(_Frozen):
+class Endpoints(Record):
     """object.Endpoints built from one EndpointSlice (a single subset)."""
 
     _fields = ("name", "namespace", "index", "addresses", "ports", "labels")
@@ -150,7 +122,7 @@ class Endpoints(_Frozen):
         return tuple(a.ip for a in self.addresses)
 
 
-class Pod(_Frozen):
+class Pod(Record):
     """object.Pod."""
 
     _fields = ("name", "namespace", "pod_ip", "labels")
@@ -169,7 +141,7 @@ class Pod(_Frozen):
         return (self.name, self.namespace, self.pod_ip)
 
 
-class Namespace(_Frozen):
+class Namespace(Record):
     """object.Namespace."""
 
     _fields = ("name", "labels")

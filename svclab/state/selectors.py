@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from svclab.records import Record, set_field
 
 _SET_RE = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(notin|in)\s*\(([^)]*)\)|(==|=|!=)\s*([A-Za-z0-9_.-]*))?\s*$")
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(Record):
+    """One requirement of a label selector (a frozen record: svclab.records)."""
+
+    _fields = ("key", "op", "values")
     key: str
     op: str  # "=", "!=", "in", "notin", "exists", "!"
-    values: tuple[str, ...] = ()
+    values: tuple[str, ...]
+
+    def __init__(self, key: str, op: str, values: tuple[str, ...] = ()) -> None:
+        set_field(self, "key", key)
+        set_field(self, "op", op)
+        set_field(self, "values", values)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.key, self.op, self.values)
 
     def matches(self, labels: dict[str, str]) -> bool:
         present = self.key in labels
@@ -96,11 +107,21 @@ def selector_matches(selector: dict[str, str] | None, labels: dict[str, str] | N
     return all(labels.get(k) == v for k, v in selector.items())
 
 
-@dataclass(frozen=True)
-class FieldRequirement:
+class FieldRequirement(Record):
+    """One requirement of a field selector (a frozen record: svclab.records)."""
+
+    _fields = ("path", "op", "value")
     path: str
     op: str  # "=" or "!="
     value: str
+
+    def __init__(self, path: str, op: str, value: str) -> None:
+        set_field(self, "path", path)
+        set_field(self, "op", op)
+        set_field(self, "value", value)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.path, self.op, self.value)
 
 
 def parse_field_selector(text: str | None) -> list[FieldRequirement]:

@@ -29,9 +29,10 @@ import json
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+
+from svclab.records import Record, set_field
 
 SYNCHRONOUS = "NORMAL"  # see the module docstring; bench/bench_store.py measures the others against it
 SYNC_ACKNOWLEDGED = True  # `sync` fsyncs the WAL (the benchmark turns it off to measure NORMAL alone)
@@ -64,14 +65,27 @@ class UnreadableState(Exception):
         super().__init__(f"cannot read the cluster state in {self.path}: {self.reason} (the file is left as it is; move it away to start a new cluster)")
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(Record):
+    """One row of the kine table (a frozen record: svclab.records)."""
+
+    _fields = ("revision", "name", "created", "deleted", "create_revision", "value")
     revision: int
     name: str
     created: bool
     deleted: bool
     create_revision: int
     value: str
+
+    def __init__(self, revision: int, name: str, created: bool, deleted: bool, create_revision: int, value: str) -> None:
+        set_field(self, "revision", revision)
+        set_field(self, "name", name)
+        set_field(self, "created", created)
+        set_field(self, "deleted", deleted)
+        set_field(self, "create_revision", create_revision)
+        set_field(self, "value", value)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.revision, self.name, self.created, self.deleted, self.create_revision, self.value)
 
 
 def key_name(resource_key: str, namespace: str, name: str) -> str:

@@ -1,0 +1,96 @@
+"""The frozen records a cluster's start imports (svclab.records) behave as the frozen dataclasses they were: the same
+constructor (positional and keyword, defaults), repr, equality and hash, immutability. Checked against the former
+dataclass definitions, copied here."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from svclab.cluster.bootstrap import NodePlan, node_plans
+from svclab.cluster.tls import ServingCerts
+from svclab.state.selectors import FieldRequirement, Requirement, parse_label_selector
+from svclab.state.sqlite_log import Row
+
+
+@dataclass(frozen=True)
+class RowWas:
+    revision: int
+    name: str
+    created: bool
+    deleted: bool
+    create_revision: int
+    value: str
+
+
+@dataclass(frozen=True)
+class NodePlanWas:
+    name: str
+    ip: str
+    pod_cidr: str
+    control_plane: bool
+
+
+@dataclass(frozen=True)
+class ServingCertsWas:
+    ca_pem: bytes
+    cert_pem: bytes
+    key_pem: bytes
+
+
+@dataclass(frozen=True)
+class RequirementWas:
+    key: str
+    op: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldRequirementWas:
+    path: str
+    op: str
+    value: str
+
+
+CHOICES: dict[str, list[Any]] = {"int": [0, 7], "bool": [True, False], "bytes": [b"", b"-----BEGIN"], "str": ["", "app", "="],
+                                 "tuple[str, ...]": [(), ("a", "b")]}
+PAIRS = [(Row, RowWas), (NodePlan, NodePlanWas), (ServingCerts, ServingCertsWas), (Requirement, RequirementWas),
+         (FieldRequirement, FieldRequirementWas)]
+
+
+def samples(reference: type) -> list[dict[str, Any]]:
+    fields = dataclasses.fields(reference)
+    combos = itertools.product(*(CHOICES[str(spec.type)] for spec in fields))
+    return [dict(zip((spec.name for spec in fields), combo)) for combo in itertools.islice(combos, 64)]
+
+
+@pytest.mark.parametrize("mine, reference", PAIRS, ids=[pair[0].__name__ for pair in PAIRS])
+def test_each_record_behaves_as_its_dataclass(mine: type, reference: type) -> None:
+    made = samples(reference)
+    first = dataclasses.fields(reference)[0].name
+    for one in made:
+        ours, theirs = mine(**one), reference(**one)
+        assert repr(ours) == repr(theirs).replace(reference.__name__, mine.__name__, 1)
+        assert mine(*one.values()) == ours and hash(ours) == hash(theirs)
+        assert ours != theirs
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(ours, first, one[first])
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(ours, first)
+        for other in made:
+            assert (mine(**one) == mine(**other)) == (reference(**one) == reference(**other))
+    with pytest.raises(TypeError):
+        mine()   # every field without a default is required, as before
+
+
+def test_defaults_and_what_uses_them() -> None:
+    assert Requirement("app", "exists") == Requirement("app", "exists", ()) and Requirement("a", "!").values == ()
+    assert parse_label_selector("app=web,!old") == [Requirement("app", "=", ("web",)), Requirement("old", "!")]
+    assert {Requirement("a", "=", ("b",)): 1}[Requirement("a", "=", ("b",))] == 1
+    assert [plan.name for plan in node_plans("svclab")] == ["svclab-control-plane", "svclab-worker", "svclab-worker2"]
+    certs = ServingCerts(b"ca", b"cert", b"key")
+    assert ServingCerts.from_json(certs.to_json()) == certs and certs.ca_data == "Y2E="
