@@ -17,7 +17,6 @@ import random
 import re
 import secrets
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -57,25 +56,45 @@ LEARNER_SLICE_SECONDS = 0.002  # controller work between two turns of the loop, 
 log = logging.getLogger("svclab.cluster")
 
 
-@dataclass
 class ClusterConfig:
-    name: str = "svclab"
-    seed: int = 0
-    pod_start_seconds: float = 0.0
-    pod_stop_seconds: float = 0.0
-    # How long the namespace controller waits after a namespace's deletion before it deletes the content
-    # (kube-controller-manager's namespaceDeletionGracePeriod).
-    namespace_deletion_seconds: float = 5.0
-    manual_clock: bool = False
-    state_dir: Path | None = None
-    host_ports: str | None = None  # kind's extraPortMappings on 127.0.0.1: "kind", "off", "HOST:CONTAINER,…"; None = off
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    # Gate API requests until the controllers have caught up (svclab.cluster.gate). None: on for
-    # clusters whose outputs must repeat (zero pod delays, or a manual clock), off otherwise.
-    settle_requests: bool | None = None
-    settle_timeout: float = 5.0
-    exec_limits: Limits = DEFAULT_LIMITS   # what each exec'd process may use (svclab.network.budget)
-    certs_fd: int | None = None   # a pipe the certificates (and host-port mappings) come on (svclab.cluster.handover)
+    """How a cluster is made. (Written out, as the dataclass it was: the same constructor, repr and equality, without
+    the dataclass decorator's compilation at every cluster's start.)
+
+    settle_requests: gate API requests until the controllers have caught up (svclab.cluster.gate); None: on for
+    clusters whose outputs must repeat (zero pod delays, or a manual clock), off otherwise. namespace_deletion_seconds:
+    how long the namespace controller waits after a namespace's deletion before it deletes the content
+    (kube-controller-manager's namespaceDeletionGracePeriod)."""
+
+    _FIELDS = ("name", "seed", "pod_start_seconds", "pod_stop_seconds", "namespace_deletion_seconds", "manual_clock", "state_dir",
+               "host_ports", "token", "settle_requests", "settle_timeout", "exec_limits", "certs_fd")
+
+    def __init__(self, name: str = "svclab", seed: int = 0, pod_start_seconds: float = 0.0, pod_stop_seconds: float = 0.0,
+                 namespace_deletion_seconds: float = 5.0, manual_clock: bool = False, state_dir: Path | None = None,
+                 host_ports: str | None = None, token: str | None = None, settle_requests: bool | None = None,
+                 settle_timeout: float = 5.0, exec_limits: Limits = DEFAULT_LIMITS, certs_fd: int | None = None) -> None:
+        self.name = name
+        self.seed = seed
+        self.pod_start_seconds = pod_start_seconds
+        self.pod_stop_seconds = pod_stop_seconds
+        self.namespace_deletion_seconds = namespace_deletion_seconds
+        self.manual_clock = manual_clock
+        self.state_dir = state_dir
+        self.host_ports = host_ports  # kind's extraPortMappings on 127.0.0.1: "kind", "off", "HOST:CONTAINER,…"; None = off
+        self.token = secrets.token_urlsafe(32) if token is None else token
+        self.settle_requests = settle_requests
+        self.settle_timeout = settle_timeout
+        self.exec_limits = exec_limits   # what each exec'd process may use (svclab.network.budget)
+        self.certs_fd = certs_fd   # a pipe the certificates (and host-port mappings) come on (svclab.cluster.handover)
+
+    def __repr__(self) -> str:
+        return f"ClusterConfig({', '.join(f'{name}={getattr(self, name)!r}' for name in self._FIELDS)})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return tuple(getattr(self, name) for name in self._FIELDS) == tuple(getattr(other, name) for name in self._FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]   # mutable, as the dataclass was
 
     @property
     def settles(self) -> bool:

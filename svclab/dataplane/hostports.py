@@ -30,7 +30,7 @@ import os
 import random
 import socket
 import struct
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
@@ -140,7 +140,7 @@ class HostPorts:
         path = state_dir / STATUS_FILE
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
-            out.write(json.dumps([asdict(m) for m in self.mappings], indent=2) + "\n")
+            out.write(json.dumps([m.as_dict() for m in self.mappings], indent=2) + "\n")
 
     async def stop(self) -> None:
         for server in self.servers:

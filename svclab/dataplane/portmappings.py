@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,15 +33,35 @@ class SettingError(ValueError):
     pass
 
 
-@dataclass
 class PortMapping:
-    host_port: int
-    container_port: int
-    node: str
-    listen_address: str = "127.0.0.1"
-    protocol: str = "TCP"
-    ok: bool = False
-    message: str = ""
+    """One host port → a node's container port, and what listening on it gave (`ok`, `message`). (Written out, as the
+    dataclass it was: the same constructor, repr and equality, without the decorator's compilation at start.)"""
+
+    FIELDS = ("host_port", "container_port", "node", "listen_address", "protocol", "ok", "message")
+
+    def __init__(self, host_port: int, container_port: int, node: str, listen_address: str = "127.0.0.1", protocol: str = "TCP",
+                 ok: bool = False, message: str = "") -> None:
+        self.host_port = host_port
+        self.container_port = container_port
+        self.node = node
+        self.listen_address = listen_address
+        self.protocol = protocol
+        self.ok = ok
+        self.message = message
+
+    def as_dict(self) -> Obj:
+        """What dataclasses.asdict gave: every field, in order (hostports.json)."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def __repr__(self) -> str:
+        return f"PortMapping({', '.join(f'{name}={getattr(self, name)!r}' for name in self.FIELDS)})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return tuple(getattr(self, name) for name in self.FIELDS) == tuple(getattr(other, name) for name in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]   # mutable, as the dataclass was
 
 
 def kind_node_names(config: Obj, cluster: str) -> list[str]:
@@ -133,7 +152,7 @@ def _key(cluster: str, path: Path, content: bytes) -> Obj:
 
 def _entry(cluster: str, path: Path, content: bytes, mappings: list[PortMapping]) -> Obj:
     fields = ("host_port", "container_port", "node", "listen_address", "protocol")
-    return {**_key(cluster, path, content), "mappings": [{name: asdict(m)[name] for name in fields} for m in mappings]}
+    return {**_key(cluster, path, content), "mappings": [{name: getattr(m, name) for name in fields} for m in mappings]}
 
 
 def _mappings_of(entry: Any, key: Obj) -> list[PortMapping] | None:

@@ -14,7 +14,6 @@ import json
 import logging
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from svclab.resources import RESOURCES, Resource
@@ -29,21 +28,40 @@ log = logging.getLogger("svclab.store")
 Obj = dict[str, Any]
 
 
-@dataclass
 class WatchEvent:
-    type: str  # ADDED, MODIFIED, DELETED, BOOKMARK
-    resource_key: str
-    obj: Obj
-    rv: int
+    """One change of one object, as watchers and subscribers get it. (Written out, equal when the fields are, as the
+    dataclass it was: a dataclass's generated methods cost every cluster's start their compilation.)"""
+
+    __slots__ = ("type", "resource_key", "obj", "rv")
+
+    def __init__(self, type: str, resource_key: str, obj: Obj, rv: int) -> None:
+        self.type = type  # ADDED, MODIFIED, DELETED, BOOKMARK
+        self.resource_key = resource_key
+        self.obj = obj
+        self.rv = rv
+
+    def __repr__(self) -> str:
+        return f"WatchEvent(type={self.type!r}, resource_key={self.resource_key!r}, obj={self.obj!r}, rv={self.rv!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.type, self.resource_key, self.obj, self.rv) == (other.type, other.resource_key, other.obj, other.rv)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]   # mutable, as the dataclass was
 
 
-@dataclass
 class Watcher:
-    resource: Resource
-    namespace: str | None
-    labels: list[Requirement]
-    fields: list[FieldRequirement]
-    queue: asyncio.Queue[WatchEvent | None] = field(default_factory=asyncio.Queue)
+    """One watch request: what it selects, and the queue its events go to (written out, as WatchEvent is; watchers are
+    told apart by identity, as `unwatch` does)."""
+
+    def __init__(self, resource: Resource, namespace: str | None, labels: list[Requirement], fields: list[FieldRequirement],
+                 queue: "asyncio.Queue[WatchEvent | None] | None" = None) -> None:
+        self.resource = resource
+        self.namespace = namespace
+        self.labels = labels
+        self.fields = fields
+        self.queue: asyncio.Queue[WatchEvent | None] = asyncio.Queue() if queue is None else queue
 
     def wants(self, event: WatchEvent) -> bool:
         if event.resource_key != self.resource.key:
