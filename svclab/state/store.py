@@ -245,7 +245,9 @@ class Store:
 
     def _same(self, old: Obj, new: Obj) -> bool:
         stripped = {**new, "metadata": {**new["metadata"], "resourceVersion": old["metadata"].get("resourceVersion")}}
-        return json.dumps(old, sort_keys=True) == json.dumps(stripped, sort_keys=True)
+        if old != stripped:  # unequal values encode unequally (JSON values: no tuples, no NaN): most updates stop here
+            return False
+        return json.dumps(old, sort_keys=True) == json.dumps(stripped, sort_keys=True)  # equal, yet 1 vs True or 1.0
 
     def _commit(self, kind: str, res: Resource, obj: Obj, old: Obj | None) -> Obj:
         """Write one revision: the log first (one committed transaction), then the cache and the watchers."""
@@ -270,7 +272,9 @@ class Store:
             self._objects[res.key][(namespace, name)] = obj
             if created:
                 self._created_at[full_key] = rv
-        self._emit(WatchEvent(kind, res.key, json.loads(value), rv))
+        # watchers and subscribers get the committed object itself: read-only, as the stored objects are (a write
+        # stores a new object and never changes a stored one in place), so one decoded copy (the caller's) is enough
+        self._emit(WatchEvent(kind, res.key, obj, rv))
         if rv % COMPACT_EVERY == 0 and rv > HISTORY_LENGTH:
             self._compact(rv - HISTORY_LENGTH)
         return json.loads(value)
