@@ -238,7 +238,9 @@ class EmbeddedCluster:
         self.kubelets.on_pod_started.append(network.pod_started)
         self.kubelets.on_pod_stopped.append(network.pod_stopped)
         def get_pod(namespace: str, name: str) -> dict[str, Any]:
-            return self.registry.get(PODS, namespace, name)
+            # the stored pod itself (exec, attach, logs and port-forward read it, never change it): no copy per exec
+            pod = self.store.peek(PODS, namespace, name)
+            return pod if pod is not None else self.registry.get(PODS, namespace, name)   # registry.get: the 404
 
         def pod_exists(namespace: str, name: str, uid: str) -> bool:
             pod = self.store.peek(PODS, namespace, name)
