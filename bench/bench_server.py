@@ -188,7 +188,7 @@ def _wait_gone(session: Any, selector: str) -> None:
         time.sleep(0.02)
 
 
-# name -> (operation, undo after each or None, count divisor)
+# name -> (operation, what puts the cluster back after each run, unmeasured; None: nothing to undo)
 OPERATIONS: dict[str, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {
     "exec true": (op_exec_true, None),
     "GET pod": (op_get_pod, None),
