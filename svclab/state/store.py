@@ -161,6 +161,22 @@ class Store:
         """The older snapshot this state was imported from ("" when none)."""
         return self._log.meta().get("imported_from", "")
 
+    def diverged(self) -> list[str]:
+        """The names whose object in memory is not the revision the log holds for them. Reads, watchers and
+        subscribers share the stored objects (no copies), so code that changed one in place would show here; the
+        test suite asks every cluster it stops (`EmbeddedCluster.stop` with ``SVCLAB_VERIFY_STORE=1``)."""
+        held: dict[tuple[str, str, str], Obj] = {}
+        for row in self._log.current():
+            resource_key, namespace, name = split_name(row.name)
+            if resource_key in self._objects:
+                held[(resource_key, namespace, name)] = json.loads(row.value)
+        found = []
+        for resource_key, bucket in self._objects.items():
+            for (namespace, name), obj in bucket.items():
+                if held.pop((resource_key, namespace, name), None) != obj:
+                    found.append(key_name(resource_key, namespace, name))
+        return sorted(found + [key_name(*key) for key in held])
+
     # ---- reads ---------------------------------------------------------------------------------
     @property
     def resource_version(self) -> int:
