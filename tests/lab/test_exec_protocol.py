@@ -339,3 +339,21 @@ users: [{{name: kind-svclab, user: {{client-certificate-data: {b64(cert_pem)}, c
     peer = json.loads(server.requests[0]["peer"])
     assert ["commonName", "kubernetes-admin"] in [pair for rdn in peer["subject"] for pair in rdn]
     assert "authorization" not in server.requests[0]
+
+
+def test_a_refusal_that_outlasts_the_wait_is_one_line(serve: Callable[..., tuple[FakeServer, ExecClient]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """exec_in tries, waits for the container when refused, tries again; a second refusal is a one-line LabError
+    with the server's words (here the API's 403 Status, as kind's RBAC answers)."""
+    body = json.dumps({"kind": "Status", "status": "Failure", "message": 'pods "p" is forbidden: User "u" cannot create resource "pods/exec"', "code": 403}).encode()
+    server, client = serve(_refusal(f"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: {len(body)}", body))
+    waited: list[str] = []
+    monkeypatch.setattr(execution, "wait_for_container", lambda session, pod, ns, container, timeout: waited.append(pod))
+
+    class FakeSession:
+        namespace = "ns"
+        exec_client = client
+
+    with pytest.raises(execution.LabError) as failed:
+        execution.exec_in(FakeSession(), "p", ["true"])  # type: ignore[arg-type]
+    assert str(failed.value) == 'exec in pod p failed: pods "p" is forbidden: User "u" cannot create resource "pods/exec"'
+    assert waited == ["p"] and len(server.requests) == 2

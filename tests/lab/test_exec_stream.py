@@ -15,7 +15,7 @@ import pytest
 
 from svclab import lab
 from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster
-from svclab.lab import execution, manifests
+from svclab.lab import execution, manifests, waiting
 from svclab.lab.exec_stream import ExecClient, ExecTimeout, OutputTooLarge, UpgradeRefused, exec_path
 from svclab.lab.session import Session, api_client, renewed_credentials
 
@@ -173,3 +173,37 @@ def test_a_container_not_started_yet_is_the_kubelets_plain_text_500(slow_cluster
         execution.exec_in(s, "late", ["true"], NS, start_timeout=0)
     cluster.advance(30)
     assert execution.exec_in(s, "late", ["hostname"], NS, start_timeout=30).stdout == "late\n"
+
+
+def test_client_pod_reads_its_pod_as_json(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lab.client_pod` creates the pod once, then takes a Ready pod with its label at once (one plain JSON read);
+    a pod of that name that lacks the label is not taken for it (the wait for app=NAME times out)."""
+    monkeypatch.setattr(lab, "_current", session)
+    assert lab.client_pod(namespace=NS) == "client"
+    found = session.core.read_namespaced_pod("client", NS)
+    assert (found.metadata.labels, found.spec.containers[0].command) == ({"app": "client"}, ["sleep", "infinity"])
+    requests: list[tuple[str, str]] = []
+    original = manifests.request
+
+    def counting(api: object, method: str, path: str, *args: object, **kwargs: object) -> object:
+        requests.append((method, path))
+        return original(api, method, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(manifests, "request", counting)
+    assert lab.client_pod(namespace=NS) == "client"
+    assert requests == [("GET", f"/api/v1/namespaces/{NS}/pods/client")]
+    original_wait = waiting.wait_ready
+    monkeypatch.setattr(waiting, "wait_ready", lambda s, selector, count, ns: original_wait(s, selector, count, ns, timeout=0.2))
+    with pytest.raises(lab.WaitTimeout):
+        lab.client_pod("bb", namespace=NS)   # `bb` runs, but carries no app=bb label
+
+
+def test_ready_json_reads_what_is_ready_reads() -> None:
+    from svclab.lab.tables import ready_json
+
+    ready = {"metadata": {"labels": {"app": "client"}}, "status": {"conditions": [{"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "True"}]}}
+    assert ready_json(ready, "client")
+    assert not ready_json(ready, "other")
+    assert not ready_json({**ready, "metadata": {"labels": {"app": "client"}, "deletionTimestamp": "2026-11-27T01:00:00Z"}}, "client")
+    assert not ready_json({**ready, "status": {"conditions": [{"type": "Ready", "status": "False"}]}}, "client")
+    assert not ready_json({"metadata": {}, "status": {}}, "client")
