@@ -12,8 +12,9 @@ The client side (`--client`): the cluster runs in a process of its own (`svclab 
 client only, as a grading host's check thread or a learner's kernel is. Per exec of `true` into a busybox pod
 and per `read_namespaced_pod`, wall time and this process's CPU time, for each client side by side in
 alternating rounds: svclab's exec stream (`svclab.lab.exec_stream`, what `lab.exec_in` uses) against the
-kubernetes client's `kubernetes.stream`, and the typed REST read against a raw JSON read through the same
-`ApiClient` (`svclab.lab.manifests.request`).
+kubernetes client's `kubernetes.stream`, the typed REST read against a raw JSON read through the same
+`ApiClient` (`svclab.lab.manifests.request`), and the typed read of the session's client (a static token: no
+refresh hook, `svclab.lab.session.api_client`) against one loaded as `config.new_client_from_config` leaves it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ BUSY_COMMAND = "seq 1 1000000000 | wc -l"
 
 def client_side(execs: int, rounds: int) -> None:
     """Per-operation wall and client CPU of each client, alternating rounds against one background cluster."""
+    from kubernetes.client import CoreV1Api
+    from kubernetes.config import new_client_from_config
     from kubernetes.stream import stream
 
     from svclab.cluster import control
@@ -64,6 +67,11 @@ def client_side(execs: int, rounds: int) -> None:
             def typed_read() -> None:
                 session.core.read_namespaced_pod("bb", "bench")
 
+            hooked = CoreV1Api(new_client_from_config(config_file=str(session.kubeconfig)))   # as the client loads it
+
+            def hooked_read() -> None:
+                hooked.read_namespaced_pod("bb", "bench")
+
             def raw_read() -> None:
                 manifests.request(session.api, "GET", "/api/v1/namespaces/bench/pods/bb")
 
@@ -75,6 +83,7 @@ def client_side(execs: int, rounds: int) -> None:
 
             kinds = {"exec true, lab (exec_stream)": lab_exec, "exec true, kubernetes.stream": stream_exec,
                      "read pod, typed client": typed_read, "read pod, raw JSON": raw_read,
+                     "read pod, typed, refresh hook kept": hooked_read,
                      "list kube-system pods, typed": typed_list, "list kube-system pods, raw JSON": raw_list}
             for op in kinds.values():
                 op()   # connections warm, the pod running
@@ -94,7 +103,7 @@ def client_side(execs: int, rounds: int) -> None:
         print(f"exec  {name:34s} wall median {median(wall[name]) * 1000:6.2f} ms  min {min(wall[name]) * 1000:6.2f}"
               f"   client CPU median {median(cpu[name]) * 1000:6.2f} ms  min {min(cpu[name]) * 1000:6.2f}")
     names = list(kinds)
-    for ours, theirs in ((names[0], names[1]), (names[3], names[2]), (names[5], names[4])):
+    for ours, theirs in ((names[0], names[1]), (names[3], names[2]), (names[2], names[4]), (names[6], names[5])):
         print(f"exec  {ours} / {theirs}: wall {median(wall[ours]) / median(wall[theirs]):.2f}x, "
               f"client CPU {median(cpu[ours]) / median(cpu[theirs]):.2f}x")
     print(f"exec  load at the end {os.getloadavg()[0]:.2f}")
