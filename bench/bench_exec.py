@@ -13,8 +13,9 @@ client only, as a grading host's check thread or a learner's kernel is. Per exec
 and per `read_namespaced_pod`, wall time and this process's CPU time, for each client side by side in
 alternating rounds: svclab's exec stream (`svclab.lab.exec_stream`, what `lab.exec_in` uses) against the
 kubernetes client's `kubernetes.stream`, the typed REST read against a raw JSON read through the same
-`ApiClient` (`svclab.lab.manifests.request`), and the typed read of the session's client (a static token: no
-refresh hook, `svclab.lab.session.api_client`) against one loaded as `config.new_client_from_config` leaves it.
+`ApiClient` (`svclab.lab.manifests.request`), and the typed read of the session's client (`svclab.lab.session.api_client`:
+`LeanRESTClient` as its transport, no refresh hook for a static token) against the client as
+`config.new_client_from_config` leaves it (urllib3 and http.client, the refresh hook).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def client_side(execs: int, rounds: int) -> None:
             def typed_read() -> None:
                 session.core.read_namespaced_pod("bb", "bench")
 
-            hooked = CoreV1Api(new_client_from_config(config_file=str(session.kubeconfig)))   # as the client loads it
+            # the client as `config.new_client_from_config` leaves it: urllib3 and http.client, the refresh hook
+            hooked = CoreV1Api(new_client_from_config(config_file=str(session.kubeconfig)))
 
             def hooked_read() -> None:
                 hooked.read_namespaced_pod("bb", "bench")
@@ -83,7 +85,7 @@ def client_side(execs: int, rounds: int) -> None:
 
             kinds = {"exec true, lab (exec_stream)": lab_exec, "exec true, kubernetes.stream": stream_exec,
                      "read pod, typed client": typed_read, "read pod, raw JSON": raw_read,
-                     "read pod, typed, refresh hook kept": hooked_read,
+                     "read pod, typed, client as loaded": hooked_read,
                      "list kube-system pods, typed": typed_list, "list kube-system pods, raw JSON": raw_list}
             for op in kinds.values():
                 op()   # connections warm, the pod running

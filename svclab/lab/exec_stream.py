@@ -96,12 +96,12 @@ def exec_path(namespace: str, pod: str, command: list[str], container: str | Non
     return f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(pod, safe='')}/exec?{encoded}"
 
 
-def _context_for(configuration: Any) -> ssl.SSLContext:
+def tls_context(configuration: Any) -> ssl.SSLContext:
     """The TLS settings the kubernetes client's REST calls use (urllib3 from the same Configuration)."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=configuration.ssl_ca_cert or None)
     if configuration.verify_ssl:
-        if configuration.ssl_ca_cert:
-            context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=configuration.ssl_ca_cert)
+        if getattr(configuration, "ca_cert_data", None):
+            context.load_verify_locations(cadata=configuration.ca_cert_data)
         if configuration.assert_hostname is False:
             context.check_hostname = False
     else:
@@ -126,7 +126,7 @@ class ExecClient:
         self.base_path = url.path.rstrip("/")
         self.host_header = url.netloc
         self.server_hostname = configuration.tls_server_name or self.host
-        self.context = _context_for(configuration) if self.tls else None
+        self.context = tls_context(configuration) if self.tls else None
         self._tls_session: ssl.SSLSession | None = None
         self._lock = threading.Lock()
         self.resumed = 0   # connections that resumed a kept TLS session

@@ -24,6 +24,7 @@ from kubernetes import client, config
 from svclab.cluster.backend import ClusterBackend, backend_from_env
 from svclab.lab.applied import ApplyLog
 from svclab.lab.exec_stream import ExecClient
+from svclab.lab.rest_transport import LeanRESTClient
 
 
 def fresh_cluster_wanted(environ: dict[str, str] | None = None) -> bool:
@@ -118,10 +119,13 @@ def api_client(kubeconfig: Path, context: str | None = None) -> client.ApiClient
 
     For a static bearer token (the embedded cluster's), the kubernetes client's `refresh_api_key_hook` is dropped:
     it only re-sets the same token, host and TLS files on every request, and setting the host looks up the proxy
-    environment each time (a third of a pod read's client CPU). A token a plugin renews keeps the hook."""
+    environment each time (a third of a pod read's client CPU). A token a plugin renews keeps the hook. Requests go
+    through `LeanRESTClient` (kept connections, no email-package header parsing)."""
     api = config.new_client_from_config(config_file=str(kubeconfig), context=context)
     if api.configuration.refresh_api_key_hook is not None and not renewed_credentials(kubeconfig, context):
         api.configuration.refresh_api_key_hook = None
+    api.rest_client.close()
+    api.rest_client = LeanRESTClient(api.configuration)
     return api
 
 
