@@ -62,9 +62,11 @@ def session() -> Session:
 
 
 def _ensure_namespace(s: Session, namespace: str) -> None:
-    names = {n.metadata.name for n in s.core.list_namespace().items}
-    if namespace not in names:
+    status, found = manifests.request(s.api, "GET", f"/api/v1/namespaces/{quote(namespace, safe='')}")
+    if status == 404:
         manifests.apply(s, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    elif status >= 400:
+        raise ApiException(status=status, reason=found.get("message") if isinstance(found, dict) else str(found))
 
 
 def apply(manifest: manifests.Manifest, namespace: str | None = None) -> list[str]:
