@@ -34,8 +34,9 @@ from svclab.lab.session import kubectl_path
 BUSY_COMMAND = "seq 1 1000000000 | wc -l"
 
 
-def client_side(execs: int, rounds: int) -> None:
-    """Per-operation wall and client CPU of each client, alternating rounds against one background cluster."""
+def client_side(execs: int, rounds: int, in_process: bool = False) -> None:
+    """Per-operation wall and client CPU of each client, alternating rounds against one background cluster (or,
+    `in_process`, a cluster in this process, as a grading host runs its checks: the CPU is then both sides')."""
     from kubernetes.client import CoreV1Api
     from kubernetes.config import new_client_from_config
     from kubernetes.stream import stream
@@ -43,13 +44,19 @@ def client_side(execs: int, rounds: int) -> None:
     from svclab.cluster import control
     from svclab.cluster.backend import EmbeddedBackend
     from svclab.lab import execution, manifests
-    from svclab.lab.session import open_session
+    from svclab.lab.session import Session, api_client, open_session
 
-    print(f"exec  client side, {execs} operations x {rounds} rounds each, cluster in another process  {machine()}  load {os.getloadavg()[0]:.2f}")
+    where = "in this process (CPU: client and server)" if in_process else "in another process (CPU: the client's)"
+    print(f"exec  client side, {execs} operations x {rounds} rounds each, cluster {where}  {machine()}  load {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state"
-        control.up(state, pod_start_seconds=0.0)
-        session = open_session("bench", EmbeddedBackend(state))
+        if in_process:
+            cluster = EmbeddedCluster(ClusterConfig(state_dir=state, seed=1)).start()
+            assert cluster.kubeconfig_path is not None
+            session = Session("embedded", cluster.kubeconfig_path, None, "bench", api_client(cluster.kubeconfig_path), Path(tmp), embedded=cluster)
+        else:
+            control.up(state, pod_start_seconds=0.0)
+            session = open_session("bench", EmbeddedBackend(state))
         try:
             manifests.apply(session, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}})
             manifests.apply(session, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bb"}, "spec": {
@@ -100,14 +107,16 @@ def client_side(execs: int, rounds: int) -> None:
                     cpu[name].append((time.process_time() - used) / execs)
         finally:
             session.close()
-            control.down(state)
+            if not in_process:
+                control.down(state)
+    cpu_label = "CPU (both sides)" if in_process else "client CPU"
     for name in kinds:
         print(f"exec  {name:34s} wall median {median(wall[name]) * 1000:6.2f} ms  min {min(wall[name]) * 1000:6.2f}"
-              f"   client CPU median {median(cpu[name]) * 1000:6.2f} ms  min {min(cpu[name]) * 1000:6.2f}")
+              f"   {cpu_label} median {median(cpu[name]) * 1000:6.2f} ms  min {min(cpu[name]) * 1000:6.2f}")
     names = list(kinds)
     for ours, theirs in ((names[0], names[1]), (names[3], names[2]), (names[2], names[4]), (names[6], names[5])):
         print(f"exec  {ours} / {theirs}: wall {median(wall[ours]) / median(wall[theirs]):.2f}x, "
-              f"client CPU {median(cpu[ours]) / median(cpu[theirs]):.2f}x")
+              f"{cpu_label} {median(cpu[ours]) / median(cpu[theirs]):.2f}x")
     print(f"exec  load at the end {os.getloadavg()[0]:.2f}")
 
 
@@ -117,9 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client", action="store_true", help="the client side: svclab's exec stream and REST reads against the kubernetes client's")
     parser.add_argument("--ops", type=int, default=100, help="operations per round (--client)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (--client)")
+    parser.add_argument("--in-process", action="store_true", help="with --client: the cluster in this process, as in a grading host")
     args = parser.parse_args(argv)
     if args.client:
-        client_side(args.ops, args.rounds)
+        client_side(args.ops, args.rounds, args.in_process)
         return
     print(f"exec  {machine()}")
     with tempfile.TemporaryDirectory() as tmp, EmbeddedCluster(ClusterConfig(state_dir=Path(tmp) / "state", seed=1)) as cluster:
