@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_api, bench_controllers, bench_dns, bench_exec, bench_grading, bench_requests, bench_start, bench_store
+from bench import bench_api, bench_controllers, bench_dns, bench_exec, bench_grading, bench_requests, bench_server, bench_start, bench_store
 
 
 def main() -> None:
@@ -21,6 +21,8 @@ def main() -> None:
     bench_exec.main([])
     print()
     bench_requests.main([])
+    print()
+    bench_server.main([])
     print()
     bench_grading.main(sys.argv[1:])
 

@@ -21,6 +21,8 @@ pytest_plugins = ["tests.isolation"]
 
 # Clusters started by tests (`svclab up` daemons included) map no host ports unless a test asks.
 os.environ.setdefault("SVCLAB_HOST_PORTS", "off")
+# Every cluster a test stops checks that no code changed a stored object in place (reads and watchers share them).
+os.environ["SVCLAB_VERIFY_STORE"] = "1"
 
 
 def kubectl_binary() -> str:

@@ -25,7 +25,7 @@ from svclab.apiserver.tokens import TokenIssuer, token_request
 from svclab.registry.core import Registry
 from svclab.resources import EVENTS, Resource
 from svclab.state.clock import Clock
-from svclab.state.selectors import SelectorError, parse_field_selector, parse_label_selector
+from svclab.state.selectors import SelectorError, fields_match, labels_match, parse_field_selector, parse_label_selector
 from svclab.state.store import Store, TooOldResourceVersion
 from svclab.validation import errors, field, messages
 from svclab.wire.http1 import Refused
@@ -269,12 +269,17 @@ class ApiServer:
 
     # ---- reads ---------------------------------------------------------------------------------
     def _read(self, res: Resource, namespace: str, name: str) -> dict[str, Any]:
+        """The stored object itself, not a copy (Store.peek): a GET only encodes it, within this call, so it is
+        read and never changed (a copy per GET cost as much as encoding it)."""
         if res.group == "events.k8s.io":
-            core = self.store.get(EVENTS, namespace, name)
+            core = self.store.peek(EVENTS, namespace, name)
             if core is None:
                 raise errors.not_found(res, name)
             return core_event_to_events_v1(core)
-        return self.registry.get(res, namespace, name)
+        obj = self.store.peek(res, namespace, name)
+        if obj is None:
+            raise errors.not_found(res, name)
+        return obj
 
     def _get(self, request: Request, target: routing.Target) -> Response:
         res = target.resource
@@ -293,9 +298,14 @@ class ApiServer:
             fields = parse_field_selector(request.query.get("fieldSelector"))
         except SelectorError as exc:
             raise errors.bad_request(str(exc))
+        # the stored objects themselves (Store.items), not copies: a list only encodes them, or (a deletecollection)
+        # answers with them after the deletes, which write new objects and change none in place
+        source = EVENTS if res.group == "events.k8s.io" else res
+        selected = [obj for obj in self.store.items(source, target.namespace)
+                    if labels_match(labels, obj["metadata"].get("labels")) and fields_match(fields, obj)]
         if res.group == "events.k8s.io":
-            return [core_event_to_events_v1(e) for e in self.store.list(EVENTS, target.namespace, labels, fields)]
-        return self.store.list(res, target.namespace, labels, fields)
+            return [core_event_to_events_v1(e) for e in selected]
+        return selected
 
     async def _list(self, request: Request, target: routing.Target) -> AnyResponse:
         options = queryparams.list_options(request.query)

@@ -51,6 +51,7 @@ from svclab.version import NODE_PORT_RANGE, SERVICE_CIDR
 from svclab.wire.server import AnyResponse, Request, Server
 
 _SERVER_LINE = re.compile(r"^    server: (https://127\.0\.0\.1:(\d{1,5}))$", re.MULTILINE)   # in the kubeconfig it wrote
+VERIFY_STORE_ENV = "SVCLAB_VERIFY_STORE"  # "1": a stopping cluster checks its objects in memory against its log
 LEARNER_SLICE_SECONDS = 0.002  # controller work between two turns of the loop, when nothing must repeat exactly
 
 log = logging.getLogger("svclab.cluster")
@@ -139,6 +140,10 @@ class _NetworkPort:
         self._cluster.manager.reconcile()
 
 
+class StoreDiverged(AssertionError):
+    """A stored object was changed in place: the cluster's memory no longer says what its log says."""
+
+
 class EmbeddedCluster:
     def __init__(self, config: ClusterConfig | None = None, **kwargs: Any) -> None:
         self.config = config or ClusterConfig(**kwargs)
@@ -181,6 +186,7 @@ class EmbeddedCluster:
         self.state_lock: StateLock | None = None  # held while serving a state directory
         self.network: ClusterNetwork | None = None
         self.host_ports: Any = None
+        self.store_diverged: list[str] = []  # what Store.diverged found as the state closed (SVCLAB_VERIFY_STORE=1)
         self._handed = Received(self.config.certs_fd)
         self.certs = load_or_make(self.config.state_dir / CERTS_FILE if self.config.state_dir else None, self.config.name,
                                   self._handed.certs)
@@ -265,7 +271,9 @@ class EmbeddedCluster:
         self.kubelets.on_pod_started.append(network.pod_started)
         self.kubelets.on_pod_stopped.append(network.pod_stopped)
         def get_pod(namespace: str, name: str) -> dict[str, Any]:
-            return self.registry.get(PODS, namespace, name)
+            # the stored pod itself (exec, attach, logs and port-forward read it, never change it): no copy per exec
+            pod = self.store.peek(PODS, namespace, name)
+            return pod if pod is not None else self.registry.get(PODS, namespace, name)   # registry.get: the 404
 
         def pod_exists(namespace: str, name: str, uid: str) -> bool:
             pod = self.store.peek(PODS, namespace, name)
@@ -379,6 +387,8 @@ class EmbeddedCluster:
         persistence.reserve_restored(self.store, self.registry.services, self.pod_ips)
 
     def _close_state(self) -> None:
+        if os.environ.get(VERIFY_STORE_ENV) == "1":
+            self.store_diverged = self.store.diverged()
         self.store.close()
         if self.state_lock is not None:
             self.state_lock.release()
@@ -429,6 +439,9 @@ class EmbeddedCluster:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._thread = None
+        if self.store_diverged:
+            diverged, self.store_diverged = self.store_diverged, []
+            raise StoreDiverged(f"objects changed in place after they were stored: {', '.join(diverged[:5])}")
 
     def call(self, func: Any, *args: Any) -> Any:
         """Run a function on the cluster's loop (from another thread) and return its result."""

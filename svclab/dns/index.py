@@ -64,6 +64,11 @@ def _add(index: dict[str, list[Any]], key: str, item: Any) -> None:
     bisect.insort(index.setdefault(key, []), item, key=_order)
 
 
+def _same(old: Any, new: Any) -> bool:
+    """The same converted object, labels included (the dataclasses leave labels out of their equality)."""
+    return old == new and (old is None or old.labels == new.labels)
+
+
 def _order(item: Any) -> tuple[str, str]:
     return (item.namespace, item.name)
 
@@ -99,7 +104,7 @@ class ClusterIndex:
         self.corefile: str | None = None
         self.corefile_version = 0  # bumped whenever the coredns ConfigMap's Corefile changes
         self.dns_pods_version = 0  # bumped when a kube-dns pod starts (CoreDNS reads its Corefile then)
-        self.generation = 0  # bumped by every event applied: an answer given at one generation holds until the next
+        self.generation = 0  # bumped by every event that changes what an answer reads: an answer holds until the next
         self.modified = int(now())
 
     # ---- building ----------------------------------------------------------------------------
@@ -165,31 +170,46 @@ class ClusterIndex:
     def apply(self, kind: str, resource_key: str, obj: Obj) -> None:
         deleted = kind == "DELETED"
         with self._lock:
-            self.generation += 1
-            if resource_key == SERVICES:
-                self._apply_service(_key(obj), None if deleted else objects.to_service(obj))
-            elif resource_key == ENDPOINT_SLICES:
-                self._apply_endpoints(_key(obj), None if deleted else objects.to_endpoints(obj))
-            elif resource_key == PODS:
-                self._apply_pod(obj, deleted)
-            elif resource_key == NAMESPACES:
-                name = _key(obj)[1]
-                if deleted:
-                    self._namespaces.pop(name, None)
-                else:
-                    self._namespaces[name] = objects.to_namespace(obj)
-            elif resource_key == CONFIGMAPS and _key(obj) == COREDNS_CONFIGMAP:
-                data = obj.get("data") if not deleted else None
-                text = data.get(COREFILE_KEY) if isinstance(data, dict) else None
-                # A deleted ConfigMap leaves the mounted file as it was: kubelet keeps the volume.
-                if not deleted and text != self.corefile:
-                    self.corefile = text if isinstance(text, str) else None
-                    self.corefile_version += 1
+            if self._apply(resource_key, obj, deleted):
+                self.generation += 1
+
+    def _apply(self, resource_key: str, obj: Obj, deleted: bool) -> bool:
+        """Apply one event; whether anything an answer reads changed (an object as converted, with its labels, the
+        CoreDNS pods' addresses, the Corefile, `modified`: the SOA serial). An event that changes none of them (a
+        status write the conversion drops, a kind this index does not hold) leaves `generation` as it was, so the
+        answers given at this generation still hold (svclab.dns.replymemo)."""
+        modified = self.modified
+        if resource_key == SERVICES:
+            changed = self._apply_service(_key(obj), None if deleted else objects.to_service(obj))
+        elif resource_key == ENDPOINT_SLICES:
+            changed = self._apply_endpoints(_key(obj), None if deleted else objects.to_endpoints(obj))
+        elif resource_key == PODS:
+            changed = self._apply_pod(obj, deleted)
+        elif resource_key == NAMESPACES:
+            name = _key(obj)[1]
+            old_ns = self._namespaces.get(name)
+            if deleted:
+                self._namespaces.pop(name, None)
+                changed = old_ns is not None
+            else:
+                new_ns = self._namespaces[name] = objects.to_namespace(obj)
+                changed = not _same(old_ns, new_ns)
+        elif resource_key == CONFIGMAPS and _key(obj) == COREDNS_CONFIGMAP:
+            data = obj.get("data") if not deleted else None
+            text = data.get(COREFILE_KEY) if isinstance(data, dict) else None
+            # A deleted ConfigMap leaves the mounted file as it was: kubelet keeps the volume.
+            changed = not deleted and text != self.corefile
+            if changed:
+                self.corefile = text if isinstance(text, str) else None
+                self.corefile_version += 1
+        else:
+            return False
+        return changed or self.modified != modified
 
     def _touch(self) -> None:
         self.modified = int(self._now())
 
-    def _apply_service(self, key: Key, new: Service | None) -> None:
+    def _apply_service(self, key: Key, new: Service | None) -> bool:
         old = self._services.pop(key, None)
         if old is not None:
             _remove(self._svc_by_key, old.index, old)
@@ -202,8 +222,9 @@ class ClusterIndex:
                 _add(self._svc_by_ip, ip, new)
         if old != new:
             self._touch()
+        return not _same(old, new)
 
-    def _apply_endpoints(self, key: Key, new: Endpoints | None) -> None:
+    def _apply_endpoints(self, key: Key, new: Endpoints | None) -> bool:
         old = self._endpoints.pop(key, None)
         if old is not None:
             _remove(self._ep_by_key, old.index, old)
@@ -216,13 +237,14 @@ class ClusterIndex:
                 _add(self._ep_by_ip, ip, new)
         if old != new:
             self._touch()
+        return not _same(old, new)
 
-    def _apply_pod(self, obj: Obj, deleted: bool) -> None:
+    def _apply_pod(self, obj: Obj, deleted: bool) -> bool:
         key = _key(obj)
-        self._track_dns_pod(obj, deleted)
+        dns_pods = self._track_dns_pod(obj, deleted)
         new = None if deleted else objects.to_pod(obj)
         if not deleted and new is None:
-            return  # errPodTerminating: the informer keeps what it had
+            return dns_pods  # errPodTerminating: the informer keeps what it had
         old = self._pods.pop(key, None)
         if old is not None:
             _remove(self._pod_by_ip, old.pod_ip, old)
@@ -230,23 +252,26 @@ class ClusterIndex:
             self._pods[key] = new
             _add(self._pod_by_ip, new.pod_ip, new)
         self._touch()
+        return dns_pods or not _same(old, new)
 
-    def _track_dns_pod(self, obj: Obj, deleted: bool) -> None:
-        """The CoreDNS pods' addresses (its localIPs) and whether one (re)started."""
+    def _track_dns_pod(self, obj: Obj, deleted: bool) -> bool:
+        """The CoreDNS pods' addresses (its localIPs) and whether one (re)started; whether they changed."""
         meta = obj.get("metadata") or {}
         label, value = KUBE_DNS_LABEL
         if meta.get("namespace") != "kube-system" or (meta.get("labels") or {}).get(label) != value:
-            return
+            return False
         name = meta.get("name") or ""
+        before = self._dns_pods.get(name)
         status = obj.get("status") or {}
         ips = [p.get("ip", "") for p in status.get("podIPs") or ()] or [status.get("podIP") or ""]
         ips = [ip for ip in ips if ip]
         if deleted or not ips or meta.get("deletionTimestamp"):
             self._dns_pods.pop(name, None)
-            return
+            return before is not None
         if name not in self._dns_pods:
             self.dns_pods_version += 1
         self._dns_pods[name] = ips
+        return before != ips
 
     # ---- reading (controller.go SvcIndex, SvcIndexReverse, EpIndex, EpIndexReverse, PodIndex) ----
     def svc_index(self, key: str) -> list[Service]:

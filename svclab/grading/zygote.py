@@ -34,7 +34,7 @@ PRELOAD = (
     "ipykernel.displayhook", "ipykernel.iostream", "IPython.core.interactiveshell", "IPython.core.completer",
     "IPython.core.display", "IPython.core.formatters", "IPython.core.pylabtools", "matplotlib_inline.backend_inline",
     "jupyter_client.session", "comm",
-    "pandas", "yaml", "matplotlib.figure", "kubernetes.config", "kubernetes.stream", "kubernetes.watch",
+    "pandas", "yaml", "matplotlib.figure", "kubernetes.config", "kubernetes.watch",
     "svclab.lab", "svclab.lab.node_rules", "svclab.grading", "svclab.grading.export", "svclab.grading.values",
     "svclab.grading.trusted", "svclab.grading.host", "svclab.grading.sandbox", "svclab.cluster.embedded",
     "svclab.cluster.control", "svclab.cluster.backend",

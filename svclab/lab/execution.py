@@ -1,22 +1,19 @@
 """Run a command in a pod over the exec API (the same channel `kubectl exec` uses) and keep its
-stdout, stderr and exit code apart."""
+stdout, stderr and exit code apart (the stream itself: `svclab.lab.exec_stream`)."""
 
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from kubernetes.client.exceptions import ApiException
-from kubernetes.stream import stream
 
 from svclab.lab import tables
+from svclab.lab.exec_stream import ExecResult, ExecTimeout, OutputTooLarge, UpgradeRefused, exec_path
 from svclab.lab.waiting import Backoff
 from svclab.lab.errors import LabError
 from svclab.lab.session import Session
-
-STATUS_CHANNEL = 3
 
 
 @dataclass(frozen=True)
@@ -44,16 +41,6 @@ def _exit_code(status_text: str) -> int:
     return 1
 
 
-def upgrade_refusal(exc: ApiException) -> str:
-    """The server's words from a refused exec upgrade. The client's text for it is
-    `Handshake status 500 Internal Server Error -+-+- {headers} -+-+- b'container not found ("web")'`."""
-    text = str(exc.body or exc.reason or exc)
-    last = text.rsplit("-+-+-", 1)[-1].strip()
-    if last.startswith(("b'", 'b"')) and last.endswith(("'", '"')):
-        last = last[2:-1]
-    return " ".join(last.split()) or text
-
-
 def wait_for_container(session: Session, pod: str, namespace: str, container: str | None = None, timeout: float = 60, poll: float = 0.2) -> None:
     """Block until the pod's container runs (what exec needs); a one-line LabError if it never does."""
     deadline = time.monotonic() + timeout
@@ -76,30 +63,28 @@ def wait_for_container(session: Session, pod: str, namespace: str, container: st
         pause.sleep()
 
 
-def _open_exec(session: Session, pod: str, namespace: str, command: list[str], container: str | None) -> Any:
-    kwargs = {"container": container} if container else {}
-    return stream(session.core.connect_get_namespaced_pod_exec, pod, namespace, command=command, stderr=True, stdin=False, stdout=True,
-                  tty=False, _preload_content=False, **kwargs)
+def _open_exec(session: Session, pod: str, namespace: str, command: list[str], container: str | None, timeout: float) -> ExecResult:
+    try:
+        return session.exec_client.run(exec_path(namespace, pod, command, container), timeout=timeout)
+    except ExecTimeout:
+        raise LabError(f"exec in pod {pod}: the command did not finish within {timeout:.0f}s") from None
+    except OutputTooLarge as exc:
+        raise LabError(f"exec in pod {pod}: the command wrote too much ({exc}); its output was not kept") from None
 
 
 def exec_in(session: Session, pod: str, command: list[str], namespace: str | None = None, container: str | None = None, timeout: float = 120, start_timeout: float = 60) -> ExecOutput:
     """Run `command` in the pod once its container runs (waiting up to `start_timeout` for it to start).
 
     The exec is tried at once; only when the server refuses it (the container is not running yet, the pod is not
-    there or has completed) does this wait for the container, which says in one line why it cannot, and try again."""
+    there or has completed) does this wait for the container, which says in one line why it cannot, and try again.
+    A command still running after `timeout` seconds is ended (the stream is closed) and named in a LabError."""
     ns = namespace or session.namespace
     try:
-        response = _open_exec(session, pod, ns, command, container)
-    except ApiException:
+        result = _open_exec(session, pod, ns, command, container, timeout)
+    except UpgradeRefused:
         wait_for_container(session, pod, ns, container, start_timeout)
         try:
-            response = _open_exec(session, pod, ns, command, container)
-        except ApiException as exc:  # the upgrade was refused: say what the server said, in one line
-            raise LabError(f"exec in pod {pod} failed: {upgrade_refusal(exc)}") from None
-    stdout, stderr = [], []
-    response.run_forever(timeout=timeout)
-    stdout.append(response.read_stdout() or "")
-    stderr.append(response.read_stderr() or "")
-    status = response.read_channel(STATUS_CHANNEL)
-    response.close()
-    return ExecOutput("".join(stdout), "".join(stderr), _exit_code(status))
+            result = _open_exec(session, pod, ns, command, container, timeout)
+        except UpgradeRefused as exc:  # the upgrade was refused: say what the server said, in one line
+            raise LabError(f"exec in pod {pod} failed: {exc.words()}") from None
+    return ExecOutput(result.stdout.decode("utf-8", "replace"), result.stderr.decode("utf-8", "replace"), _exit_code(result.status))

@@ -23,6 +23,8 @@ from kubernetes import client, config
 
 from svclab.cluster.backend import ClusterBackend, backend_from_env
 from svclab.lab.applied import ApplyLog
+from svclab.lab.exec_stream import ExecClient
+from svclab.lab.rest_transport import LeanRESTClient
 
 
 def fresh_cluster_wanted(environ: dict[str, str] | None = None) -> bool:
@@ -52,6 +54,14 @@ class Session:
     backend_handle: ClusterBackend | None = None  # the background cluster, when it is not ours
     checked_at: float = 0.0
     applies: ApplyLog = field(default_factory=ApplyLog)  # what each lab.apply did to each object
+    _exec: tuple[client.ApiClient, ExecClient] | None = field(default=None, repr=False)
+
+    @property
+    def exec_client(self) -> ExecClient:
+        """The exec stream client for this session's API client (one TLS context, resumed sessions)."""
+        if self._exec is None or self._exec[0] is not self.api:
+            self._exec = (self.api, ExecClient(self.api.configuration))
+        return self._exec[1]
 
     @property
     def core(self) -> client.CoreV1Api:
@@ -80,7 +90,7 @@ class Session:
         except Exception:  # connection refused or reset, TLS torn down: the cluster is not answering
             self.backend_handle.ensure_running()
             self.api.close()
-            self.api = config.new_client_from_config(config_file=str(self.kubeconfig), context=self.context)
+            self.api = api_client(self.kubeconfig, self.context)
         self.checked_at = time.monotonic()
 
     def close(self) -> None:
@@ -88,6 +98,35 @@ class Session:
         if self.embedded is not None:
             self.embedded.stop()
             self.embedded = None
+
+
+def renewed_credentials(kubeconfig: Path, context: str | None) -> bool:
+    """Whether the context's user gets its credentials from a plugin (`exec`, `auth-provider`) that may renew them."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(kubeconfig.read_text()) or {}
+        name = context or document.get("current-context")
+        user_name = next(c["context"].get("user") for c in document.get("contexts") or [] if c.get("name") == name)
+        user = next(u.get("user") or {} for u in document.get("users") or [] if u.get("name") == user_name)
+    except (OSError, yaml.YAMLError, StopIteration, AttributeError, KeyError, TypeError):
+        return True   # unreadable here: keep the client's own refresh
+    return "exec" in user or "auth-provider" in user
+
+
+def api_client(kubeconfig: Path, context: str | None = None) -> client.ApiClient:
+    """An API client from the kubeconfig, as `config.new_client_from_config` makes it.
+
+    For a static bearer token (the embedded cluster's), the kubernetes client's `refresh_api_key_hook` is dropped:
+    it only re-sets the same token, host and TLS files on every request, and setting the host looks up the proxy
+    environment each time (a third of a pod read's client CPU). A token a plugin renews keeps the hook. Requests go
+    through `LeanRESTClient` (kept connections, no email-package header parsing)."""
+    api = config.new_client_from_config(config_file=str(kubeconfig), context=context)
+    if api.configuration.refresh_api_key_hook is not None and not renewed_credentials(kubeconfig, context):
+        api.configuration.refresh_api_key_hook = None
+    api.rest_client.close()
+    api.rest_client = LeanRESTClient(api.configuration)
+    return api
 
 
 def _start_fresh(seed: int) -> tuple[Any, Path]:
@@ -103,13 +142,13 @@ def open_session(namespace: str, backend: ClusterBackend | None = None) -> Sessi
     cache = Path(tempfile.mkdtemp(prefix="svclab-kubecache-"))
     if fresh_cluster_wanted():
         cluster, kubeconfig = _start_fresh(int(os.environ.get("SVCLAB_SEED", "0")))
-        api = config.new_client_from_config(config_file=str(kubeconfig))
+        api = api_client(kubeconfig)
         session = Session("embedded", kubeconfig, None, namespace, api, cache, embedded=cluster)
     else:
         chosen = backend or backend_from_env()
         chosen.ensure_running()
         kubeconfig = chosen.kubeconfig()
-        api = config.new_client_from_config(config_file=str(kubeconfig), context=chosen.context())
+        api = api_client(kubeconfig, chosen.context())
         session = Session(chosen.name, kubeconfig, chosen.context(), namespace, api, cache, backend_handle=chosen, checked_at=time.monotonic())
     atexit.register(session.close)
     return session

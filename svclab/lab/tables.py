@@ -39,6 +39,14 @@ def is_ready(pod: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
 
 
+def ready_json(pod: dict[str, Any], app: str) -> bool:
+    """A pod read as JSON is not being deleted, carries the label app=`app` and is Ready (what `lab.wait_ready`
+    with that selector counts)."""
+    metadata, status = pod.get("metadata") or {}, pod.get("status") or {}
+    return (metadata.get("deletionTimestamp") is None and (metadata.get("labels") or {}).get("app") == app
+            and any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []))
+
+
 def live_pods(session: Session, selector: str | None = None, namespace: str | None = None) -> list[Any]:
     """The pods matching `selector`, leaving out those being deleted (kubernetes client objects)."""
     items = session.core.list_namespaced_pod(namespace or session.namespace, label_selector=selector or "").items

@@ -96,8 +96,11 @@ class PodFS:
         for d in dirs:
             self.makedirs(d)
         for path, data in (files or {}).items():
-            self.makedirs(posixpath.dirname(self.norm(path)))
-            self._files[self.norm(path)] = bytearray(data)
+            normal = self.norm(path)
+            parent = posixpath.dirname(normal)
+            if parent not in self._dirs:   # an image's hundreds of programs share a few directories
+                self.makedirs(parent)
+            self._files[normal] = bytearray(data)
             self._used += len(data)
 
     @staticmethod

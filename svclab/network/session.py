@@ -21,6 +21,10 @@ Why a thread per session, and not the alternatives:
   interactive shell waiting for keys) and must be interrupted on its own (Ctrl-C, the client going
   away): its own loop gives each one its own cancellation and its own clock. Threads are capped
   (``Limits.sessions``); exec probes have their own cap so a busy terminal never delays readiness.
+  A pool keeps a finished session's thread and loop (a few, for a few seconds) and runs its next
+  session there, one at a time, when the last one left nothing on the loop: starting a thread and
+  making a loop cost more CPU than a short exec's whole run (`_Carrier`). A session that leaves
+  anything behind (a task, a timer, a socket) takes its loop and thread with it, as before.
 - What a thread cannot do is preempt code that never returns to Python: one regular-expression
   match with catastrophic backtracking (``grep -E '(a*)*b'`` on a long line) runs to its end in
   its thread. Budgets are checked between steps, and every step is small (a pipe holds 64 KiB,
@@ -40,6 +44,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import threading
 from collections import deque
@@ -56,6 +61,8 @@ T = TypeVar("T")
 OUTPUT_WINDOW = 256 * 1024   # bytes a session may have on its way to the client before it waits
 INPUT_WINDOW = 64 * 1024     # bytes of stdin on their way to a session before the client waits
 JOIN_SECONDS = 2.0
+IDLE_CARRIERS = 4        # finished session threads a pool keeps, each with its loop, for its next sessions
+IDLE_SECONDS = 10.0      # a kept thread that gets no session within this ends
 
 
 @dataclass(frozen=True)
@@ -284,23 +291,32 @@ class Session:
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
         self._done = threading.Event()
+        self._ended = threading.Event()   # after the session's end is told to everyone (on_exit ran)
         self._watchers: list[Waiter] = []
         self._lock = threading.Lock()
         self._pending_signal: int | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run_thread, name=f"svclab-session-{self.name}", daemon=True)
-        self._thread.start()
+    def start(self, carrier: _Carrier | None = None) -> None:
+        """Run on a thread of its own, or on `carrier`'s (a pool's thread: new, or kept and idle now)."""
+        carrier = carrier if carrier is not None else _Carrier(None)
+        self._thread = carrier.thread
+        carrier.give(self)
+        if not carrier.thread.is_alive() and carrier.thread.ident is None:
+            carrier.thread.start()
         self._started.wait()
 
-    def _run_thread(self) -> None:
-        loop = asyncio.new_event_loop()
+    def _run_on(self, loop: asyncio.AbstractEventLoop, keep: bool) -> bool:
+        """Run the session on `loop` (its thread's, current and idle). With `keep`, the loop stays open when the
+        session left nothing on it (no task, timer, callback or file descriptor of its own: see `_left_nothing`) and
+        True says so; otherwise it is closed, as it always was for a thread per session, and whatever the session
+        left behind goes with it. Either way that happens before the session is said to have ended."""
         self._loop = loop
         code = 128 + SIGKILL
+        kept = False
         try:
-            asyncio.set_event_loop(loop)
-            self._task = loop.create_task(self._run())
+            # a fresh context, as a new thread's: nothing a previous session set on this thread reaches this one
+            self._task = loop.create_task(self._run(), context=contextvars.Context())
             self._started.set()
             with self._lock:
                 signo = self._pending_signal
@@ -315,7 +331,10 @@ class Session:
             self._started.set()
             with contextlib.suppress(Exception):
                 loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+            with contextlib.suppress(Exception):
+                kept = keep and _left_nothing(loop)
+            if not kept:
+                loop.close()
             self.exit_code = code
             self.output.close()
             self._done.set()
@@ -325,6 +344,8 @@ class Session:
                 _wake(waiter)
             if self._on_exit is not None:
                 self._on_exit(self)
+            self._ended.set()
+        return kept
 
     async def _run(self) -> int:
         self.budget.restart_clock()
@@ -395,21 +416,78 @@ class Session:
         return self.exit_code
 
     def join(self, timeout: float = JOIN_SECONDS) -> None:
+        """Wait until the session has ended and said so (its thread may go on to serve another of its pool's)."""
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._ended.wait(timeout)
 
 
 class SessionRefused(Exception):
     """Too many sessions already run (the runtime cannot fork another process)."""
 
 
+def _left_nothing(loop: asyncio.AbstractEventLoop) -> bool:
+    """Did the sessions run on `loop` leave nothing on it: no task, no timer that is not cancelled, no callback ready,
+    no file descriptor but the loop's own wake-up pipe? Read from BaseEventLoop's and the selector loop's own state
+    (asyncio 3.11); a loop without it counts as not clean, so it is closed as before."""
+    loop.run_until_complete(asyncio.sleep(0))   # callbacks a close scheduled (connection_lost) run now
+    if asyncio.all_tasks(loop):
+        return False
+    scheduled, ready, selector, wakeup = (getattr(loop, name, None) for name in ("_scheduled", "_ready", "_selector", "_ssock"))
+    if scheduled is None or ready is None or selector is None or wakeup is None:
+        return False
+    if ready or any(not handle.cancelled() for handle in scheduled):
+        return False
+    return set(selector.get_map()) <= {wakeup.fileno()}
+
+
+class _Carrier:
+    """A session thread and its event loop. After a session that left nothing on the loop, a pool's carrier waits
+    (up to IDLE_SECONDS) for the pool's next session instead of ending: a thread's start and a new loop cost more
+    than the whole of a short exec. One session at a time, each from a fresh context and its own budget clock
+    (`Budget.restart_clock` reads the thread's CPU clock at the session's start)."""
+
+    def __init__(self, pool: SessionPool | None) -> None:
+        self.pool = pool
+        self._next: list[Session | None] = []
+        self._handed = threading.Condition()
+        self.thread = threading.Thread(target=self._main, name="svclab-session", daemon=True)
+
+    def give(self, session: Session | None) -> None:
+        """The next session to run (None: end)."""
+        with self._handed:
+            self._next.append(session)
+            self._handed.notify()
+
+    def take(self, timeout: float | None) -> Session | None | bool:
+        """The session handed over, None to end, False when none came within `timeout`."""
+        with self._handed:
+            if not self._next and not self._handed.wait_for(lambda: bool(self._next), timeout):
+                return False
+            return self._next.pop(0)
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        session = self.take(None)
+        while isinstance(session, Session):
+            self.thread.name = f"svclab-session-{session.name}"
+            if not session._run_on(loop, keep=self.pool is not None):
+                return   # the loop is closed: so ends the thread
+            assert self.pool is not None
+            session = self.pool._park(self)
+        with contextlib.suppress(Exception):
+            loop.close()
+
+
 class SessionPool:
-    """The running sessions of one cluster, at most ``limit`` at a time."""
+    """The running sessions of one cluster, at most ``limit`` at a time. The threads of finished sessions are
+    kept (at most IDLE_CARRIERS, each for IDLE_SECONDS) to run the next ones."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._lock = threading.Lock()
         self._sessions: set[Session] = set()
+        self._idle: list[_Carrier] = []
 
     def __len__(self) -> int:
         with self._lock:
@@ -432,12 +510,31 @@ class SessionPool:
             if len(self._sessions) >= self.limit:
                 raise SessionRefused(name)
             self._sessions.add(session)
-        session.start()
+            carrier = self._idle.pop() if self._idle else None
+        session.start(carrier if carrier is not None else _Carrier(self))
         return session
+
+    def _park(self, carrier: _Carrier) -> Session | None:
+        """On `carrier`'s thread, its session over: wait for the next one (None: end the thread)."""
+        with self._lock:
+            if len(self._idle) >= IDLE_CARRIERS:
+                return None
+            self._idle.append(carrier)
+        handed = carrier.take(IDLE_SECONDS)
+        if handed is False:
+            with self._lock:
+                if carrier in self._idle:   # nobody took it: it ends
+                    self._idle.remove(carrier)
+                    return None
+            handed = carrier.take(None)   # it was taken as the wait ended: its session is on the way
+        return handed if isinstance(handed, Session) else None
 
     def kill_all(self) -> None:
         with self._lock:
             sessions = list(self._sessions)
+            idle, self._idle = self._idle, []
+        for carrier in idle:
+            carrier.give(None)
         for session in sessions:
             session.kill()
         for session in sessions:

@@ -196,6 +196,22 @@ class Store:
         """The older snapshot this state was imported from ("" when none)."""
         return self._log.meta().get("imported_from", "")
 
+    def diverged(self) -> list[str]:
+        """The names whose object in memory is not the revision the log holds for them. Reads, watchers and
+        subscribers share the stored objects (no copies), so code that changed one in place would show here; the
+        test suite asks every cluster it stops (`EmbeddedCluster.stop` with ``SVCLAB_VERIFY_STORE=1``)."""
+        held: dict[tuple[str, str, str], Obj] = {}
+        for row in self._log.current():
+            resource_key, namespace, name = split_name(row.name)
+            if resource_key in self._objects:
+                held[(resource_key, namespace, name)] = json.loads(row.value)
+        found = []
+        for resource_key, bucket in self._objects.items():
+            for (namespace, name), obj in bucket.items():
+                if held.pop((resource_key, namespace, name), None) != obj:
+                    found.append(key_name(resource_key, namespace, name))
+        return sorted(found + [key_name(*key) for key in held])
+
     # ---- reads ---------------------------------------------------------------------------------
     @property
     def resource_version(self) -> int:
@@ -280,7 +296,9 @@ class Store:
 
     def _same(self, old: Obj, new: Obj) -> bool:
         stripped = {**new, "metadata": {**new["metadata"], "resourceVersion": old["metadata"].get("resourceVersion")}}
-        return json.dumps(old, sort_keys=True) == json.dumps(stripped, sort_keys=True)
+        if old != stripped:  # unequal values encode unequally (JSON values: no tuples, no NaN): most updates stop here
+            return False
+        return json.dumps(old, sort_keys=True) == json.dumps(stripped, sort_keys=True)  # equal, yet 1 vs True or 1.0
 
     def _commit(self, kind: str, res: Resource, obj: Obj, old: Obj | None) -> Obj:
         """Write one revision: the log first (one committed transaction), then the cache and the watchers."""
@@ -305,7 +323,9 @@ class Store:
             self._objects[res.key][(namespace, name)] = obj
             if created:
                 self._created_at[full_key] = rv
-        self._emit(WatchEvent(kind, res.key, json.loads(value), rv))
+        # watchers and subscribers get the committed object itself: read-only, as the stored objects are (a write
+        # stores a new object and never changes a stored one in place), so one decoded copy (the caller's) is enough
+        self._emit(WatchEvent(kind, res.key, obj, rv))
         if rv % COMPACT_EVERY == 0 and rv > HISTORY_LENGTH:
             self._compact(rv - HISTORY_LENGTH)
         return json.loads(value)

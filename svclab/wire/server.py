@@ -340,6 +340,13 @@ class Application:
         return await handler(request)
 
 
+def _writing_paused(transport: asyncio.BaseTransport) -> bool:
+    """Has the transport told its protocol to stop writing (its buffer is past the high-water mark), so that a
+    drain() would wait? asyncio's streams keep that in FlowControlMixin._paused (3.11); a protocol without it is
+    taken as paused, so its drain keeps the write timeout."""
+    return bool(getattr(transport.get_protocol(), "_paused", True))
+
+
 def _bound(middleware: Middleware, handler: Handler) -> Handler:
     async def call(request: Request) -> AnyResponse:
         return await middleware(request, handler)
@@ -365,6 +372,11 @@ class _Connection:
         if transport.is_closing():
             raise ClientGone("the client went away")
         self.writer.write(data)
+        if not _writing_paused(transport):
+            # below the high-water mark drain() returns without waiting: awaited directly, without the task and
+            # timer asyncio.wait_for makes for it (most answers; a WebSocket's frames)
+            await self.writer.drain()
+            return
         try:
             await asyncio.wait_for(self.writer.drain(), self.server.write_seconds)
         except asyncio.TimeoutError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import random
+from typing import Any
 
 import dns.edns
 import dns.flags
@@ -86,13 +87,32 @@ def _change(store: Store, step: int) -> None:
     elif step == 3:
         store.delete(resources.SERVICES, "shop", "db")
         store.delete(resources.SERVICES, "shop", "web")
+    elif step == 4:  # writes that change nothing an answer reads: kept replies hold
+        store.create(CONFIGMAPS, {"metadata": {"name": "unrelated", "namespace": "shop"}, "data": {"a": "b"}})
+        _write_pod(store, lambda p: p["status"].update(conditions=[{"type": "Ready", "status": "True"}]))
+    elif step == 5:  # a pod's new address: its name and its PTR answer otherwise
+        _write_pod(store, lambda p: p["status"].update(podIP="10.244.1.9", podIPs=[{"ip": "10.244.1.9"}]))
+    elif step == 6:  # labels alone: the dataclasses' equality leaves them out, a label filter reads them
+        _write_pod(store, lambda p: p["metadata"].update(labels={"tier": "front"}))
+        current = copy.deepcopy(store.peek(resources.NAMESPACES, "", "shop"))
+        current["metadata"]["labels"] = {"team": "a"}
+        store.update(resources.NAMESPACES, current)
+
+
+def _write_pod(store: Store, change: Any) -> None:
+    current = copy.deepcopy(store.peek(resources.PODS, "shop", "web-a"))
+    change(current)
+    store.update(resources.PODS, current)
+
+
+STEPS = 7
 
 
 @pytest.mark.parametrize("tcp", [False, True])
 def test_kept_replies_are_the_bytes_the_engine_writes(tcp: bool) -> None:
     (memo, memo_store), (plain, plain_store), clock = _pair()
     asked = 0
-    for step in range(4):
+    for step in range(STEPS):
         for store in (memo_store, plain_store):
             _change(store, step)
         for _ in range(3):
@@ -135,3 +155,23 @@ def test_the_memo_is_bounded() -> None:
     server.answer(huge, tcp=True)
     server.answer(huge, tcp=True)
     assert server._memo.hits == before  # a query over 512 bytes is never kept
+
+
+def test_only_a_change_to_what_answers_read_moves_the_generation() -> None:
+    (server, store), _plain, clock = _pair()
+    index = server.engine.index
+    data = QUERIES[13].to_wire()  # the pod's A record
+    first = server.answer(data, tcp=False)
+    generation, hits = index.generation, server._memo.hits
+    store.create(CONFIGMAPS, {"metadata": {"name": "unrelated", "namespace": "shop"}, "data": {"a": "b"}})
+    _write_pod(store, lambda p: p["status"].update(conditions=[{"type": "Ready", "status": "True"}]))
+    current = copy.deepcopy(store.peek(resources.SERVICES, "shop", "web"))
+    current["status"] = {"loadBalancer": {}}
+    store.update(resources.SERVICES, current)
+    assert index.generation == generation
+    assert server.answer(data, tcp=False) == first and server._memo.hits == hits + 1
+    clock.advance(1)  # a pod event a second later moves the SOA serial (dnsControl.modified): answers may differ
+    _write_pod(store, lambda p: p["status"].update(conditions=[]))
+    assert index.generation == generation + 1
+    _write_pod(store, lambda p: p["metadata"].update(labels={"tier": "front"}))
+    assert index.generation == generation + 2

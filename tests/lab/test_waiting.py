@@ -94,10 +94,14 @@ def test_delete_removes_what_a_manifest_names(slow_session: lab.Session) -> None
 
 
 def test_upgrade_refusals_read_as_the_servers_words() -> None:
-    from kubernetes.client.exceptions import ApiException
+    from svclab.lab.exec_stream import UpgradeRefused
 
-    refused = ApiException(status=0, reason="Handshake status 500 Internal Server Error -+-+- {'content-type': 'text/plain'} -+-+- b'container not found (\"web\")'")
-    assert execution.upgrade_refusal(refused) == 'container not found ("web")'
+    plain = UpgradeRefused(500, "Internal Server Error", b'container not found ("web")', "text/plain; charset=utf-8")
+    assert plain.words() == 'container not found ("web")'
+    status = b'{"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods \\"x\\" is forbidden:\\n  no","code":403}'
+    assert UpgradeRefused(403, "Forbidden", status, "application/json").words() == 'pods "x" is forbidden: no'
+    assert UpgradeRefused(502, "Bad Gateway", b"", "").words() == "502 Bad Gateway"
+    assert UpgradeRefused(400, "Bad Request", b"{not json", "application/json").words() == "{not json"
 
 
 def test_a_wait_looks_again_soon_then_at_its_poll_interval(monkeypatch: pytest.MonkeyPatch) -> None:

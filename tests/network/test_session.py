@@ -4,7 +4,9 @@ through bounded channels, can interrupt or kill it, and reaches the cluster only
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
+import time
 
 import pytest
 
@@ -217,3 +219,69 @@ def test_many_writers_wait_for_room_together() -> None:
         return len(out), len(err), code
 
     assert asyncio.run(owner()) == (2 * 32 * 65536, 32 * 65536, 0)
+
+
+def test_a_pool_runs_its_next_sessions_on_a_kept_thread_that_keeps_nothing_of_the_last() -> None:
+    """A finished session's thread and loop run the pool's next session when it left nothing on the loop; each
+    session still starts from a fresh context and its own CPU clock, and kill_all ends the kept threads."""
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="fresh")
+    seen: list[tuple[int, asyncio.AbstractEventLoop, str, float]] = []
+
+    async def main(io: SessionIO) -> int:
+        seen.append((threading.get_ident(), asyncio.get_running_loop(), marker.get(), io.budget.cpu_used()))
+        marker.set("set by a session")
+        deadline = time.thread_time() + 0.05
+        while time.thread_time() < deadline:   # some CPU, counted against this session only
+            pass
+        return 0
+
+    async def owner() -> None:
+        pool = SessionPool(4)
+        for _ in range(3):
+            session = pool.start("s", main, Budget())
+            assert await session.wait() == 0
+            session.join()
+        assert len({ident for ident, *_ in seen}) == 1 and len({id(loop) for _, loop, *_ in seen}) == 1
+        assert [m for _, _, m, _ in seen] == ["fresh"] * 3 and all(cpu < 0.04 for *_, cpu in seen)
+        kept = next(t for t in threading.enumerate() if t.ident == seen[0][0])
+        pool.kill_all()
+        kept.join(5)
+        assert not kept.is_alive()
+
+    asyncio.run(owner())
+
+
+def test_a_session_that_leaves_work_on_its_loop_takes_the_loop_and_its_thread_with_it() -> None:
+    """What a session leaves running (a task it started, a timer) never runs into the next session: that loop is
+    closed with the session, as a thread per session's always was, and the next session gets a new thread."""
+    ran_later: list[str] = []
+
+    async def leaves_a_task(io: SessionIO) -> int:
+        async def later() -> None:
+            await asyncio.sleep(0.2)
+            ran_later.append("task")
+        asyncio.get_running_loop().create_task(later())
+        return 0
+
+    async def leaves_a_timer(io: SessionIO) -> int:
+        asyncio.get_running_loop().call_later(0.2, ran_later.append, "timer")
+        return 0
+
+    async def quick(io: SessionIO) -> int:
+        await asyncio.sleep(0.5)   # long enough for anything left behind to have run, were it on this loop
+        return threading.get_ident()
+
+    async def owner() -> None:
+        pool = SessionPool(4)
+        for leaves in (leaves_a_task, leaves_a_timer):
+            first = pool.start("leaves", leaves, Budget())
+            assert await first.wait() == 0
+            first.join()
+            assert first._loop is not None and first._loop.is_closed()
+            second = pool.start("next", quick, Budget())
+            await second.wait()
+            assert second._loop is not first._loop and not second._loop.is_closed()
+        assert ran_later == []
+        pool.kill_all()
+
+    asyncio.run(owner())

@@ -249,6 +249,41 @@ def test_a_stream_is_chunked_and_a_client_leaving_mid_stream_costs_nothing(serve
     assert read_response(sock)[1] == b"GET /ok"
 
 
+@pytest.mark.parametrize("tls", [False, True])
+def test_a_client_that_stops_reading_a_stream_is_dropped_after_write_seconds(tls: bool) -> None:
+    """Writes below the high-water mark go out without waiting; once the client stops reading and the buffers fill,
+    the next write waits at most write_seconds, then the connection is cut and the handler ends (nothing else)."""
+    running = Running(tls=tls, write_seconds=0.5)
+    try:
+        def dial(rcvbuf: int | None = None) -> Any:
+            raw = connect(running)
+            if rcvbuf:
+                raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            if not tls:
+                return raw
+            assert running.certs is not None
+            context = ssl.create_default_context(cadata=running.certs.ca_pem.decode())
+            context.check_hostname = False
+            return context.wrap_socket(raw)
+
+        sock = dial(4096)
+        sock.sendall(b"GET /stream?n=10000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.recv(100)   # the stream has started; now the client reads nothing more
+        deadline = time.monotonic() + 20
+        while running.streams_open and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running.streams_open == 0, "the stream's writer still waits on a client that does not read"
+        while running.connections() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running.connections() == 0
+        other = dial()
+        other.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(other)[1] == b"GET /ok"
+        sock.close()
+    finally:
+        running.stop()
+
+
 def test_http_1_0_and_head_requests(server: Running) -> None:
     sock = connect(server)
     sock.sendall(b"HEAD /x HTTP/1.1\r\nHost: x\r\n\r\nGET /y HTTP/1.1\r\nHost: x\r\n\r\n")
