@@ -42,6 +42,7 @@ from svclab.controllers.statefulset import StatefulSetController
 from svclab.network.budget import DEFAULT_LIMITS, Limits
 from svclab.network.ipalloc import ClusterIPAllocator, NodePortAllocator, PodIPAllocator
 from svclab.network.runtime import ClusterNetwork
+from svclab.records import MutableRecord
 from svclab.registry.core import Registry
 from svclab.registry.services import ServiceAllocator
 from svclab.resources import DEPLOYMENTS, ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, NODES, PODS, SERVICES, resource
@@ -57,7 +58,7 @@ LEARNER_SLICE_SECONDS = 0.002  # controller work between two turns of the loop, 
 log = logging.getLogger("svclab.cluster")
 
 
-class ClusterConfig:
+class ClusterConfig(MutableRecord):
     """How a cluster is made. (Written out, as the dataclass it was: the same constructor, repr and equality, without
     the dataclass decorator's compilation at every cluster's start.)
 
@@ -66,7 +67,7 @@ class ClusterConfig:
     how long the namespace controller waits after a namespace's deletion before it deletes the content
     (kube-controller-manager's namespaceDeletionGracePeriod)."""
 
-    _FIELDS = ("name", "seed", "pod_start_seconds", "pod_stop_seconds", "namespace_deletion_seconds", "manual_clock", "state_dir",
+    _fields = ("name", "seed", "pod_start_seconds", "pod_stop_seconds", "namespace_deletion_seconds", "manual_clock", "state_dir",
                "host_ports", "token", "settle_requests", "settle_timeout", "exec_limits", "certs_fd")
 
     def __init__(self, name: str = "svclab", seed: int = 0, pod_start_seconds: float = 0.0, pod_stop_seconds: float = 0.0,
@@ -86,16 +87,6 @@ class ClusterConfig:
         self.settle_timeout = settle_timeout
         self.exec_limits = exec_limits   # what each exec'd process may use (svclab.network.budget)
         self.certs_fd = certs_fd   # a pipe the certificates (and host-port mappings) come on (svclab.cluster.handover)
-
-    def __repr__(self) -> str:
-        return f"ClusterConfig({', '.join(f'{name}={getattr(self, name)!r}' for name in self._FIELDS)})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return tuple(getattr(self, name) for name in self._FIELDS) == tuple(getattr(other, name) for name in self._FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]   # mutable, as the dataclass was
 
     @property
     def settles(self) -> bool:

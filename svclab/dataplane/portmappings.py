@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
+from svclab.records import MutableRecord
+
 Obj = dict[str, Any]
 
 ENV = "SVCLAB_HOST_PORTS"
@@ -33,11 +35,11 @@ class SettingError(ValueError):
     pass
 
 
-class PortMapping:
+class PortMapping(MutableRecord):
     """One host port → a node's container port, and what listening on it gave (`ok`, `message`). (Written out, as the
     dataclass it was: the same constructor, repr and equality, without the decorator's compilation at start.)"""
 
-    FIELDS = ("host_port", "container_port", "node", "listen_address", "protocol", "ok", "message")
+    _fields = ("host_port", "container_port", "node", "listen_address", "protocol", "ok", "message")
 
     def __init__(self, host_port: int, container_port: int, node: str, listen_address: str = "127.0.0.1", protocol: str = "TCP",
                  ok: bool = False, message: str = "") -> None:
@@ -49,19 +51,6 @@ class PortMapping:
         self.ok = ok
         self.message = message
 
-    def as_dict(self) -> Obj:
-        """What dataclasses.asdict gave: every field, in order (hostports.json)."""
-        return {name: getattr(self, name) for name in self.FIELDS}
-
-    def __repr__(self) -> str:
-        return f"PortMapping({', '.join(f'{name}={getattr(self, name)!r}' for name in self.FIELDS)})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return tuple(getattr(self, name) for name in self.FIELDS) == tuple(getattr(other, name) for name in self.FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]   # mutable, as the dataclass was
 
 
 def kind_node_names(config: Obj, cluster: str) -> list[str]:

@@ -184,28 +184,26 @@ class ExecClient:
             sock.close()
 
 
-class _Reader:
-    """Bytes from a socket under one deadline, in large slices."""
+class SocketBuffer:
+    """Bytes from a socket, read in large slices and taken as asked (the exec stream's and the REST transport's)."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self.sock, self.deadline = sock, deadline
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
         self.buffer = bytearray()
         self.eof = False
+
+    def receive(self) -> bytes:
+        return self.sock.recv(READ_SIZE)
+
+    def cut_short(self) -> Exception:
+        """What `take` raises when the stream ends before the bytes it was asked for."""
+        return StreamError("the server closed the connection in the middle of a frame")
 
     def fill(self) -> bool:
         """Read more; False at the end of the stream."""
         if self.eof:
             return False
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise ExecTimeout()
-        self.sock.settimeout(left)
-        try:
-            data = self.sock.recv(READ_SIZE)
-        except (socket.timeout, TimeoutError):
-            raise ExecTimeout() from None
-        except ConnectionResetError:
-            data = b""
+        data = self.receive()
         if not data:
             self.eof = True
             return False
@@ -215,10 +213,30 @@ class _Reader:
     def take(self, size: int) -> bytes:
         while len(self.buffer) < size:
             if not self.fill():
-                raise StreamError("the server closed the connection in the middle of a frame")
+                raise self.cut_short()
         data = bytes(self.buffer[:size])
         del self.buffer[:size]
         return data
+
+
+class _Reader(SocketBuffer):
+    """The exec stream's bytes, under one deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__(sock)
+        self.deadline = deadline
+
+    def receive(self) -> bytes:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise ExecTimeout()
+        self.sock.settimeout(left)
+        try:
+            return self.sock.recv(READ_SIZE)
+        except (socket.timeout, TimeoutError):
+            raise ExecTimeout() from None
+        except ConnectionResetError:
+            return b""
 
 
 def _handshake(reader: _Reader, key: str) -> str:

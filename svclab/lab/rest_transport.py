@@ -27,10 +27,9 @@ import urllib3
 from kubernetes.client import rest
 from kubernetes.client.exceptions import ApiException
 
-from svclab.lab.exec_stream import tls_context
+from svclab.lab.exec_stream import SocketBuffer, tls_context
 
 MAX_HEAD = 1024 * 1024
-READ_SIZE = 256 * 1024
 BODY_METHODS = ("POST", "PUT", "PATCH", "OPTIONS", "DELETE")
 
 
@@ -38,26 +37,13 @@ class _Stale(Exception):
     """A kept connection ended before any byte of the answer: the server closed it while it was idle."""
 
 
-class _Connection:
+class _Connection(SocketBuffer):
     def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buffer = bytearray()
+        super().__init__(sock)
         self.used = False
 
-    def fill(self) -> bool:
-        data = self.sock.recv(READ_SIZE)
-        if not data:
-            return False
-        self.buffer += data
-        return True
-
-    def take(self, size: int) -> bytes:
-        while len(self.buffer) < size:
-            if not self.fill():
-                raise urllib3.exceptions.ProtocolError("Connection broken: the server closed the connection mid-body")
-        data = bytes(self.buffer[:size])
-        del self.buffer[:size]
-        return data
+    def cut_short(self) -> Exception:
+        return urllib3.exceptions.ProtocolError("Connection broken: the server closed the connection mid-body")
 
     def line(self) -> bytes:
         while b"\r\n" not in self.buffer:

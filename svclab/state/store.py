@@ -16,6 +16,7 @@ import sqlite3
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
+from svclab.records import MutableRecord
 from svclab.resources import RESOURCES, Resource
 from svclab.state.selectors import FieldRequirement, Requirement, fields_match, labels_match
 from svclab.state.sqlite_log import Row, SqliteLog, UnreadableState, encode, key_name, split_name
@@ -28,27 +29,17 @@ log = logging.getLogger("svclab.store")
 Obj = dict[str, Any]
 
 
-class WatchEvent:
+class WatchEvent(MutableRecord):
     """One change of one object, as watchers and subscribers get it. (Written out, equal when the fields are, as the
     dataclass it was: a dataclass's generated methods cost every cluster's start their compilation.)"""
 
-    __slots__ = ("type", "resource_key", "obj", "rv")
+    __slots__ = _fields = ("type", "resource_key", "obj", "rv")
 
     def __init__(self, type: str, resource_key: str, obj: Obj, rv: int) -> None:
         self.type = type  # ADDED, MODIFIED, DELETED, BOOKMARK
         self.resource_key = resource_key
         self.obj = obj
         self.rv = rv
-
-    def __repr__(self) -> str:
-        return f"WatchEvent(type={self.type!r}, resource_key={self.resource_key!r}, obj={self.obj!r}, rv={self.rv!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.type, self.resource_key, self.obj, self.rv) == (other.type, other.resource_key, other.obj, other.rv)  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]   # mutable, as the dataclass was
 
 
 class Watcher:
