@@ -18,38 +18,24 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import machine
+from bench.common import machine, start_cluster_process, stop_cluster_process
 
 NAMESPACE = "bench"
 
-CLUSTER = """
-import sys
-from pathlib import Path
-from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster
-from svclab.cluster.kubeconfig import write_private
+COMMANDS = """
 from svclab.dns import server
-from svclab.grading.host import kernel_files
-
-state = Path(sys.argv[1])
-cluster = EmbeddedCluster(ClusterConfig(seed=0, pod_start_seconds=0.0, namespace_deletion_seconds=0.0)).start()
-for name, text in kernel_files(cluster, 0).items():
-    write_private(state / name, text)
 known = dict(server.LOCAL)
-print("up", flush=True)
 for line in sys.stdin:
     if line.strip() == "udp":
         server.LOCAL.clear()
     else:
         server.LOCAL.update(known)
     print("ok", flush=True)
-cluster.stop()
 """
 
 WEB = """
@@ -72,25 +58,6 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080}]
 """
-
-
-def _start_cluster(state: Path, cwd: Path | None) -> subprocess.Popen[str]:
-    cluster = subprocess.Popen([sys.executable, "-c", CLUSTER, str(state)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                               cwd=cwd)
-    assert cluster.stdout is not None
-    if cluster.stdout.readline().strip() != "up":
-        raise SystemExit("the cluster did not start")
-    return cluster
-
-
-def _stop_cluster(cluster: subprocess.Popen[str]) -> None:
-    if cluster.stdin is not None:
-        cluster.stdin.close()
-    try:
-        cluster.wait(30)
-    except subprocess.TimeoutExpired:
-        cluster.kill()
-        cluster.wait()
 
 
 def _client(state: Path) -> Any:
@@ -134,7 +101,7 @@ def baseline_run(args: argparse.Namespace) -> dict[str, float]:
     if not (baseline / "svclab" / "__init__.py").exists():
         raise SystemExit(f"{baseline} holds no svclab package")
     states = {name: Path(tempfile.mkdtemp(prefix=f"svclab-bench-requests-{name}-")) for name in ("this", "baseline")}
-    clusters = {"this": _start_cluster(states["this"], None), "baseline": _start_cluster(states["baseline"], baseline)}
+    clusters = {"this": start_cluster_process(COMMANDS, states["this"], None), "baseline": start_cluster_process(COMMANDS, states["baseline"], baseline)}
     try:
         sessions = {name: _client(state) for name, state in states.items()}
         for session in sessions.values():
@@ -150,7 +117,7 @@ def baseline_run(args: argparse.Namespace) -> dict[str, float]:
         return {"this_s": this, "baseline_s": base}
     finally:
         for cluster in clusters.values():
-            _stop_cluster(cluster)
+            stop_cluster_process(cluster)
         for state in states.values():
             shutil.rmtree(state, ignore_errors=True)
 
@@ -164,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     if args.baseline:
         return baseline_run(args)
     state = Path(tempfile.mkdtemp(prefix="svclab-bench-requests-"))
-    cluster = _start_cluster(state, None)
+    cluster = start_cluster_process(COMMANDS, state, None)
     try:
         assert cluster.stdin is not None and cluster.stdout is not None
         session = _client(state)
@@ -182,7 +149,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         print(f"  in-process / udp: {inproc / udp:.2f}x (medians), {min(seconds['in-process']) / min(seconds['udp']):.2f}x (minima)")
         return {"in_process_s": inproc, "udp_s": udp}
     finally:
-        _stop_cluster(cluster)
+        stop_cluster_process(cluster)
         shutil.rmtree(state, ignore_errors=True)
 
 

@@ -20,31 +20,18 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bench.common import machine
+from bench.common import machine, start_cluster_process, stop_cluster_process
 
 NAMESPACE = "bench"
 
-CLUSTER = """
-import sys, time
-from pathlib import Path
-from svclab.cluster.embedded import ClusterConfig, EmbeddedCluster
-from svclab.cluster.kubeconfig import write_private
-from svclab.grading.host import kernel_files
-
-state = Path(sys.argv[1])
-cluster = EmbeddedCluster(ClusterConfig(seed=0, pod_start_seconds=0.0, namespace_deletion_seconds=0.0)).start()
-for name, text in kernel_files(cluster, 0).items():
-    write_private(state / name, text)
-print("up", flush=True)
+COMMANDS = """
 for line in sys.stdin:
     print(repr(time.process_time()), flush=True)
-cluster.stop()
 """
 
 SERVED = """
@@ -83,11 +70,7 @@ class Cluster:
     def __init__(self, name: str, cwd: Path | None) -> None:
         self.name = name
         self.state = Path(tempfile.mkdtemp(prefix=f"svclab-bench-server-{name}-"))
-        self.process = subprocess.Popen([sys.executable, "-c", CLUSTER, str(self.state)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, cwd=cwd)
-        assert self.process.stdout is not None
-        if self.process.stdout.readline().strip() != "up":
-            raise SystemExit(f"the {name} cluster did not start")
+        self.process = start_cluster_process(COMMANDS, self.state, cwd)
         self.session: Any = None
 
     def cpu(self) -> float:
@@ -121,13 +104,7 @@ class Cluster:
     def stop(self) -> None:
         if self.session is not None:
             self.session.api.close()
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_cluster_process(self.process)
         shutil.rmtree(self.state, ignore_errors=True)
 
 
